@@ -1,0 +1,24 @@
+/**
+ * The encoder stage's one interface: pixels in, JPEG bytes out.
+ *
+ * Implementations: `sharp` (always there) and the native libjpeg-turbo addon in `native/`
+ * (used when it built). The pipeline encodes each published frame once and shares the bytes.
+ */
+export interface FrameEncoder {
+  /** Which implementation this is; goes into `hello.encoder`. */
+  readonly name: string;
+  /**
+   * Encodes one frame.
+   * @param pixels `width * height * channels` bytes, row-major, no padding.
+   * @param channels 3 for RGB, 4 for RGBA (alpha is ignored).
+   */
+  encode(pixels: Uint8Array, width: number, height: number, channels: 3 | 4): Promise<Buffer>;
+}
+
+/** Options every encoder accepts. */
+export interface EncoderOptions {
+  /** JPEG quality 1–100. */
+  quality: number;
+  /** Chroma subsampling; 4:4:4 keeps pixel art crisp. */
+  subsampling?: '4:4:4' | '4:2:0';
+}
