@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * The `gbstream` command. Bad configuration ends in one clear line and a non-zero exit, never a
+ * stack trace.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config-error.js';
+import { createLogger } from '../log.js';
+import { parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, type PolicySpec } from './options.js';
+import { serve, VERSION } from './serve.js';
+import type { Speed } from '../emulator/pacer.js';
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  fps: number;
+  quality: number;
+  speed: Speed;
+  map?: string;
+  policy: PolicySpec;
+  seed: number;
+  force: boolean;
+  sound: boolean;
+}
+
+function fatal(message: string, exitCode = 1): never {
+  process.stderr.write(`gbstream: ${message}\n`);
+  process.exit(exitCode);
+}
+
+const program = new Command('gbstream')
+  .description('Run a Game Boy ROM in-process and stream its video and game state to browsers over WebSocket.')
+  .version(VERSION, '-v, --version')
+  .showHelpAfterError('(run with --help for usage)');
+
+program
+  .command('serve', { isDefault: false })
+  .description('Run a ROM (the built-in demo when none is given) and serve the viewer at / and the stream at /ws.')
+  .argument('[rom]', 'path to a .gb/.gbc ROM file; omitted: the embedded gbstream demo')
+  .addOption(new Option('--port <n>', 'TCP port; 0 picks a free one').default(8080).argParser(parsePort))
+  .addOption(new Option('--host <addr>', 'address to bind').default('127.0.0.1').argParser(parseHost))
+  .addOption(new Option('--fps <n>', 'frames published per second of wall time, 1–60').default(10).argParser(parseFps))
+  .addOption(new Option('--quality <n>', 'JPEG quality 1–100').default(80).argParser(parseQuality))
+  .addOption(new Option('--speed <x>', 'emulation speed: 1 = real time (59.73 frames/s), N = N×, max = as fast as possible').default(1 as Speed, '1').argParser(parseSpeed))
+  .addOption(new Option('--map <file>', 'memory map JSON (default: a bundled map whose titles match the ROM)'))
+  .addOption(new Option('--policy <p>', 'inputs when nobody controls: idle, random or script:FILE').default({ kind: 'idle' } as PolicySpec, 'idle').argParser(parsePolicy))
+  .addOption(new Option('--seed <n>', 'seed for --policy random').default(1).argParser(parseSeed))
+  .addOption(new Option('--force', 'run a ROM whose header checksum is wrong').default(false))
+  .addOption(new Option('--sound', 'emulate sound (off by default: it costs CPU and nobody hears it)').default(false))
+  .action(async (rom: string | undefined, flags: ServeFlags) => {
+    const log = createLogger();
+    const serving = await serve({ rom, ...flags, log });
+    const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
+    process.stdout.write(`gbstream: streaming "${serving.title}" — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      serving.stop().then(
+        () => process.exit(0),
+        (err: unknown) => fatal(`error while shutting down: ${(err as Error).message}`),
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) fatal(err.message);
+  fatal(`unexpected error: ${(err as Error).stack ?? String(err)}`, 70);
+});

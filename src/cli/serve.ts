@@ -1,0 +1,133 @@
+/**
+ * `gbstream serve`: load a ROM, run it, stream it. Returns a handle so tests and the CLI share
+ * one code path; the CLI adds signals and exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config-error.js';
+import type { Speed } from '../emulator/pacer.js';
+import { ServerboyEmulator } from '../emulator/serverboy.js';
+import { SharpEncoder } from '../encode/sharp-encoder.js';
+import type { Logger } from '../log.js';
+import { idlePolicy, type Policy } from '../policy/policy.js';
+import { randomPolicy } from '../policy/random.js';
+import { loadScriptPolicy } from '../policy/script.js';
+import { Pipeline } from '../pipeline.js';
+import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
+import { DEMO_ROM_PATH, MAPS_DIR, PACKAGE_JSON, WEB_ROOT } from '../paths.js';
+import { loadRomFile } from '../rom/load.js';
+import { startServer, type StreamServer } from '../server/server.js';
+import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
+import type { PolicySpec } from './options.js';
+
+export interface ServeOptions {
+  rom?: string;
+  port: number;
+  host: string;
+  fps: number;
+  quality: number;
+  speed: Speed;
+  map?: string;
+  policy: PolicySpec;
+  seed: number;
+  force: boolean;
+  sound: boolean;
+  log: Logger;
+  webRoot?: string;
+}
+
+export interface Serving {
+  server: StreamServer;
+  pipeline: Pipeline;
+  map: MemoryMap | undefined;
+  title: string;
+  stop(): Promise<void>;
+}
+
+export const VERSION: string = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
+
+async function makePolicy(spec: PolicySpec, seed: number): Promise<Policy> {
+  switch (spec.kind) {
+    case 'idle':
+      return idlePolicy;
+    case 'random':
+      return randomPolicy(seed);
+    case 'script':
+      return loadScriptPolicy(spec.file);
+  }
+}
+
+export async function serve(options: ServeOptions): Promise<Serving> {
+  const { log } = options;
+  const rom = await loadRomFile(options.rom ?? DEMO_ROM_PATH, { force: options.force });
+  if (!rom.info.headerChecksumOk) log.warn({ rom: rom.path }, 'header checksum is wrong; running anyway (--force)');
+  const map = options.map ? await loadMemoryMap(options.map) : await findMapForTitle(MAPS_DIR, rom.info.title);
+  const policy = await makePolicy(options.policy, options.seed);
+  const emulator = new ServerboyEmulator(rom.bytes, { sound: options.sound });
+  const encoder = new SharpEncoder({ quality: options.quality });
+  const fields = map ? Object.keys(map.fields) : [];
+
+  let server: StreamServer | undefined;
+  const pipeline = new Pipeline({
+    emulator,
+    encoder,
+    policy,
+    map,
+    fps: options.fps,
+    speed: options.speed,
+    log,
+    sink: {
+      frame: (record) => server?.publishFrame(record),
+      event: (message) => server?.publishControl(message),
+    },
+  });
+
+  try {
+    server = await startServer({
+      host: options.host,
+      port: options.port,
+      webRoot: options.webRoot ?? WEB_ROOT,
+      log,
+      hello: () => ({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        server: `gbstream ${VERSION}`,
+        rom: rom.info,
+        envs: 1,
+        fps: options.fps,
+        width: SCREEN_WIDTH,
+        height: SCREEN_HEIGHT,
+        speed: options.speed,
+        map: map?.name ?? null,
+        fields,
+        encoder: encoder.name,
+      }),
+      stats: () => pipeline.stats,
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new ConfigError('GBS_ERR_PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; pick another with --port (0 picks a free one)`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
+      throw new ConfigError('GBS_ERR_LISTEN', `cannot listen on ${options.host}:${options.port} (${code})`);
+    }
+    throw err;
+  }
+  pipeline.start();
+  log.info(
+    { rom: rom.info.title, sha1: rom.info.sha1, cgb: emulator.cgb, map: map?.name ?? null, policy: policy.name, fps: options.fps, speed: options.speed, encoder: encoder.name },
+    'streaming',
+  );
+
+  const running = server;
+  return {
+    server: running,
+    pipeline,
+    map,
+    title: rom.info.title,
+    async stop() {
+      pipeline.stop();
+      await running.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Pure pacing arithmetic: how many emulated frames are due at a wall-clock time.
+ * `speed` is a multiple of the Game Boy's 59.73 frames/s; 'max' means as fast as the core goes.
+ */
+import { GB_FRAME_RATE } from './serverboy.js';
+
+export type Speed = number | 'max';
+
+/** Longest backlog the pacer catches up on; beyond it, it drops the debt instead of spiralling. */
+export const MAX_BACKLOG_MS = 250;
+
+export class Pacer {
+  readonly #framesPerMs: number;
+  #origin: number;
+  #done = 0;
+
+  constructor(speed: number, now: number) {
+    this.#framesPerMs = (GB_FRAME_RATE * speed) / 1000;
+    this.#origin = now;
+  }
+
+  /** Frames that should have run by `now` and have not. Resets the origin after a long stall. */
+  due(now: number): number {
+    let target = Math.floor((now - this.#origin) * this.#framesPerMs);
+    if (target - this.#done > MAX_BACKLOG_MS * this.#framesPerMs) {
+      // Behind by more than the backlog (a GC pause, a suspended laptop): start afresh from now.
+      this.#origin = now - 1 / this.#framesPerMs;
+      this.#done = 0;
+      target = 1;
+    }
+    return Math.max(0, target - this.#done);
+  }
+
+  /** Records that `n` frames ran. */
+  ran(n: number): void {
+    this.#done += n;
+  }
+
+  /** Milliseconds from `now` until the next frame is due (≥ 0). */
+  msUntilNext(now: number): number {
+    const nextAt = this.#origin + (this.#done + 1) / this.#framesPerMs;
+    return Math.max(0, nextAt - now);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Adapter over `serverboy`: load, step one video frame, hold buttons, read memory through the bus.
+ *
+ * serverboy quirks handled here (see ../../shared/DESIGN.md §2):
+ * - Settings are one module-level array shared by every instance; index 0 is sound, index 6 the
+ *   length of one `doFrame()` in ms. Its default of 8 ms is not a video frame, so we set it to
+ *   exactly 70,224 CPU cycles (one LCD frame at 4,194,304 Hz): then one `step()` is one frame.
+ * - `getMemory()` is the raw 64 KiB array. On CGB games banked regions (WRAM 0xD000–0xDFFF, VRAM,
+ *   cartridge RAM) are not in it, so game state is read through `core.memoryRead(address)`.
+ * - The core is kept under a private key that starts with `_`; `saveState()` lives on it.
+ */
+import { createRequire } from 'node:module';
+import type GameboyType from 'serverboy';
+import type { Button } from '../protocol/messages.js';
+
+const require = createRequire(import.meta.url);
+const Gameboy = require('serverboy') as typeof GameboyType;
+const settings = require('serverboy/src/gameboy_core/settings.js') as unknown[];
+
+/** CPU cycles in one LCD frame, and the Game Boy's frame rate that follows from it. */
+export const CYCLES_PER_FRAME = 70224;
+export const CPU_HZ = 4194304;
+export const GB_FRAME_RATE = CPU_HZ / CYCLES_PER_FRAME; // 59.7275 frames/s
+
+const SETTING_SOUND = 0;
+const SETTING_ITERATION_MS = 6;
+
+const KEY_OF: Record<Button, number> = {
+  right: Gameboy.KEYMAP.RIGHT,
+  left: Gameboy.KEYMAP.LEFT,
+  up: Gameboy.KEYMAP.UP,
+  down: Gameboy.KEYMAP.DOWN,
+  a: Gameboy.KEYMAP.A,
+  b: Gameboy.KEYMAP.B,
+  select: Gameboy.KEYMAP.SELECT,
+  start: Gameboy.KEYMAP.START,
+};
+
+/** The parts of serverboy's private core object we touch. */
+interface Core {
+  memoryRead(address: number): number;
+  GBCMemory: ArrayLike<number>;
+  cGBC: boolean;
+  stopEmulator: number;
+}
+
+export interface EmulatorOptions {
+  /** Emulate sound (costs CPU; nobody hears it). Default false. */
+  sound?: boolean;
+}
+
+/** Thrown when the core faults (bad opcode, corrupt ROM). */
+export class EmulatorFault extends Error {
+  readonly code = 'GBS_ERR_EMULATOR_FAULT';
+}
+
+export class ServerboyEmulator {
+  readonly #gb: GameboyType;
+  #core: Core;
+  readonly #rom: Uint8Array;
+  #frame = 0;
+  #held: number[] = [];
+  #heldFrames = 0;
+
+  constructor(rom: Uint8Array, options: EmulatorOptions = {}) {
+    this.#rom = rom;
+    settings[SETTING_SOUND] = options.sound ?? false;
+    settings[SETTING_ITERATION_MS] = (CYCLES_PER_FRAME * 1000) / CPU_HZ;
+    this.#gb = new Gameboy();
+    this.#core = this.#load();
+  }
+
+  #load(): Core {
+    try {
+      // serverboy keeps a reference to the array it is given; give it its own copy.
+      this.#gb.loadRom(Array.from(this.#rom) as unknown as Uint8Array);
+    } catch (err) {
+      throw new EmulatorFault(`serverboy could not load the ROM: ${(err as Error).message}`);
+    }
+    const key = Object.keys(this.#gb).find((k) => k.startsWith('_'));
+    const core = key ? (this.#gb as unknown as Record<string, { gameboy?: Core }>)[key]?.gameboy : undefined;
+    if (!core || typeof core.memoryRead !== 'function') {
+      throw new EmulatorFault('serverboy internals changed: cannot reach the core to read memory through the bus');
+    }
+    return core;
+  }
+
+  /** Emulated frames run since load or reset. */
+  get frame(): number {
+    return this.#frame;
+  }
+
+  /** Whether the core runs in Game Boy Color mode. */
+  get cgb(): boolean {
+    return this.#core.cGBC;
+  }
+
+  /** Restarts the ROM from power-on. */
+  reset(): void {
+    this.#held = [];
+    this.#heldFrames = 0;
+    this.#frame = 0;
+    this.#core = this.#load();
+  }
+
+  /** Holds `buttons` for the next `frames` frames (replacing what was held). */
+  hold(buttons: readonly Button[], frames = 1): void {
+    this.#held = buttons.map((b) => KEY_OF[b]);
+    this.#heldFrames = Math.max(0, Math.floor(frames));
+  }
+
+  /** Runs one video frame with the held buttons. @throws EmulatorFault when the core throws. */
+  step(): void {
+    if (this.#heldFrames > 0) {
+      this.#gb.pressKeys(this.#held);
+      this.#heldFrames--;
+    }
+    try {
+      this.#gb.doFrame();
+    } catch (err) {
+      throw new EmulatorFault(`emulator faulted at frame ${this.#frame}: ${(err as Error).message}`);
+    }
+    this.#frame++;
+  }
+
+  /** The current screen: 160×144 RGBA as serverboy's plain array, valid until the next step. */
+  screen(): ArrayLike<number> {
+    return this.#gb.getScreen();
+  }
+
+  /** Reads one byte through the memory bus, as the CPU would see it now. */
+  readByte(address: number): number {
+    return this.#core.memoryRead(address & 0xffff) & 0xff;
+  }
+
+  /**
+   * Reads one byte of CGB work RAM bank `bank` (1–7) at `address` (0xD000–0xDFFF), whichever bank
+   * the game has switched in. On DMG games (one bank) this is the bus read.
+   */
+  readWramBank(bank: number, address: number): number {
+    if (!this.#core.cGBC) return this.readByte(address);
+    // serverboy keeps banks 1..7 back to back in GBCMemory (gbcRamBankPosition = (bank-1)<<12).
+    return (this.#core.GBCMemory[((bank - 1) << 12) + (address - 0xd000)] ?? 0) & 0xff;
+  }
+
+  /** The raw memory array: wrong for banked regions. Exposed only so tests can prove that. */
+  rawMemory(): ArrayLike<number> {
+    return this.#gb.getMemory();
+  }
+}

@@ -1,0 +1,21 @@
+/** gbstream's library API: the stages, usable alone. */
+export * from './protocol/constants.js';
+export * from './protocol/errors.js';
+export type * from './protocol/messages.js';
+export { BUTTONS } from './protocol/messages.js';
+export { encodeRecord, decodeRecords, decodeBody } from './protocol/record.js';
+export { RecordReader } from './protocol/reader.js';
+export { ServerboyEmulator, EmulatorFault, GB_FRAME_RATE } from './emulator/serverboy.js';
+export { Sampler } from './sampler/sampler.js';
+export { SharpEncoder } from './encode/sharp-encoder.js';
+export type { FrameEncoder, EncoderOptions } from './encode/encoder.js';
+export { Broadcaster } from './server/broadcaster.js';
+export { shouldSend, highWaterFor } from './server/backpressure.js';
+export { startServer } from './server/server.js';
+export { Pipeline } from './pipeline.js';
+export { loadMemoryMap, parseMemoryMap } from './state/memory-map.js';
+export { readState, readField } from './state/read-state.js';
+export { loadRomFile, checkRom } from './rom/load.js';
+export { parseHeader, headerChecksum } from './rom/header.js';
+export { ConfigError } from './config-error.js';
+export { serve } from './cli/serve.js';

@@ -1,0 +1,162 @@
+/**
+ * Wires the stages: emulator → sampler → encoder → framer → sink (broadcaster, recorder).
+ * The only file that knows all of them. The emulator loop never waits on the encoder or a sink:
+ * encoding is asynchronous, and when an encode is still running at the next sample, that sample
+ * is skipped (and counted) rather than queued.
+ */
+import type { Logger } from './log.js';
+import type { FrameEncoder } from './encode/encoder.js';
+import { rgbaToRgb } from './encode/pixels.js';
+import { Runner } from './emulator/runner.js';
+import type { Speed } from './emulator/pacer.js';
+import { GB_FRAME_RATE, type ServerboyEmulator } from './emulator/serverboy.js';
+import type { Policy } from './policy/policy.js';
+import { SCREEN_HEIGHT, SCREEN_WIDTH } from './protocol/constants.js';
+import type { Button, EventMessage, FrameMessage, GameState } from './protocol/messages.js';
+import { encodeRecord } from './protocol/record.js';
+import type { Clock } from './sampler/sampler.js';
+import { Sampler } from './sampler/sampler.js';
+import type { MemoryMap } from './state/memory-map.js';
+import { readState } from './state/read-state.js';
+
+/** Where published records go. */
+export interface RecordSink {
+  /** A frame record: may be dropped per client. */
+  frame(record: Uint8Array, message: FrameMessage): void;
+  /** An event: never dropped. */
+  event(message: EventMessage): void;
+}
+
+export interface PipelineOptions {
+  emulator: ServerboyEmulator;
+  encoder: FrameEncoder;
+  policy: Policy;
+  map: MemoryMap | undefined;
+  fps: number;
+  speed: Speed;
+  sink: RecordSink;
+  log: Logger;
+  env?: number;
+  /** Wall clock for sampling (ms, monotonic); injected by tests. */
+  clock?: Clock;
+}
+
+export interface PipelineStats {
+  /** Frames published in the last full second. */
+  fps: number;
+  /** Frames emulated in the last full second. */
+  emuFps: number;
+  /** emuFps relative to the Game Boy's 59.73 frames/s. */
+  speed: number;
+  published: number;
+  /** Samples skipped because the previous encode had not finished. */
+  encodeBusySkips: number;
+  lastState: GameState;
+}
+
+export class Pipeline {
+  readonly #o: PipelineOptions;
+  readonly #runner: Runner;
+  readonly #sampler: Sampler;
+  readonly #pixels = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT * 3);
+  readonly #env: number;
+  #seq = 0;
+  #encoding = false;
+  #input: { buttons: readonly Button[]; until: number } | undefined;
+  #stats: PipelineStats = { fps: 0, emuFps: 0, speed: 0, published: 0, encodeBusySkips: 0, lastState: {} };
+  #window = { at: performance.now(), published: 0, frames: 0 };
+  #statsTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+    this.#env = options.env ?? 0;
+    this.#sampler = new Sampler(options.fps, options.clock);
+    this.#runner = new Runner(options.emulator, options.speed, {
+      beforeFrame: (frame) => this.#applyInput(frame),
+      afterFrame: (frame) => this.#afterFrame(frame),
+      onFault: (err) => this.#onFault(err),
+    });
+  }
+
+  get stats(): Readonly<PipelineStats> {
+    return this.#stats;
+  }
+
+  start(): void {
+    this.#window = { at: performance.now(), published: this.#stats.published, frames: this.#runner.framesRun };
+    this.#statsTimer = setInterval(() => this.#rollStats(), 1000);
+    this.#statsTimer.unref();
+    this.#runner.start();
+  }
+
+  stop(): void {
+    this.#runner.stop();
+    clearInterval(this.#statsTimer);
+  }
+
+  /** Holds buttons for `frames` frames, overriding the policy meanwhile (viewer/agent input). */
+  input(buttons: readonly Button[], frames: number): void {
+    this.#input = { buttons, until: this.#o.emulator.frame + frames };
+  }
+
+  #applyInput(frame: number): void {
+    const manual = this.#input && frame < this.#input.until ? this.#input.buttons : undefined;
+    this.#o.emulator.hold(manual ?? this.#o.policy.buttons(frame), 1);
+  }
+
+  #afterFrame(frame: number): void {
+    if (!this.#sampler.shouldPublish()) return;
+    if (this.#encoding) {
+      this.#stats.encodeBusySkips++;
+      return;
+    }
+    // Copy now: the screen array is replaced by the next frame.
+    const ts = Date.now();
+    rgbaToRgb(this.#o.emulator.screen(), SCREEN_WIDTH * SCREEN_HEIGHT, this.#pixels);
+    const state = readState(this.#o.emulator, this.#o.map);
+    this.#stats.lastState = state;
+    this.#encoding = true;
+    this.#o.encoder
+      .encode(this.#pixels, SCREEN_WIDTH, SCREEN_HEIGHT, 3)
+      .then((data) => {
+        const message: FrameMessage = {
+          type: 'frame',
+          env: this.#env,
+          seq: this.#seq++,
+          frame,
+          ts,
+          width: SCREEN_WIDTH,
+          height: SCREEN_HEIGHT,
+          format: 'jpeg',
+          data,
+          state,
+        };
+        this.#stats.published++;
+        this.#o.sink.frame(encodeRecord(message), message);
+      })
+      .catch((err: unknown) => this.#o.log.error({ err }, 'frame encode failed; frame skipped'))
+      .finally(() => {
+        this.#encoding = false;
+      });
+  }
+
+  #onFault(err: Error): void {
+    this.#o.log.error({ err: err.message }, 'emulator stopped');
+    this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'error', code: 'GBS_ERR_EMULATOR_FAULT', message: err.message });
+  }
+
+  #rollStats(): void {
+    const now = performance.now();
+    const seconds = (now - this.#window.at) / 1000;
+    if (seconds <= 0) return;
+    const frames = this.#runner.framesRun;
+    this.#stats.fps = round1((this.#stats.published - this.#window.published) / seconds);
+    this.#stats.emuFps = round1((frames - this.#window.frames) / seconds);
+    this.#stats.speed = round1(this.#stats.emuFps / GB_FRAME_RATE, 100);
+    this.#window = { at: now, published: this.#stats.published, frames };
+  }
+}
+
+function round1(n: number, scale = 10): number {
+  return Math.round(n * scale) / scale;
+}

@@ -1,0 +1,48 @@
+/** Wire constants for protocol v1. Browser-safe: no Node imports. */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Bytes in the big-endian length prefix of every record. */
+export const LENGTH_PREFIX_BYTES = 4;
+
+/**
+ * Largest record body a reader accepts by default. A 160×144 JPEG at quality 100 is ~20 KiB and a
+ * 4×4 mosaic ~300 KiB; 16 MiB leaves room for raw-pixel observations and still refuses a
+ * garbage length prefix (which reads as up to 4 GiB) before buffering it.
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+/** Largest client → server WebSocket message; clients only send small control records. */
+export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
+
+/** Game Boy screen size. */
+export const SCREEN_WIDTH = 160;
+export const SCREEN_HEIGHT = 144;
+
+/** Machine-readable error codes, carried by `GbsError.code` and by `error` records. */
+export const ErrorCode = {
+  /** Length prefix is zero or larger than the reader's limit. */
+  BadLength: 'GBS_ERR_BAD_LENGTH',
+  /** Record body is not valid msgpack. */
+  BadMsgpack: 'GBS_ERR_BAD_MSGPACK',
+  /** Record body decodes, but not to a map. */
+  NotAMap: 'GBS_ERR_NOT_A_MAP',
+  /** Map has no string `type`. */
+  NoType: 'GBS_ERR_NO_TYPE',
+  /** `type` is not one this peer understands. */
+  UnknownType: 'GBS_ERR_UNKNOWN_TYPE',
+  /** A known type with a missing or wrongly typed field. */
+  BadField: 'GBS_ERR_BAD_FIELD',
+  /** A WebSocket message that ends inside a record. */
+  Truncated: 'GBS_ERR_TRUNCATED',
+  /** A text WebSocket frame; the protocol is binary only. */
+  TextFrame: 'GBS_ERR_TEXT_FRAME',
+  /** `hello.protocol` is a version this peer does not speak. */
+  UnsupportedVersion: 'GBS_ERR_UNSUPPORTED_VERSION',
+  /** `input`/`command` without control rights. */
+  ControlDenied: 'GBS_ERR_CONTROL_DENIED',
+  /** A well-formed request this server does not support (yet). */
+  Unsupported: 'GBS_ERR_UNSUPPORTED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

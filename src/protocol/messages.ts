@@ -1,0 +1,166 @@
+/**
+ * The one message schema of protocol v1, shared by server, viewer, recorder and tests.
+ *
+ * A record on the wire is `uint32 BE length` + one msgpack map; every map has a `type`.
+ * Server → client: hello, frame, stats, event, ack, error, pong.
+ * Client → server: ping, input, command, subscribe.
+ */
+
+/** Game-state values by field name (numbers read from memory through the bus). */
+export type GameState = Record<string, number>;
+
+export interface RomInfo {
+  title: string;
+  /** 'dmg' (Game Boy only), 'cgb-enhanced' (runs on both) or 'cgb-only'. */
+  cgb: 'dmg' | 'cgb-enhanced' | 'cgb-only';
+  /** Cartridge type byte 0x147, e.g. 0x13 = MBC3+RAM+BATTERY. */
+  cartridgeType: number;
+  /** Human name of the cartridge type. */
+  cartridgeName: string;
+  /** Size of the file in bytes. */
+  size: number;
+  /** SHA-1 of the whole file, lowercase hex. */
+  sha1: string;
+  /** Whether the header checksum (0x14D) matched. */
+  headerChecksumOk: boolean;
+}
+
+export interface HelloMessage {
+  type: 'hello';
+  protocol: number;
+  server: string;
+  rom: RomInfo;
+  envs: number;
+  fps: number;
+  width: number;
+  height: number;
+  /** Emulation speed: a multiplier of 59.73 frames/s, or 'max'. */
+  speed: number | 'max';
+  /** Name of the memory map in use, or null. */
+  map: string | null;
+  /** Game-state field names, in map order: the keys of every `frame.state`. */
+  fields: string[];
+  encoder: string;
+  /** Whether this client may send `input`/`command`. */
+  control: boolean;
+}
+
+export interface FrameMessage {
+  type: 'frame';
+  env: number;
+  /** Published frame sequence number per env, increasing by one per published frame. */
+  seq: number;
+  /** Emulated frame number. */
+  frame: number;
+  /** Capture time, ms since the Unix epoch. */
+  ts: number;
+  width: number;
+  height: number;
+  format: 'jpeg';
+  data: Uint8Array;
+  state: GameState;
+}
+
+export interface StatsMessage {
+  type: 'stats';
+  ts: number;
+  /** Frames sent to this client since it connected. */
+  sent: number;
+  /** Frames dropped for this client (backpressure) since it connected. */
+  dropped: number;
+  /** Frames published per second over the last second. */
+  fps: number;
+  /** Emulated frames per second over the last second. */
+  emuFps: number;
+  /** Emulation speed relative to the Game Boy's 59.73 frames/s. */
+  speed: number;
+  clients: number;
+}
+
+export interface EventMessage {
+  type: 'event';
+  ts: number;
+  level: 'info' | 'warn' | 'error';
+  code: string;
+  message: string;
+}
+
+export interface AckMessage {
+  type: 'ack';
+  /** The `id` of the request, when it had one. */
+  id?: number;
+  of: string;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  id?: number;
+  code: string;
+  message: string;
+}
+
+export interface PongMessage {
+  type: 'pong';
+  id?: number;
+  /** The client's `ping.t`, echoed. */
+  t?: number;
+  /** Server time when answering, ms since epoch: for clock-offset estimates. */
+  serverTs: number;
+}
+
+export type ServerMessage =
+  | HelloMessage
+  | FrameMessage
+  | StatsMessage
+  | EventMessage
+  | AckMessage
+  | ErrorMessage
+  | PongMessage;
+
+/** Game Boy buttons, as named on the wire. */
+export const BUTTONS = ['right', 'left', 'up', 'down', 'a', 'b', 'select', 'start'] as const;
+export type Button = (typeof BUTTONS)[number];
+
+export interface PingMessage {
+  type: 'ping';
+  id?: number;
+  t?: number;
+}
+
+export interface InputMessage {
+  type: 'input';
+  id?: number;
+  env?: number;
+  buttons: Button[];
+  /** How many frames to hold the buttons (default 1). */
+  frames?: number;
+}
+
+export interface CommandMessage {
+  type: 'command';
+  id?: number;
+  name: string;
+  args?: Record<string, unknown>;
+}
+
+export interface SubscribeMessage {
+  type: 'subscribe';
+  id?: number;
+  envs?: number[];
+  fps?: number;
+}
+
+export type ClientMessage = PingMessage | InputMessage | CommandMessage | SubscribeMessage;
+
+export type AnyMessage = ServerMessage | ClientMessage;
+
+export const SERVER_TYPES: readonly ServerMessage['type'][] = [
+  'hello',
+  'frame',
+  'stats',
+  'event',
+  'ack',
+  'error',
+  'pong',
+];
+export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'input', 'command', 'subscribe'];

@@ -1,0 +1,47 @@
+/**
+ * Validation of client → server messages. A decoded record map becomes a typed ClientMessage or
+ * a GbsError with a code that the connection answers with an `error` record.
+ */
+import { z } from 'zod';
+import { ErrorCode } from '../protocol/constants.js';
+import { GbsError } from '../protocol/errors.js';
+import { BUTTONS, CLIENT_TYPES, type ClientMessage } from '../protocol/messages.js';
+
+const id = z.number().int().min(0).max(2 ** 32).optional();
+
+const schemas = {
+  ping: z.object({ type: z.literal('ping'), id, t: z.number().optional() }),
+  input: z.object({
+    type: z.literal('input'),
+    id,
+    env: z.number().int().min(0).optional(),
+    buttons: z.array(z.enum(BUTTONS)).max(8),
+    frames: z.number().int().min(1).max(600).optional(),
+  }),
+  command: z.object({
+    type: z.literal('command'),
+    id,
+    name: z.string().min(1).max(32),
+    args: z.record(z.string(), z.unknown()).optional(),
+  }),
+  subscribe: z.object({
+    type: z.literal('subscribe'),
+    id,
+    envs: z.array(z.number().int().min(0)).max(1024).optional(),
+    fps: z.number().min(1).max(60).optional(),
+  }),
+} satisfies Record<ClientMessage['type'], z.ZodType>;
+
+/** @throws GbsError(UnknownType | BadField) */
+export function parseClientMessage(map: Record<string, unknown> & { type: string }): ClientMessage {
+  const type = map.type;
+  if (!(CLIENT_TYPES as readonly string[]).includes(type)) {
+    throw new GbsError(ErrorCode.UnknownType, `unknown message type ${JSON.stringify(type.slice(0, 40))}; expected one of ${CLIENT_TYPES.join(', ')}`);
+  }
+  const result = schemas[type as ClientMessage['type']].safeParse(map);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new GbsError(ErrorCode.BadField, `bad "${type}" message at ${issue.path.join('.') || '(map)'}: ${issue.message}`);
+  }
+  return result.data as ClientMessage;
+}

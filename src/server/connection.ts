@@ -1,0 +1,83 @@
+/**
+ * One client connection's protocol handling: decode its messages, answer them. A malformed or
+ * unknown message gets an `error` record with a code and the connection stays open. Nothing here
+ * throws out of a socket callback.
+ */
+import type { RawData } from 'ws';
+import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { GbsError } from '../protocol/errors.js';
+import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
+import { decodeRecords } from '../protocol/record.js';
+import { parseClientMessage } from './client-message.js';
+
+/** What a connection may ask of the rest of the server. */
+export interface ConnectionContext {
+  /** Whether this client may send input/command. */
+  readonly control: boolean;
+  /** Reply to this client (control record, never dropped). */
+  reply(message: ServerMessage): void;
+  /** Applies an allowed `input`; throws GbsError when it cannot. */
+  input?(message: Extract<ClientMessage, { type: 'input' }>): void;
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
+
+/** Handles one WebSocket message from a client. */
+export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary: boolean): void {
+  if (!isBinary) {
+    ctx.reply({ type: 'error', code: ErrorCode.TextFrame, message: 'text frames are not part of the protocol; send binary records (uint32 BE length + msgpack map)' });
+    return;
+  }
+  let maps;
+  try {
+    maps = decodeRecords(toBytes(data), MAX_CLIENT_MESSAGE_BYTES);
+  } catch (err) {
+    replyError(ctx, err);
+    return;
+  }
+  for (const map of maps) {
+    const id = typeof map['id'] === 'number' ? map['id'] : undefined;
+    try {
+      handleMessage(ctx, parseClientMessage(map));
+    } catch (err) {
+      replyError(ctx, err, id);
+    }
+  }
+}
+
+function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
+  switch (message.type) {
+    case 'ping':
+      ctx.reply({ type: 'pong', id: message.id, t: message.t, serverTs: Date.now() });
+      return;
+    case 'input':
+      if (!ctx.control || !ctx.input) {
+        throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send input (the server was not started with control enabled)');
+      }
+      ctx.input(message);
+      ctx.reply({ type: 'ack', id: message.id, of: 'input' });
+      return;
+    case 'command':
+      if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send commands');
+      throw new GbsError(ErrorCode.Unsupported, `command ${JSON.stringify(message.name)} is not supported by this server`);
+    case 'subscribe':
+      throw new GbsError(ErrorCode.Unsupported, 'subscribe is not supported yet: this server runs one env and sends every frame');
+    default: {
+      const never: never = message;
+      throw new GbsError(ErrorCode.UnknownType, `unhandled message ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function replyError(ctx: ConnectionContext, err: unknown, id?: number): void {
+  if (err instanceof GbsError) {
+    ctx.reply({ type: 'error', id, code: err.code, message: err.message });
+  } else {
+    ctx.reply({ type: 'error', id, code: 'GBS_ERR_INTERNAL', message: 'internal error handling this message' });
+  }
+}
+
