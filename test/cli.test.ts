@@ -1,0 +1,75 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli } from './helpers/cli.js';
+import { TestClient } from './helpers/ws-client.js';
+
+/** One clear line on stderr, a non-zero exit, no stack trace. */
+function expectCleanFailure(result: { code: number | null; stderr: string }, pattern: RegExp) {
+  expect(result.code).not.toBe(0);
+  expect(result.code).not.toBeNull();
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('gbstream CLI', () => {
+  it('prints help for the program and for serve', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('serve');
+    const serve = await runCli(['serve', '--help']);
+    expect(serve.code).toBe(0);
+    for (const flag of ['--port', '--host', '--fps', '--quality', '--speed', '--map', '--policy', '--force']) expect(serve.stdout).toContain(flag);
+  });
+
+  it('prints its version', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    [['--fps', '0'], /`fps`.*`0`/],
+    [['--fps', '61'], /`61`/],
+    [['--fps', 'fast'], /`fast`/],
+    [['--quality', '101'], /`quality`.*`101`/],
+    [['--port', '70000'], /`70000`/],
+    [['--speed', '0'], /`speed`.*`0`/],
+    [['--speed', 'warp'], /`warp`/],
+    [['--policy', 'smart'], /`smart`/],
+  ])('refuses serve %j quoting the value', async (args, pattern) => {
+    expectCleanFailure(await runCli(['serve', ...args]), pattern);
+  });
+
+  it('refuses bad ROM paths and maps with one clear line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gbstream-cli-'));
+    await writeFile(join(dir, 'tiny.gb'), Buffer.alloc(1000));
+    await writeFile(join(dir, 'map.json'), '{"name": "x", "fields": {"a": {"address": "0xD000", "type": "f32"}}}');
+    expectCleanFailure(await runCli(['serve', join(dir, 'missing.gb'), '--port', '0']), /does not exist/);
+    expectCleanFailure(await runCli(['serve', dir, '--port', '0']), /is a directory/);
+    expectCleanFailure(await runCli(['serve', join(dir, 'tiny.gb'), '--port', '0']), /at least 32768 bytes/);
+    expectCleanFailure(await runCli(['serve', '--map', join(dir, 'map.json'), '--port', '0']), /fields\.a\.type/);
+    expectCleanFailure(await runCli(['serve', '--policy', `script:${join(dir, 'none.txt')}`, '--port', '0']), /does not exist/);
+  });
+
+  it('refuses a port that is in use', async () => {
+    const first = await startCli(['serve', '--port', '0']);
+    const port = new URL(first.wsUrl).port;
+    try {
+      expectCleanFailure(await runCli(['serve', '--port', port]), new RegExp(`port ${port}.*in use`));
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('on %s closes clients with 1001 and exits 0', async (signal) => {
+    const { child, wsUrl } = await startCli(['serve', '--port', '0']);
+    const client = new TestClient(wsUrl);
+    await client.waitFor((m) => m.type === 'frame', 5000);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill(signal);
+    expect(await client.closed).toBe(1001);
+    expect(await exited).toBe(0);
+  });
+});
