@@ -6,7 +6,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
 import { createLogger } from '../log.js';
-import { parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, type PolicySpec } from './options.js';
+import { parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, parseToken, type PolicySpec } from './options.js';
+import type { ControlPolicy } from '../server/control.js';
 import { serve, VERSION } from './serve.js';
 import type { Speed } from '../emulator/pacer.js';
 
@@ -21,6 +22,8 @@ interface ServeFlags {
   seed: number;
   force: boolean;
   sound: boolean;
+  control: 'off' | 'open';
+  controlToken?: string;
 }
 
 function fatal(message: string, exitCode = 1): never {
@@ -46,10 +49,13 @@ program
   .addOption(new Option('--policy <p>', 'inputs when nobody controls: idle, random or script:FILE').default({ kind: 'idle' } as PolicySpec, 'idle').argParser(parsePolicy))
   .addOption(new Option('--seed <n>', 'seed for --policy random').default(1).argParser(parseSeed))
   .addOption(new Option('--force', 'run a ROM whose header checksum is wrong').default(false))
+  .addOption(new Option('--control <mode>', 'who may send input: off (view only) or open (every client; local play)').choices(['off', 'open']).default('off'))
+  .addOption(new Option('--control-token <token>', 'clients that send this token (auth message) may send input').argParser(parseToken))
   .addOption(new Option('--sound', 'emulate sound (off by default: it costs CPU and nobody hears it)').default(false))
   .action(async (rom: string | undefined, flags: ServeFlags) => {
     const log = createLogger();
-    const serving = await serve({ rom, ...flags, log });
+    const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
+    const serving = await serve({ rom, ...flags, control, log });
     const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
     process.stdout.write(`gbstream: streaming "${serving.title}" — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);
     let stopping = false;

@@ -49,3 +49,8 @@ export function parsePolicy(value: string): PolicySpec {
   if (value.startsWith('script:') && value.length > 'script:'.length) return { kind: 'script', file: value.slice('script:'.length) };
   return fail('policy', '"idle", "random" or "script:FILE"', value);
 }
+
+export function parseToken(value: string): string {
+  if (value.length < 8 || value.length > 256) fail('control-token', 'a string of 8–256 characters', value.length > 20 ? `${value.slice(0, 4)}…` : value);
+  return value;
+}

@@ -16,6 +16,7 @@ import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/const
 import { DEMO_ROM_PATH, MAPS_DIR, PACKAGE_JSON, WEB_ROOT } from '../paths.js';
 import { loadRomFile } from '../rom/load.js';
 import { startServer, type StreamServer } from '../server/server.js';
+import type { ControlPolicy } from '../server/control.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
 import type { PolicySpec } from './options.js';
 
@@ -33,6 +34,8 @@ export interface ServeOptions {
   sound: boolean;
   log: Logger;
   webRoot?: string;
+  /** Who may send input; default nobody. */
+  control?: ControlPolicy;
 }
 
 export interface Serving {
@@ -102,6 +105,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         encoder: encoder.name,
       }),
       stats: () => pipeline.stats,
+      control: options.control,
+      onInput: (message) => pipeline.input(message.buttons, message.frames ?? 1),
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

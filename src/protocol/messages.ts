@@ -150,7 +150,14 @@ export interface SubscribeMessage {
   fps?: number;
 }
 
-export type ClientMessage = PingMessage | InputMessage | CommandMessage | SubscribeMessage;
+/** Claims control rights with the server's control token (sent first, never in a URL). */
+export interface AuthMessage {
+  type: 'auth';
+  id?: number;
+  token: string;
+}
+
+export type ClientMessage = PingMessage | AuthMessage | InputMessage | CommandMessage | SubscribeMessage;
 
 export type AnyMessage = ServerMessage | ClientMessage;
 
@@ -163,4 +170,4 @@ export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'error',
   'pong',
 ];
-export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'input', 'command', 'subscribe'];
+export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe'];

@@ -11,6 +11,7 @@ const id = z.number().int().min(0).max(2 ** 32).optional();
 
 const schemas = {
   ping: z.object({ type: z.literal('ping'), id, t: z.number().optional() }),
+  auth: z.object({ type: z.literal('auth'), id, token: z.string().min(1).max(256) }),
   input: z.object({
     type: z.literal('input'),
     id,

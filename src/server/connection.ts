@@ -12,8 +12,10 @@ import { parseClientMessage } from './client-message.js';
 
 /** What a connection may ask of the rest of the server. */
 export interface ConnectionContext {
-  /** Whether this client may send input/command. */
-  readonly control: boolean;
+  /** Whether this client may send input/command; `auth` with the right token sets it. */
+  control: boolean;
+  /** Checks a control token (constant time); undefined when no token is configured. */
+  checkToken?(token: string): boolean;
   /** Reply to this client (control record, never dropped). */
   reply(message: ServerMessage): void;
   /** Applies an allowed `input`; throws GbsError when it cannot. */
@@ -54,9 +56,15 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
     case 'ping':
       ctx.reply({ type: 'pong', id: message.id, t: message.t, serverTs: Date.now() });
       return;
+    case 'auth':
+      if (!ctx.checkToken) throw new GbsError(ErrorCode.ControlDenied, 'this server has no control token; start it with --control-token T (or --control open)');
+      if (!ctx.checkToken(message.token)) throw new GbsError(ErrorCode.ControlDenied, 'wrong control token');
+      ctx.control = true;
+      ctx.reply({ type: 'ack', id: message.id, of: 'auth' });
+      return;
     case 'input':
       if (!ctx.control || !ctx.input) {
-        throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send input (the server was not started with control enabled)');
+        throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send input: the server allows viewing only (control needs --control-token T and an auth message, or --control open)');
       }
       ctx.input(message);
       ctx.reply({ type: 'ack', id: message.id, of: 'input' });

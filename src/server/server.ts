@@ -12,6 +12,7 @@ import { encodeRecord } from '../protocol/record.js';
 import { Broadcaster, type Client } from './broadcaster.js';
 import { handleClientData } from './connection.js';
 import { createStaticHandler } from './static-files.js';
+import { tokenChecker, type ControlPolicy } from './control.js';
 
 export const WS_PATH = '/ws';
 export const STATS_INTERVAL_MS = 1000;
@@ -33,8 +34,8 @@ export interface StreamServerOptions {
   hello(): Omit<HelloMessage, 'control'>;
   /** Pipeline numbers for `stats`. */
   stats(): ServerStatsSource;
-  /** Whether clients may send input. */
-  control?: boolean;
+  /** Who may send input (default: nobody). */
+  control?: ControlPolicy;
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void;
 }
 
@@ -72,13 +73,14 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
 
   wss.on('connection', (ws: WebSocket, req) => {
     const client = broadcaster.add(ws);
-    const control = options.control ?? false;
+    const policy = options.control ?? { mode: 'off' };
     const reply = (message: ServerMessage) => broadcaster.sendControl(client, encodeRecord(message));
+    const ctx = { control: policy.mode === 'open', checkToken: tokenChecker(policy), reply, input: options.onInput };
     log.info({ client: client.id, remote: req.socket.remoteAddress, clients: broadcaster.size }, 'client connected');
-    reply({ ...options.hello(), control });
+    reply({ ...options.hello(), control: ctx.control });
     ws.on('message', (data, isBinary) => {
       try {
-        handleClientData({ control, reply, input: options.onInput }, data, isBinary);
+        handleClientData(ctx, data, isBinary);
       } catch (err) {
         log.error({ err, client: client.id }, 'unexpected error handling a client message');
       }

@@ -1,0 +1,88 @@
+/**
+ * Keyboard and on-screen buttons → `input` messages. Arrows for the d-pad, Z/X for A/B,
+ * Enter/Shift for Start/Select. While buttons are held, the current set is re-sent every
+ * REPEAT_MS for slightly longer than that, so a lost key-up never sticks a button for long.
+ */
+import type { Button } from '../../src/protocol/messages.js';
+
+export const KEYS: Record<string, Button> = {
+  ArrowUp: 'up',
+  ArrowDown: 'down',
+  ArrowLeft: 'left',
+  ArrowRight: 'right',
+  KeyZ: 'a',
+  KeyX: 'b',
+  Enter: 'start',
+  ShiftLeft: 'select',
+  ShiftRight: 'select',
+};
+
+export const REPEAT_MS = 100;
+/** Frames each input holds: a little over REPEAT_MS at 59.73 frames/s. */
+export const HOLD_FRAMES = 8;
+
+export class InputController {
+  readonly #held = new Set<Button>();
+  readonly #send: (buttons: Button[], frames: number) => void;
+  #timer = 0;
+  enabled = false;
+
+  constructor(send: (buttons: Button[], frames: number) => void) {
+    this.#send = send;
+  }
+
+  press(button: Button): void {
+    if (!this.enabled || this.#held.has(button)) return;
+    this.#held.add(button);
+    this.#emit();
+    if (!this.#timer) this.#timer = window.setInterval(() => this.#emit(), REPEAT_MS);
+  }
+
+  release(button: Button): void {
+    if (!this.#held.delete(button)) return;
+    if (this.#held.size === 0) {
+      clearInterval(this.#timer);
+      this.#timer = 0;
+    } else this.#emit();
+  }
+
+  releaseAll(): void {
+    for (const b of [...this.#held]) this.release(b);
+  }
+
+  #emit(): void {
+    if (this.#held.size) this.#send([...this.#held], HOLD_FRAMES);
+  }
+
+  /** Wires keyboard events on `target`; keys are ignored while typing in a form field. */
+  attachKeyboard(target: Window): void {
+    target.addEventListener('keydown', (ev) => {
+      const b = KEYS[ev.code];
+      if (!b || !this.enabled || isTyping(ev.target)) return;
+      ev.preventDefault();
+      this.press(b);
+    });
+    target.addEventListener('keyup', (ev) => {
+      const b = KEYS[ev.code];
+      if (b) this.release(b);
+    });
+    target.addEventListener('blur', () => this.releaseAll());
+  }
+
+  /** Wires on-screen buttons: elements with `data-button="up"` etc. */
+  attachButtons(root: HTMLElement): void {
+    for (const el of root.querySelectorAll<HTMLElement>('[data-button]')) {
+      const b = el.dataset['button'] as Button;
+      el.addEventListener('pointerdown', (ev) => {
+        ev.preventDefault();
+        el.setPointerCapture?.(ev.pointerId);
+        this.press(b);
+      });
+      for (const type of ['pointerup', 'pointercancel', 'lostpointercapture']) el.addEventListener(type, () => this.release(b));
+    }
+  }
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.isContentEditable);
+}
