@@ -6,7 +6,6 @@
  */
 import type { Logger } from './log.js';
 import type { FrameEncoder } from './encode/encoder.js';
-import { rgbaToRgb } from './encode/pixels.js';
 import { Runner } from './emulator/runner.js';
 import type { Speed } from './emulator/pacer.js';
 import { GB_FRAME_RATE, type ServerboyEmulator } from './emulator/serverboy.js';
@@ -112,7 +111,7 @@ export class Pipeline {
     }
     // Copy now: the screen array is replaced by the next frame.
     const ts = Date.now();
-    rgbaToRgb(this.#o.emulator.screen(), SCREEN_WIDTH * SCREEN_HEIGHT, this.#pixels);
+    this.#pixels.set(this.#o.emulator.screenRgb());
     const state = readState(this.#o.emulator, this.#o.map);
     this.#stats.lastState = state;
     this.#encoding = true;

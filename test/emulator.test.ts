@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ServerboyEmulator } from '../src/emulator/serverboy.js';
+import { rgbaToRgb } from '../src/encode/pixels.js';
 import { DEMO_ROM_PATH } from '../src/paths.js';
 import { loadMemoryMap } from '../src/state/memory-map.js';
 import { readState } from '../src/state/read-state.js';
@@ -22,7 +23,7 @@ describe('ServerboyEmulator', () => {
     expect(settings[0]).toBe(false);
     for (let i = 0; i < 300; i++) emu.step();
     expect(emu.frame).toBe(300);
-    expect(emu.screen().length).toBe(160 * 144 * 4);
+    expect(emu.screenRgb().length).toBe(160 * 144 * 3);
   });
 
   it('reads CGB work RAM through the bus, where the raw array is stale', async () => {
@@ -57,9 +58,32 @@ describe('ServerboyEmulator', () => {
     const hashes = new Set<number>();
     for (let i = 0; i < 30; i++) {
       emu.step();
-      hashes.add(screenHash(emu.screen()));
+      hashes.add(screenHash(emu.screenRgb()));
     }
     expect(hashes.size).toBe(30);
+  });
+
+  it('skipping serverboy’s RGBA copy-out changes nothing the machine does or shows', async () => {
+    const rom = await demoRom();
+    const plain = new ServerboyEmulator(rom, { fastScreen: false });
+    const fast = new ServerboyEmulator(rom);
+    const buttons = [['right'], ['down'], [], ['left', 'up'], ['a']] as const;
+    for (let i = 0; i < 240; i++) {
+      const held = buttons[Math.floor(i / 20) % buttons.length]!;
+      plain.hold(held, 1);
+      fast.hold(held, 1);
+      plain.step();
+      fast.step();
+      if (i % 8 === 0) {
+        expect(Buffer.from(fast.screenRgb()).equals(Buffer.from(rgbaToRgb(plain.screen(), 160 * 144))), `frame ${i}`).toBe(true);
+      }
+    }
+    for (const [from, to] of [[0xc000, 0xe000], [0xff80, 0xffff], [0x8000, 0xa000]] as const) {
+      for (let a = from; a < to; a++) expect(fast.readByte(a), `0x${a.toString(16)}`).toBe(plain.readByte(a));
+    }
+    for (let bank = 1; bank <= 7; bank++) {
+      for (let a = 0xd000; a < 0xe000; a += 7) expect(fast.readWramBank(bank, a)).toBe(plain.readWramBank(bank, a));
+    }
   });
 
   it('resets to power-on', async () => {

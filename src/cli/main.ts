@@ -24,6 +24,15 @@ interface ServeFlags {
   sound: boolean;
   control: 'off' | 'open';
   controlToken?: string;
+  allowOrigin: string[];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function isAllInterfaces(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
 }
 
 function fatal(message: string, exitCode = 1): never {
@@ -51,11 +60,15 @@ program
   .addOption(new Option('--force', 'run a ROM whose header checksum is wrong').default(false))
   .addOption(new Option('--control <mode>', 'who may send input: off (view only) or open (every client; local play)').choices(['off', 'open']).default('off'))
   .addOption(new Option('--control-token <token>', 'clients that send this token (auth message) may send input').argParser(parseToken))
+  .addOption(new Option('--allow-origin <origin>', 'also accept browser WebSocket connections from this origin (repeatable; * for any)').argParser(collect).default([]))
   .addOption(new Option('--sound', 'emulate sound (off by default: it costs CPU and nobody hears it)').default(false))
   .action(async (rom: string | undefined, flags: ServeFlags) => {
     const log = createLogger();
     const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
-    const serving = await serve({ rom, ...flags, control, log });
+    if (isAllInterfaces(flags.host) && control.mode !== 'token') {
+      log.warn({ host: flags.host, control: control.mode }, 'listening on all interfaces without --control-token: anyone on your network can watch' + (control.mode === 'open' ? ' and control the emulator' : ''));
+    }
+    const serving = await serve({ rom, ...flags, allowOrigins: flags.allowOrigin, control, log });
     const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
     process.stdout.write(`gbstream: streaming "${serving.title}" — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);
     let stopping = false;

@@ -36,6 +36,8 @@ export interface ServeOptions {
   webRoot?: string;
   /** Who may send input; default nobody. */
   control?: ControlPolicy;
+  /** Extra browser origins allowed to connect. */
+  allowOrigins?: readonly string[];
 }
 
 export interface Serving {
@@ -106,6 +108,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       }),
       stats: () => pipeline.stats,
       control: options.control,
+      allowOrigins: options.allowOrigins,
       onInput: (message) => pipeline.input(message.buttons, message.frames ?? 1),
     });
   } catch (err) {

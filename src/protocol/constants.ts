@@ -41,6 +41,8 @@ export const ErrorCode = {
   UnsupportedVersion: 'GBS_ERR_UNSUPPORTED_VERSION',
   /** `input`/`command` without control rights. */
   ControlDenied: 'GBS_ERR_CONTROL_DENIED',
+  /** The client sends messages faster than its rate limit. */
+  RateLimited: 'GBS_ERR_RATE_LIMITED',
   /** A well-formed request this server does not support (yet). */
   Unsupported: 'GBS_ERR_UNSUPPORTED',
 } as const;

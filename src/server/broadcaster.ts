@@ -17,6 +17,8 @@ export class Client<S extends Socket = Socket> {
   readonly socket: S;
   readonly id: number;
   readonly connectedAt = Date.now();
+  /** Last time (performance.now) a send completed: the liveness check's measure of progress. */
+  lastDrainAt = performance.now();
   inFlight = false;
   sent = 0;
   dropped = 0;
@@ -70,6 +72,7 @@ export class Broadcaster<S extends Socket = Socket> {
       client.bytesSent += record.byteLength;
       client.socket.send(record, () => {
         client.inFlight = false;
+        client.lastDrainAt = performance.now();
       });
     }
   }
@@ -78,7 +81,9 @@ export class Broadcaster<S extends Socket = Socket> {
   sendControl(client: Client<S>, record: Uint8Array): void {
     if (client.socket.readyState !== OPEN) return;
     client.bytesSent += record.byteLength;
-    client.socket.send(record);
+    client.socket.send(record, () => {
+      client.lastDrainAt = performance.now();
+    });
   }
 
   /** Sends a control record to every client. */

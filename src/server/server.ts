@@ -6,18 +6,24 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
-import { MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
 import { Broadcaster, type Client } from './broadcaster.js';
 import { handleClientData } from './connection.js';
 import { createStaticHandler } from './static-files.js';
 import { tokenChecker, type ControlPolicy } from './control.js';
+import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from './liveness.js';
+import { isOriginAllowed } from './origin.js';
+import { MESSAGE_RATE, TokenBucket } from './rate-limit.js';
 
 export const WS_PATH = '/ws';
 export const STATS_INTERVAL_MS = 1000;
 /** Close code sent to clients when the server shuts down ("going away"). */
 export const CLOSE_GOING_AWAY = 1001;
+/** Close code for a client that keeps breaking the rules (rate limit). */
+export const CLOSE_POLICY_VIOLATION = 1008;
+export const HEARTBEAT_MS = 30_000;
 
 export interface ServerStatsSource {
   fps: number;
@@ -37,6 +43,11 @@ export interface StreamServerOptions {
   /** Who may send input (default: nobody). */
   control?: ControlPolicy;
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void;
+  /** Extra origins allowed to open the WebSocket from a browser (same origin always is). */
+  allowOrigins?: readonly string[];
+  /** When to let a stuck client go; tests shorten it. */
+  liveness?: LivenessLimits;
+  heartbeatMs?: number;
 }
 
 export interface StreamServer {
@@ -68,17 +79,37 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (!isOriginAllowed(req.headers.origin, req.headers.host, options.allowOrigins ?? [])) {
+      log.warn({ origin: req.headers.origin, remote: req.socket.remoteAddress }, 'refused WebSocket from another origin (see --allow-origin)');
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
+
+  const alive = new WeakMap<WebSocket, boolean>();
 
   wss.on('connection', (ws: WebSocket, req) => {
     const client = broadcaster.add(ws);
     const policy = options.control ?? { mode: 'off' };
     const reply = (message: ServerMessage) => broadcaster.sendControl(client, encodeRecord(message));
     const ctx = { control: policy.mode === 'open', checkToken: tokenChecker(policy), reply, input: options.onInput };
+    const bucket = new TokenBucket(MESSAGE_RATE.perSecond, MESSAGE_RATE.burst, performance.now());
+    let refusals = 0;
+    alive.set(ws, true);
     log.info({ client: client.id, remote: req.socket.remoteAddress, clients: broadcaster.size }, 'client connected');
     reply({ ...options.hello(), control: ctx.control });
+    ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
+      if (!bucket.take(performance.now())) {
+        if (++refusals > MESSAGE_RATE.refusalsBeforeClose) {
+          log.warn({ client: client.id }, 'closing client: message rate limit exceeded again and again');
+          ws.close(CLOSE_POLICY_VIOLATION, 'message rate limit exceeded');
+        } else if (refusals === 1 || refusals % 50 === 0) {
+          reply({ type: 'error', code: ErrorCode.RateLimited, message: `more than ${MESSAGE_RATE.perSecond} messages/s; messages are being ignored` });
+        }
+        return;
+      }
       try {
         handleClientData(ctx, data, isBinary);
       } catch (err) {
@@ -92,7 +123,36 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     });
   });
 
-  const statsTimer = setInterval(() => sendStats(broadcaster, options.stats()), STATS_INTERVAL_MS);
+  const limits = options.liveness ?? DEFAULT_LIVENESS;
+  const letGoStuckClients = () => {
+    const now = performance.now();
+    for (const client of broadcaster.clients()) {
+      const reason = livenessVerdict(client, now, limits);
+      if (reason) {
+        log.warn({ client: client.id, reason, sent: client.sent, dropped: client.dropped }, 'terminating stuck client');
+        broadcaster.remove(client);
+        client.socket.terminate();
+      }
+    }
+  };
+  const heartbeat = setInterval(() => {
+    for (const client of broadcaster.clients()) {
+      if (!alive.get(client.socket)) {
+        log.warn({ client: client.id }, 'terminating client: no pong to the last heartbeat ping');
+        broadcaster.remove(client);
+        client.socket.terminate();
+        continue;
+      }
+      alive.set(client.socket, false);
+      client.socket.ping();
+    }
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
+
+  const statsTimer = setInterval(() => {
+    letGoStuckClients();
+    sendStats(broadcaster, options.stats());
+  }, Math.min(STATS_INTERVAL_MS, limits.stallMs / 2));
   statsTimer.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -112,7 +172,10 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     broadcaster,
     publishFrame: (record) => broadcaster.broadcastFrame(record),
     publishControl: (message) => broadcaster.broadcastControl(encodeRecord(message)),
-    close: () => closeAll(http, wss, broadcaster, statsTimer),
+    close: () => {
+      clearInterval(heartbeat);
+      return closeAll(http, wss, broadcaster, statsTimer);
+    },
   };
 }
 

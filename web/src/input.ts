@@ -31,8 +31,20 @@ export class InputController {
     this.#send = send;
   }
 
+  /**
+   * Without control, a press is still sent once (never repeated) so that the server's refusal
+   * reaches the page and is shown, rather than the key doing nothing in silence.
+   */
+  #tryOnce(button: Button): void {
+    this.#send([button], HOLD_FRAMES);
+  }
+
   press(button: Button): void {
-    if (!this.enabled || this.#held.has(button)) return;
+    if (!this.enabled) {
+      this.#tryOnce(button);
+      return;
+    }
+    if (this.#held.has(button)) return;
     this.#held.add(button);
     this.#emit();
     if (!this.#timer) this.#timer = window.setInterval(() => this.#emit(), REPEAT_MS);
@@ -58,7 +70,11 @@ export class InputController {
   attachKeyboard(target: Window): void {
     target.addEventListener('keydown', (ev) => {
       const b = KEYS[ev.code];
-      if (!b || !this.enabled || isTyping(ev.target)) return;
+      if (!b || isTyping(ev.target)) return;
+      if (!this.enabled) {
+        if (!ev.repeat) this.press(b);
+        return;
+      }
       ev.preventDefault();
       this.press(b);
     });

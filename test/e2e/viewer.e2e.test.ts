@@ -1,0 +1,159 @@
+/**
+ * The viewer in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core) against
+ * real servers on port 0 running the demo ROM.
+ */
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, type Serving, type ServeOptions } from '../../src/cli/serve.js';
+import { silentLogger } from '../../src/log.js';
+
+export const CHROMIUM = process.env['GBSTREAM_CHROMIUM'] ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts';
+
+let browser: Browser;
+
+function serverOptions(overrides: Partial<ServeOptions> = {}): ServeOptions {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    fps: 10,
+    quality: 80,
+    speed: 1,
+    policy: { kind: 'idle' },
+    seed: 1,
+    force: false,
+    sound: false,
+    log: silentLogger(),
+    ...overrides,
+  };
+}
+
+/** Opens the page and records every console error and page error. */
+async function open(url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** A cheap fingerprint of what the canvas shows, and how many colours it has. */
+function canvasFingerprint(page: Page): Promise<{ hash: number; colours: number }> {
+  return page.evaluate(() => {
+    const c = document.getElementById('screen') as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += 4) {
+      const rgb = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+      colours.add(rgb >> 3);
+      h = Math.imul(h ^ rgb, 16777619);
+    }
+    return { hash: h >>> 0, colours: colours.size };
+  });
+}
+
+const field = (page: Page, name: string) => page.locator(`dd[data-field="${name}"]`).textContent();
+const drawnAfter = (page: Page, hash: number) =>
+  page.waitForFunction((h) => {
+    const c = document.getElementById('screen') as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let x = 2166136261;
+    for (let i = 0; i < data.length; i += 4) x = Math.imul(x ^ ((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!), 16777619);
+    return x >>> 0 !== h;
+  }, hash, { timeout: 15_000 });
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  await mkdir(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('viewer in real Chromium', () => {
+  it('shows the live demo, its state and stats, and survives a server restart', async () => {
+    let serving: Serving = await serve(serverOptions({ policy: { kind: 'random' } }));
+    const port = serving.server.port;
+    const { page, errors } = await open(serving.server.url);
+    try {
+      await page.waitForSelector('#placeholder', { state: 'hidden', timeout: 15_000 });
+      await expect.poll(() => page.locator('#status-text').textContent()).toBe('Live');
+      const first = await canvasFingerprint(page);
+      expect(first.colours).toBeGreaterThan(4);
+      await drawnAfter(page, first.hash);
+
+      const frameBefore = Number(await field(page, 'frame'));
+      await expect.poll(async () => Number(await field(page, 'frame')), { timeout: 5000 }).not.toBe(frameBefore);
+      await expect.poll(async () => Number(await page.locator('#stat-fps').textContent()), { timeout: 5000 }).toBeGreaterThan(3);
+      await expect.poll(() => page.locator('#stat-latency').textContent(), { timeout: 5000 }).toMatch(/ms/);
+      await page.screenshot({ path: `${ARTIFACTS}/viewer.png` });
+
+      await serving.stop();
+      await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 10_000 }).toMatch(/Reconnecting/);
+      expect(await page.locator('#stage').getAttribute('class')).toMatch(/stale/);
+      const frozen = await canvasFingerprint(page);
+      expect(frozen.colours).toBeGreaterThan(4); // the last frame stays, dimmed
+
+      serving = await serve(serverOptions({ port, policy: { kind: 'random' } }));
+      await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 40_000 }).toBe('Live');
+      await drawnAfter(page, frozen.hash);
+      await page.screenshot({ path: `${ARTIFACTS}/viewer-after-restart.png` });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await serving.stop();
+    }
+  });
+
+  it('with control open, arrow keys move the demo sprite', async () => {
+    const serving = await serve(serverOptions({ control: { mode: 'open' } }));
+    const { page, errors } = await open(serving.server.url);
+    try {
+      await expect.poll(() => page.locator('#control-state').textContent(), { timeout: 10_000 }).toBe('control: yes');
+      await expect.poll(() => field(page, 'x'), { timeout: 10_000 }).toMatch(/\d/);
+      const x0 = Number(await field(page, 'x'));
+      const y0 = Number(await field(page, 'y'));
+      await page.keyboard.down('ArrowRight');
+      await page.keyboard.down('ArrowDown');
+      await page.waitForTimeout(800);
+      await page.keyboard.up('ArrowRight');
+      await page.keyboard.up('ArrowDown');
+      await expect.poll(async () => Number(await field(page, 'x')) !== x0 || Number(await field(page, 'y')) !== y0, { timeout: 5000 }).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await serving.stop();
+    }
+  });
+
+  it('with control refused, a key press shows the server’s error; a wrong token too', async () => {
+    const serving = await serve(serverOptions({ control: { mode: 'token', token: 'right-token-123' } }));
+    const viewOnly = await open(serving.server.url);
+    const wrong = await open(`${serving.server.url}#token=wrong-token-456`);
+    const right = await open(`${serving.server.url}#token=right-token-123`);
+    try {
+      await expect.poll(() => viewOnly.page.locator('#status-text').textContent(), { timeout: 10_000 }).toBe('Live');
+      expect(await viewOnly.page.locator('#control-state').textContent()).toBe('view only');
+      await viewOnly.page.keyboard.press('ArrowLeft');
+      await expect.poll(() => viewOnly.page.locator('#message').textContent(), { timeout: 5000 }).toMatch(/GBS_ERR_CONTROL_DENIED/);
+
+      await expect.poll(() => wrong.page.locator('#message').textContent(), { timeout: 10_000 }).toMatch(/wrong control token/);
+      expect(await wrong.page.locator('#control-state').textContent()).toBe('view only');
+
+      await expect.poll(() => right.page.locator('#control-state').textContent(), { timeout: 10_000 }).toBe('control: yes');
+      for (const p of [viewOnly, wrong, right]) expect(p.errors).toEqual([]);
+    } finally {
+      for (const p of [viewOnly, wrong, right]) await p.page.close();
+      await serving.stop();
+    }
+  });
+});
