@@ -1,0 +1,14 @@
+{
+  "targets": [
+    {
+      "target_name": "gbstream_jpeg",
+      "sources": ["src/jpeg_encoder.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "libraries": ["-ljpeg"],
+      "xcode_settings": {
+        "OTHER_CFLAGS": ["-std=gnu11", "-O2"]
+      }
+    }
+  ]
+}
