@@ -8,6 +8,8 @@ export { RecordReader } from './protocol/reader.js';
 export { ServerboyEmulator, EmulatorFault, GB_FRAME_RATE } from './emulator/serverboy.js';
 export { Sampler } from './sampler/sampler.js';
 export { SharpEncoder } from './encode/sharp-encoder.js';
+export { NativeEncoder } from './encode/native-encoder.js';
+export { selectEncoder } from './encode/select-encoder.js';
 export type { FrameEncoder, EncoderOptions } from './encode/encoder.js';
 export { Broadcaster } from './server/broadcaster.js';
 export { shouldSend, highWaterFor } from './server/backpressure.js';

@@ -140,8 +140,53 @@ export class Pipeline {
   }
 
   #onFault(err: Error): void {
-    this.#o.log.error({ err: err.message }, 'emulator stopped');
-    this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'error', code: 'GBS_ERR_EMULATOR_FAULT', message: err.message });
+    this.#o.log.error({ err: err.message }, 'emulator stopped; send a "reset" command to restart it');
+    this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'error', code: 'GBS_ERR_EMULATOR_FAULT', message: `${err.message}; the emulator is stopped until reset` });
+    this.#publishPlaceholder();
+  }
+
+  /** A dark red frame so viewers see the stop instead of a frozen picture that looks alive. */
+  #publishPlaceholder(): void {
+    const pixels = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT * 3);
+    for (let i = 0; i < pixels.length; i += 3) {
+      const stripe = Math.floor(i / 3 / SCREEN_WIDTH) % 16 < 2;
+      pixels[i] = stripe ? 0x90 : 0x40;
+      pixels[i + 1] = 0x10;
+      pixels[i + 2] = 0x10;
+    }
+    const frame = this.#o.emulator.frame;
+    this.#o.encoder
+      .encode(pixels, SCREEN_WIDTH, SCREEN_HEIGHT, 3)
+      .then((data) => {
+        const message: FrameMessage = { type: 'frame', env: this.#env, seq: this.#seq++, frame, ts: Date.now(), width: SCREEN_WIDTH, height: SCREEN_HEIGHT, format: 'jpeg', data, state: {} };
+        this.#o.sink.frame(encodeRecord(message), message);
+      })
+      .catch((e: unknown) => this.#o.log.error({ err: e }, 'placeholder encode failed'));
+  }
+
+  /** Restarts the ROM from power-on (also recovers from a fault). */
+  reset(): void {
+    this.#runner.stop();
+    this.#o.emulator.reset();
+    this.#input = undefined;
+    this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_RESET', message: 'emulator reset' });
+    this.#runner.start();
+  }
+
+  pause(): void {
+    this.#runner.stop();
+  }
+
+  resume(): void {
+    if (!this.#o.emulator.faulted) this.#runner.start();
+  }
+
+  get paused(): boolean {
+    return !this.#runner.running;
+  }
+
+  setSpeed(speed: Speed): void {
+    this.#runner.setSpeed(speed);
   }
 
   #rollStats(): void {

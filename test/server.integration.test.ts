@@ -34,7 +34,7 @@ describe('a real server on port 0 streaming the demo ROM', () => {
     await client.opened();
     const hello = await client.waitFor((m) => m.type === 'hello');
     expect(client.messages[0]!.type).toBe('hello');
-    expect(hello).toMatchObject({ protocol: 1, envs: 1, fps: 10, width: 160, height: 144, encoder: 'sharp', control: false });
+    expect(hello).toMatchObject({ protocol: 1, envs: 1, fps: 10, width: 160, height: 144, encoder: 'native', control: false });
     expect(hello['rom']).toMatchObject({ title: 'GBSTREAM DEMO', cgb: 'cgb-enhanced', headerChecksumOk: true });
     expect((hello['fields'] as string[]).length).toBeGreaterThanOrEqual(5);
 

@@ -10,6 +10,7 @@ import { parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, p
 import type { ControlPolicy } from '../server/control.js';
 import { serve, VERSION } from './serve.js';
 import type { Speed } from '../emulator/pacer.js';
+import { ENCODER_KINDS, type EncoderKind } from '../encode/select-encoder.js';
 
 interface ServeFlags {
   port: number;
@@ -25,6 +26,7 @@ interface ServeFlags {
   control: 'off' | 'open';
   controlToken?: string;
   allowOrigin: string[];
+  encoder: EncoderKind;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -61,6 +63,7 @@ program
   .addOption(new Option('--control <mode>', 'who may send input: off (view only) or open (every client; local play)').choices(['off', 'open']).default('off'))
   .addOption(new Option('--control-token <token>', 'clients that send this token (auth message) may send input').argParser(parseToken))
   .addOption(new Option('--allow-origin <origin>', 'also accept browser WebSocket connections from this origin (repeatable; * for any)').argParser(collect).default([]))
+  .addOption(new Option('--encoder <kind>', 'JPEG encoder: native (libjpeg-turbo addon), sharp, or auto').choices(ENCODER_KINDS).default('auto'))
   .addOption(new Option('--sound', 'emulate sound (off by default: it costs CPU and nobody hears it)').default(false))
   .action(async (rom: string | undefined, flags: ServeFlags) => {
     const log = createLogger();

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config-error.js';
 import type { Speed } from '../emulator/pacer.js';
 import { ServerboyEmulator } from '../emulator/serverboy.js';
-import { SharpEncoder } from '../encode/sharp-encoder.js';
+import { selectEncoder, type EncoderKind } from '../encode/select-encoder.js';
 import type { Logger } from '../log.js';
 import { idlePolicy, type Policy } from '../policy/policy.js';
 import { randomPolicy } from '../policy/random.js';
@@ -18,7 +18,9 @@ import { loadRomFile } from '../rom/load.js';
 import { startServer, type StreamServer } from '../server/server.js';
 import type { ControlPolicy } from '../server/control.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
-import type { PolicySpec } from './options.js';
+import { MAX_SPEED, type PolicySpec } from './options.js';
+import { GbsError } from '../protocol/errors.js';
+import { ErrorCode } from '../protocol/constants.js';
 
 export interface ServeOptions {
   rom?: string;
@@ -32,6 +34,8 @@ export interface ServeOptions {
   seed: number;
   force: boolean;
   sound: boolean;
+  /** JPEG encoder: native libjpeg-turbo addon, sharp, or auto (native when it built). */
+  encoder?: EncoderKind;
   log: Logger;
   webRoot?: string;
   /** Who may send input; default nobody. */
@@ -61,6 +65,31 @@ async function makePolicy(spec: PolicySpec, seed: number): Promise<Policy> {
   }
 }
 
+/** Emulator commands a controlling client may send. @throws GbsError for unknown names or args. */
+export function runCommand(pipeline: Pipeline, name: string, args: Record<string, unknown>): void {
+  switch (name) {
+    case 'reset':
+      pipeline.reset();
+      return;
+    case 'pause':
+      pipeline.pause();
+      return;
+    case 'resume':
+      pipeline.resume();
+      return;
+    case 'speed': {
+      const value = args['value'];
+      if (value === 'max' || (typeof value === 'number' && value > 0 && value <= MAX_SPEED)) {
+        pipeline.setSpeed(value);
+        return;
+      }
+      throw new GbsError(ErrorCode.BadField, `speed needs args.value: a number above 0 and at most ${MAX_SPEED}, or "max"; got ${JSON.stringify(value)}`);
+    }
+    default:
+      throw new GbsError(ErrorCode.Unsupported, `unknown command ${JSON.stringify(name.slice(0, 32))}; commands: reset, pause, resume, speed`);
+  }
+}
+
 export async function serve(options: ServeOptions): Promise<Serving> {
   const { log } = options;
   const rom = await loadRomFile(options.rom ?? DEMO_ROM_PATH, { force: options.force });
@@ -68,7 +97,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const map = options.map ? await loadMemoryMap(options.map) : await findMapForTitle(MAPS_DIR, rom.info.title);
   const policy = await makePolicy(options.policy, options.seed);
   const emulator = new ServerboyEmulator(rom.bytes, { sound: options.sound });
-  const encoder = new SharpEncoder({ quality: options.quality });
+  const encoder = selectEncoder(options.encoder ?? 'auto', { quality: options.quality }, (msg) => log.warn(msg));
   const fields = map ? Object.keys(map.fields) : [];
 
   let server: StreamServer | undefined;
@@ -110,6 +139,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       control: options.control,
       allowOrigins: options.allowOrigins,
       onInput: (message) => pipeline.input(message.buttons, message.frames ?? 1),
+      onCommand: (message) => runCommand(pipeline, message.name, message.args ?? {}),
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

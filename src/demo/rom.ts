@@ -9,6 +9,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assembleProgram } from './asm.js';
+import { headerChecksum } from '../rom/header.js';
 
 export const ROM_SIZE = 0x8000;
 export const TITLE = 'GBSTREAM DEMO';
@@ -20,12 +21,8 @@ export const NINTENDO_LOGO = Uint8Array.from([
   0xbb, 0xbb, 0x67, 0x63, 0x6e, 0x0e, 0xec, 0xcc, 0xdd, 0xdc, 0x99, 0x9f, 0xbb, 0xb9, 0x33, 0x3e,
 ]);
 
-/** Header checksum at $014D: x = x - rom[i] - 1 over $0134-$014C. */
-export function headerChecksum(rom: Uint8Array): number {
-  let x = 0;
-  for (let i = 0x134; i <= 0x14c; i++) x = (x - (rom[i] ?? 0) - 1) & 0xff;
-  return x;
-}
+/** Header checksum at $014D: one implementation, shared with the ROM loader. */
+export { headerChecksum };
 
 /** Global checksum at $014E-$014F (big-endian): sum of every byte except those two. */
 export function globalChecksum(rom: Uint8Array): number {

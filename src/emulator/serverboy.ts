@@ -27,6 +27,12 @@ export const CYCLES_PER_FRAME = 70224;
 export const CPU_HZ = 4194304;
 export const GB_FRAME_RATE = CPU_HZ / CYCLES_PER_FRAME; // 59.7275 frames/s
 
+/**
+ * Opcodes the SM83 does not have. Real hardware locks up on them; serverboy logs to stdout and
+ * carries on as if nothing happened. gbstream treats them as the fault they are.
+ */
+export const ILLEGAL_OPCODES = [0xd3, 0xdb, 0xdd, 0xe3, 0xe4, 0xeb, 0xec, 0xed, 0xf4, 0xfc, 0xfd] as const;
+
 const SETTING_SOUND = 0;
 const SETTING_ITERATION_MS = 6;
 
@@ -44,6 +50,8 @@ const KEY_OF: Record<Button, number> = {
 /** The parts of serverboy's private core object we touch. */
 interface Core {
   memoryRead(address: number): number;
+  OPCODE: Array<(core: Core) => void>;
+  programCounter: number;
   /** The finished frame as 160×144 RGB bytes; rewritten at each VBlank. */
   swizzledFrame: Uint8Array;
   processDraw(frameBuffer: Uint8Array): void;
@@ -76,6 +84,7 @@ export class ServerboyEmulator {
   #held: number[] = [];
   #heldFrames = 0;
   readonly #fastScreen: boolean;
+  #faulted = false;
 
   constructor(rom: Uint8Array, options: EmulatorOptions = {}) {
     this.#rom = rom;
@@ -98,6 +107,14 @@ export class ServerboyEmulator {
     if (!core || typeof core.memoryRead !== 'function') {
       throw new EmulatorFault('serverboy internals changed: cannot reach the core to read memory through the bus');
     }
+    // A per-core copy of the opcode table, so other instances keep the shared one.
+    const table = core.OPCODE.slice();
+    for (const op of ILLEGAL_OPCODES) {
+      table[op] = (c: Core) => {
+        throw new EmulatorFault(`illegal opcode 0x${op.toString(16)} at 0x${((c.programCounter - 1) & 0xffff).toString(16).padStart(4, '0')}`);
+      };
+    }
+    core.OPCODE = table;
     if (this.#fastScreen) {
       // What processDraw does minus the copies: mark the frame as taken.
       core.processDraw = function (this: Core) {
@@ -112,6 +129,11 @@ export class ServerboyEmulator {
     return this.#frame;
   }
 
+  /** True after a fault until reset(). */
+  get faulted(): boolean {
+    return this.#faulted;
+  }
+
   /** Whether the core runs in Game Boy Color mode. */
   get cgb(): boolean {
     return this.#core.cGBC;
@@ -122,6 +144,7 @@ export class ServerboyEmulator {
     this.#held = [];
     this.#heldFrames = 0;
     this.#frame = 0;
+    this.#faulted = false;
     this.#core = this.#load();
   }
 
@@ -133,6 +156,7 @@ export class ServerboyEmulator {
 
   /** Runs one video frame with the held buttons. @throws EmulatorFault when the core throws. */
   step(): void {
+    if (this.#faulted) throw new EmulatorFault('emulator is stopped after a fault; reset it');
     if (this.#heldFrames > 0) {
       this.#gb.pressKeys(this.#held);
       this.#heldFrames--;
@@ -140,6 +164,8 @@ export class ServerboyEmulator {
     try {
       this.#gb.doFrame();
     } catch (err) {
+      // The core is mid-instruction now: stop it; only reset() brings it back.
+      this.#faulted = true;
       throw new EmulatorFault(`emulator faulted at frame ${this.#frame}: ${(err as Error).message}`);
     }
     this.#frame++;

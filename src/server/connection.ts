@@ -20,6 +20,8 @@ export interface ConnectionContext {
   reply(message: ServerMessage): void;
   /** Applies an allowed `input`; throws GbsError when it cannot. */
   input?(message: Extract<ClientMessage, { type: 'input' }>): void;
+  /** Runs an allowed `command`; throws GbsError for unknown names or bad args. */
+  command?(message: Extract<ClientMessage, { type: 'command' }>): void;
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -71,7 +73,10 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       return;
     case 'command':
       if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send commands');
-      throw new GbsError(ErrorCode.Unsupported, `command ${JSON.stringify(message.name)} is not supported by this server`);
+      if (!ctx.command) throw new GbsError(ErrorCode.Unsupported, `command ${JSON.stringify(message.name)} is not supported by this server`);
+      ctx.command(message);
+      ctx.reply({ type: 'ack', id: message.id, of: 'command' });
+      return;
     case 'subscribe':
       throw new GbsError(ErrorCode.Unsupported, 'subscribe is not supported yet: this server runs one env and sends every frame');
     default: {

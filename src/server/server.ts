@@ -43,6 +43,7 @@ export interface StreamServerOptions {
   /** Who may send input (default: nobody). */
   control?: ControlPolicy;
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void;
+  onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void;
   /** Extra origins allowed to open the WebSocket from a browser (same origin always is). */
   allowOrigins?: readonly string[];
   /** When to let a stuck client go; tests shorten it. */
@@ -93,7 +94,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     const client = broadcaster.add(ws);
     const policy = options.control ?? { mode: 'off' };
     const reply = (message: ServerMessage) => broadcaster.sendControl(client, encodeRecord(message));
-    const ctx = { control: policy.mode === 'open', checkToken: tokenChecker(policy), reply, input: options.onInput };
+    const ctx = { control: policy.mode === 'open', checkToken: tokenChecker(policy), reply, input: options.onInput, command: options.onCommand };
     const bucket = new TokenBucket(MESSAGE_RATE.perSecond, MESSAGE_RATE.burst, performance.now());
     let refusals = 0;
     alive.set(ws, true);
