@@ -122,6 +122,7 @@ async function run(n) {
   const dropped = viewers.reduce((s, v, i) => s + (v.dropped - dropsBefore[i]), 0);
   const result = {
     name: `fanout/${n}`,
+    hz: Number(pct(fps, 50).toFixed(2)),
     viewers: n,
     stalledClients: stalled.length,
     seconds: Number(elapsed.toFixed(1)),
