@@ -45,6 +45,10 @@ export const ErrorCode = {
   RateLimited: 'GBS_ERR_RATE_LIMITED',
   /** A well-formed request this server does not support (yet). */
   Unsupported: 'GBS_ERR_UNSUPPORTED',
+  /** The recorder stopped: the disk failed or could not keep up. The stream carries on. */
+  RecordFailed: 'GBS_ERR_RECORD_FAILED',
+  /** A file that is missing, empty, or does not start with a `hello` record. */
+  NotARecording: 'GBS_ERR_NOT_A_RECORDING',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -43,6 +43,17 @@ export interface HelloMessage {
   encoder: string;
   /** Whether this client may send `input`/`command`. */
   control: boolean;
+  /** Present when the server replays a recording (`gbstream replay`): enables replay controls. */
+  replay?: ReplayInfo;
+}
+
+/** What a replay server tells viewers about the recording, for a seek bar. */
+export interface ReplayInfo {
+  /** Recorded time from the first to the last frame, ms. */
+  durationMs: number;
+  frames: number;
+  /** `ts` of the first frame: a frame's position is `frame.ts - startTs`. */
+  startTs: number;
 }
 
 export interface FrameMessage {

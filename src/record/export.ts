@@ -1,0 +1,123 @@
+/**
+ * Frames out of a recording: PNG files (JPEG decoded by sharp, scaled with nearest-neighbour so
+ * pixel art stays sharp, written by pngjs) and a contact sheet of evenly spaced thumbnails with
+ * their times.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import sharp, { type OverlayOptions } from 'sharp';
+import { LENGTH_PREFIX_BYTES } from '../protocol/constants.js';
+import { decodeBody } from '../protocol/record.js';
+import type { FrameEntry, Recording } from './index.js';
+
+export interface FrameSelection {
+  /** ms from the first frame; inclusive. */
+  fromMs?: number;
+  toMs?: number;
+  /** Keep every Nth frame of the range (1 = all). */
+  every?: number;
+}
+
+/** The frames in a time range, every Nth. */
+export function selectFrames(frames: readonly FrameEntry[], selection: FrameSelection): FrameEntry[] {
+  const start = frames[0]?.ts ?? 0;
+  const from = start + (selection.fromMs ?? 0);
+  const to = selection.toMs === undefined ? Infinity : start + selection.toMs;
+  const every = selection.every ?? 1;
+  return frames.filter((f) => f.ts >= from && f.ts <= to).filter((_, i) => i % every === 0);
+}
+
+/** `n` frames evenly spaced over `frames` (all of them when there are fewer). */
+export function evenlySpaced<T>(frames: readonly T[], n: number): T[] {
+  if (frames.length <= n) return [...frames];
+  if (n === 1) return [frames[0]!];
+  return Array.from({ length: n }, (_, k) => frames[Math.round((k * (frames.length - 1)) / (n - 1))]!);
+}
+
+/** Decodes a frame record's JPEG to RGBA, scaled `scale`×. */
+export async function decodeFrame(recording: Recording, entry: FrameEntry, scale = 1): Promise<{ width: number; height: number; rgba: Buffer; jpeg: Uint8Array }> {
+  const bytes = await recording.read(entry);
+  const message = decodeBody(bytes.subarray(LENGTH_PREFIX_BYTES));
+  const jpeg = message['data'] as Uint8Array;
+  let image = sharp(jpeg);
+  const meta = await image.metadata();
+  const width = (meta.width ?? 0) * scale;
+  const height = (meta.height ?? 0) * scale;
+  if (scale !== 1) image = image.resize(width, height, { kernel: 'nearest' });
+  const rgba = await image.ensureAlpha().raw().toBuffer();
+  return { width, height, rgba, jpeg };
+}
+
+export function pngName(entry: FrameEntry): string {
+  return `frame-${String(entry.seq).padStart(6, '0')}.png`;
+}
+
+export interface PngExportOptions extends FrameSelection {
+  dir: string;
+  scale?: number;
+  onProgress?(done: number, total: number, file: string): void;
+}
+
+/** Writes one PNG per selected frame; returns their paths. */
+export async function exportPngs(recording: Recording, options: PngExportOptions): Promise<string[]> {
+  const selected = selectFrames(recording.index.frames, options);
+  await mkdir(options.dir, { recursive: true });
+  const written: string[] = [];
+  for (const entry of selected) {
+    const { width, height, rgba } = await decodeFrame(recording, entry, options.scale ?? 1);
+    const png = new PNG({ width, height });
+    rgba.copy(png.data);
+    const file = join(options.dir, pngName(entry));
+    await writeFile(file, PNG.sync.write(png));
+    written.push(file);
+    options.onProgress?.(written.length, selected.length, file);
+  }
+  return written;
+}
+
+export interface ContactSheetOptions extends FrameSelection {
+  file: string;
+  /** Thumbnails on the sheet (default 16). */
+  thumbnails?: number;
+  columns?: number;
+}
+
+const LABEL_HEIGHT = 18;
+const GAP = 4;
+
+/** `m:ss.s` from ms. */
+export function formatTime(ms: number): string {
+  const totalTenths = Math.floor(ms / 100);
+  const minutes = Math.floor(totalTenths / 600);
+  const seconds = (totalTenths % 600) / 10;
+  return `${minutes}:${seconds.toFixed(1).padStart(4, '0')}`;
+}
+
+/** Writes one PNG of evenly spaced thumbnails (full size, 160×144) labelled with their time. */
+export async function writeContactSheet(recording: Recording, options: ContactSheetOptions): Promise<{ file: string; thumbnails: number; width: number; height: number }> {
+  const { frames } = recording.index;
+  const picked = evenlySpaced(selectFrames(frames, { fromMs: options.fromMs, toMs: options.toMs }), options.thumbnails ?? 16);
+  if (picked.length === 0) throw new Error('no frames in the selected range');
+  const columns = Math.min(options.columns ?? Math.ceil(Math.sqrt(picked.length)), picked.length);
+  const rows = Math.ceil(picked.length / columns);
+  const cellW = recording.index.hello.width;
+  const cellH = recording.index.hello.height + LABEL_HEIGHT;
+  const width = GAP + columns * (cellW + GAP);
+  const height = GAP + rows * (cellH + GAP);
+  const start = recording.index.startTs;
+  const layers: OverlayOptions[] = [];
+  const labels: string[] = [];
+  for (const [k, entry] of picked.entries()) {
+    const left = GAP + (k % columns) * (cellW + GAP);
+    const top = GAP + Math.floor(k / columns) * (cellH + GAP);
+    const { jpeg } = await decodeFrame(recording, entry);
+    layers.push({ input: Buffer.from(jpeg), left, top });
+    labels.push(`<text x="${left + 2}" y="${top + cellH - 5}">${formatTime(entry.ts - start)}  #${entry.frame}</text>`);
+  }
+  // Text through an SVG overlay: sharp renders it with librsvg, no font files of our own.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans Mono, monospace" font-size="12" fill="#e8e8e8">${labels.join('')}</g></svg>`;
+  layers.push({ input: Buffer.from(svg), left: 0, top: 0 });
+  await sharp({ create: { width, height, channels: 3, background: '#202020' } }).composite(layers).png().toFile(options.file);
+  return { file: options.file, thumbnails: picked.length, width, height };
+}

@@ -1,0 +1,50 @@
+/**
+ * Starts a recorder from the CLI's `--record FILE` / `--record-dir DIR` and rotation options.
+ * A destination that cannot be written is a configuration error: gbstream refuses to start rather
+ * than stream without the recording that was asked for.
+ */
+import { mkdir } from 'node:fs/promises';
+import { ConfigError } from '../config-error.js';
+import type { EventMessage, HelloMessage } from '../protocol/messages.js';
+import { dirRecordingPath, fileSeriesPath } from './naming.js';
+import { Recorder, type OpenRecordFile } from './recorder.js';
+
+export interface RecordSpec {
+  /** One file (rotated files get -001, -002, … before the extension). */
+  file?: string;
+  /** A directory: one file per run, named by UTC start time and ROM title. */
+  dir?: string;
+  /** Start a new file before one passes this many bytes. */
+  maxBytes?: number;
+  /** Start a new file after this many ms. */
+  maxMs?: number;
+  /** Injected file opener (tests force a failing disk). */
+  open?: OpenRecordFile;
+}
+
+export async function startRecorder(spec: RecordSpec, hello: Omit<HelloMessage, 'control'>, onEvent: (event: EventMessage) => void): Promise<Recorder> {
+  const { file, dir } = spec;
+  if (file === undefined && dir === undefined) throw new ConfigError('GBS_ERR_RECORD', 'startRecorder needs a file or a directory');
+  if (dir !== undefined) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw new ConfigError('GBS_ERR_RECORD', `cannot create the recording directory "${dir}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+  const recorder = new Recorder({
+    hello,
+    onEvent,
+    open: spec.open,
+    maxBytes: spec.maxBytes,
+    maxMs: spec.maxMs,
+    nextPath: (index, startedAt) => (dir !== undefined ? dirRecordingPath(dir, hello.rom.title, startedAt) : fileSeriesPath(file!, index)),
+  });
+  try {
+    await recorder.start();
+  } catch (err) {
+    const where = dir ?? file;
+    throw new ConfigError('GBS_ERR_RECORD', `cannot record to "${where}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return recorder;
+}
