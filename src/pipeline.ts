@@ -38,6 +38,8 @@ export interface PipelineOptions {
   env?: number;
   /** Wall clock for sampling (ms, monotonic); injected by tests. */
   clock?: Clock;
+  /** Told how long each frame encode took, in seconds (metrics). */
+  observeEncode?: (seconds: number) => void;
 }
 
 export interface PipelineStats {
@@ -115,9 +117,11 @@ export class Pipeline {
     const state = readState(this.#o.emulator, this.#o.map);
     this.#stats.lastState = state;
     this.#encoding = true;
+    const started = performance.now();
     this.#o.encoder
       .encode(this.#pixels, SCREEN_WIDTH, SCREEN_HEIGHT, 3)
       .then((data) => {
+        this.#o.observeEncode?.((performance.now() - started) / 1000);
         const message: FrameMessage = {
           type: 'frame',
           env: this.#env,

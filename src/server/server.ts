@@ -2,7 +2,7 @@
  * One HTTP server: the files of `web/` at `/`, the WebSocket endpoint at `/ws`.
  * Sends `hello` on connect, `stats` once a second, frames through the broadcaster.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
@@ -44,6 +44,8 @@ export interface StreamServerOptions {
   control?: ControlPolicy;
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void;
   onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void;
+  /** Extra HTTP routes tried before the static files; returns true when it answered. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Extra origins allowed to open the WebSocket from a browser (same origin always is). */
   allowOrigins?: readonly string[];
   /** When to let a stuck client go; tests shorten it. */
@@ -67,6 +69,13 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
   const broadcaster = new Broadcaster<WebSocket>();
   const serveStatic = createStaticHandler(options.webRoot);
   const http: Server = createServer((req, res) => {
+    try {
+      if (options.routes?.(req, res)) return;
+    } catch (err) {
+      log.error({ err }, 'HTTP route failed');
+      if (!res.headersSent) res.writeHead(500).end('internal error');
+      return;
+    }
     serveStatic(req, res).catch((err: unknown) => {
       log.error({ err }, 'static file handler failed');
       res.destroy();

@@ -1,0 +1,98 @@
+/**
+ * The HTTP side of the same data the WebSocket carries, for tools that can't speak WebSocket:
+ *
+ *   GET /api/health          liveness and a summary
+ *   GET /api/envs            every env's latest frame number, seq and timestamp
+ *   GET /api/state           latest game state of every env, as JSON
+ *   GET /api/frame.jpg?env=N latest frame of env N
+ *   GET /stream.mjpg?env=N   MJPEG stream of env N (latest frame wins)
+ *   GET /metrics             Prometheus text format
+ *
+ * Returns false for paths it does not own, so the static files handler gets them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LatestFrames } from '../server/latest-frames.js';
+import type { Metrics } from './metrics.js';
+import { streamMjpeg } from './mjpeg.js';
+
+export interface ApiContext {
+  latest: LatestFrames;
+  metrics: Metrics;
+  health(): Record<string, unknown>;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Parses `?env=N` (default 0). Returns undefined after answering 400 for a bad value. */
+function envParam(url: URL, res: ServerResponse): number | undefined {
+  const raw = url.searchParams.get('env') ?? '0';
+  const env = Number(raw);
+  if (!/^\d{1,6}$/.test(raw) || !Number.isInteger(env)) {
+    json(res, 400, { error: 'GBS_ERR_BAD_FIELD', message: `env must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 20))}` });
+    return undefined;
+  }
+  return env;
+}
+
+export function createApiHandler(ctx: ApiContext) {
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
+    if (!path.startsWith('/api/') && path !== '/stream.mjpg' && path !== '/metrics') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return true;
+    }
+    switch (path) {
+      case '/api/health':
+        json(res, 200, { ok: true, ...ctx.health() });
+        return true;
+      case '/api/envs':
+        json(res, 200, ctx.latest.envs().map((env) => {
+          const f = ctx.latest.get(env)!;
+          return { env, seq: f.seq, frame: f.frame, ts: f.ts, width: f.width, height: f.height };
+        }));
+        return true;
+      case '/api/state':
+        json(res, 200, Object.fromEntries(ctx.latest.envs().map((env) => {
+          const f = ctx.latest.get(env)!;
+          return [String(env), { seq: f.seq, frame: f.frame, ts: f.ts, state: f.state }];
+        })));
+        return true;
+      case '/api/frame.jpg': {
+        const env = envParam(url, res);
+        if (env === undefined) return true;
+        const frame = ctx.latest.get(env);
+        if (!frame) {
+          json(res, 404, { error: 'GBS_ERR_NO_FRAME', message: `no frame published yet for env ${env}` });
+          return true;
+        }
+        res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': frame.data.byteLength, 'cache-control': 'no-cache', 'x-gbstream-seq': String(frame.seq), 'x-gbstream-frame': String(frame.frame) });
+        res.end(req.method === 'HEAD' ? undefined : frame.data);
+        return true;
+      }
+      case '/stream.mjpg': {
+        const env = envParam(url, res);
+        if (env === undefined) return true;
+        streamMjpeg(res, ctx.latest, env);
+        return true;
+      }
+      case '/metrics':
+        ctx.metrics.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
+            res.end(text);
+          },
+          () => res.writeHead(500).end('metrics failed'),
+        );
+        return true;
+      default:
+        json(res, 404, { error: 'GBS_ERR_NOT_FOUND', message: `no API at ${path}` });
+        return true;
+    }
+  };
+}

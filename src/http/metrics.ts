@@ -1,0 +1,44 @@
+/**
+ * Prometheus metrics through prom-client: one registry per server, values read at scrape time
+ * from the broadcaster and the pipeline (no double bookkeeping).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricsSource {
+  clients(): number;
+  framesPublished(): number;
+  framesSent(): number;
+  framesDropped(): number;
+  emulatorFps(): Array<{ env: number; fps: number }>;
+}
+
+export interface Metrics {
+  registry: Registry;
+  /** Records one frame encode's duration in seconds. */
+  observeEncode(seconds: number): void;
+}
+
+export function createMetrics(source: MetricsSource): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gbstream_process_' });
+  new Gauge({ name: 'gbstream_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(source.clients()); } });
+  new Counter({ name: 'gbstream_frames_published_total', help: 'Frames published by the pipeline', registers: [registry], collect() { this.reset(); this.inc(source.framesPublished()); } });
+  new Counter({ name: 'gbstream_frames_sent_total', help: 'Frame records sent to WebSocket clients (sum over clients, current clients only)', registers: [registry], collect() { this.reset(); this.inc(source.framesSent()); } });
+  new Counter({ name: 'gbstream_frames_dropped_total', help: 'Frame records dropped for slow clients (sum over clients, current clients only)', registers: [registry], collect() { this.reset(); this.inc(source.framesDropped()); } });
+  new Gauge({
+    name: 'gbstream_emulator_fps',
+    help: 'Emulated frames per second over the last second',
+    labelNames: ['env'],
+    registers: [registry],
+    collect() {
+      for (const { env, fps } of source.emulatorFps()) this.set({ env: String(env) }, fps);
+    },
+  });
+  const encode = new Histogram({
+    name: 'gbstream_encode_seconds',
+    help: 'Time to encode one frame as JPEG',
+    buckets: [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05],
+    registers: [registry],
+  });
+  return { registry, observeEncode: (s) => encode.observe(s) };
+}
