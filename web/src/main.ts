@@ -9,6 +9,7 @@ import { InputController } from './input.js';
 import { FrameRenderer, integerScale } from './renderer.js';
 import { drawSparkline } from './sparkline.js';
 import { StatePanel } from './state-panel.js';
+import { parseReplayInfo, ReplayControls } from './replay-controls.js';
 import { RateWindow, RecentMean, Series } from './stats-window.js';
 
 const PING_EVERY_MS = 2000;
@@ -54,6 +55,11 @@ const input = new InputController((buttons: Button[], frames: number) => {
 input.attachKeyboard(window);
 input.attachButtons(controlsEl);
 
+let commandId = 1000;
+const replay = new ReplayControls(el('replay'), (name, args) => {
+  conn.send({ type: 'command', id: ++commandId, name, args });
+});
+
 const conn = new Connection({
   url: wsUrl.href,
   createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
@@ -71,6 +77,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       document.title = `${rom?.title ?? 'gbstream'} — gbstream`;
       panel.setFields((r['fields'] as string[]) ?? []);
       setControl(r['control'] === true);
+      replay.setInfo(parseReplayInfo(r['replay']));
       if (token) conn.send({ type: 'auth', id: 1, token });
       ping();
       break;
@@ -81,6 +88,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       latency.add(clock.latency(r['ts'] as number, Date.now()));
       panel.update((r['state'] as Record<string, unknown>) ?? {});
       renderer.push(r['data'] as Uint8Array, r['width'] as number, r['height'] as number);
+      replay.frame(r['ts'] as number);
       break;
     }
     case 'stats':
@@ -93,6 +101,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       break;
     }
     case 'ack':
+      if (r['of'] === 'command') messageEl.hidden = true;
       if (r['of'] === 'auth') {
         setControl(true);
         showMessage('Control granted.', 'info');
