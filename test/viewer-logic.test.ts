@@ -189,3 +189,17 @@ describe('Connection state machine', () => {
     expect(() => conn.start()).toThrow(/illegal connection transition closed → connecting/);
   });
 });
+
+describe('replay controls logic', async () => {
+  const { parseReplayInfo, formatPosition } = await import('../web/src/replay-controls.js');
+  it('reads replay info from hello and ignores junk', () => {
+    expect(parseReplayInfo({ durationMs: 61_500, frames: 615, startTs: 5 })).toEqual({ durationMs: 61_500, frames: 615, startTs: 5 });
+    expect(parseReplayInfo(undefined)).toBeUndefined();
+    expect(parseReplayInfo({ durationMs: 'long' })).toBeUndefined();
+    expect(parseReplayInfo({ durationMs: -1 })).toBeUndefined();
+  });
+  it('formats positions as m:ss', () => {
+    expect(formatPosition(61_500)).toBe('1:01');
+    expect(formatPosition(-5)).toBe('0:00');
+  });
+});
