@@ -11,6 +11,10 @@ import type { ControlPolicy } from '../server/control.js';
 import { serve, VERSION } from './serve.js';
 import type { Speed } from '../emulator/pacer.js';
 import { ENCODER_KINDS, type EncoderKind } from '../encode/select-encoder.js';
+import { parseRecordMaxMb, parseRecordMaxMin } from './record-options.js';
+import { inspectCommand } from './inspect.js';
+import { replayCommand } from './replay.js';
+import { exportCommand } from './export.js';
 
 interface ServeFlags {
   port: number;
@@ -27,6 +31,10 @@ interface ServeFlags {
   controlToken?: string;
   allowOrigin: string[];
   encoder: EncoderKind;
+  record?: string;
+  recordDir?: string;
+  recordMaxMb?: number;
+  recordMaxMin?: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -65,13 +73,29 @@ program
   .addOption(new Option('--allow-origin <origin>', 'also accept browser WebSocket connections from this origin (repeatable; * for any)').argParser(collect).default([]))
   .addOption(new Option('--encoder <kind>', 'JPEG encoder: native (libjpeg-turbo addon), sharp, or auto').choices(ENCODER_KINDS).default('auto'))
   .addOption(new Option('--sound', 'emulate sound (off by default: it costs CPU and nobody hears it)').default(false))
+  .addOption(new Option('--record <file>', 'record every published record to this .gbrec file').conflicts('recordDir'))
+  .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory, named by UTC time and ROM title'))
+  .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))
+  .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
   .action(async (rom: string | undefined, flags: ServeFlags) => {
     const log = createLogger();
+    if ((flags.recordMaxMb !== undefined || flags.recordMaxMin !== undefined) && flags.record === undefined && flags.recordDir === undefined) {
+      throw new ConfigError('GBS_ERR_RECORD', '--record-max-mb/--record-max-min need --record FILE or --record-dir DIR');
+    }
+    const record =
+      flags.record !== undefined || flags.recordDir !== undefined
+        ? {
+            file: flags.record,
+            dir: flags.recordDir,
+            maxBytes: flags.recordMaxMb === undefined ? undefined : Math.round(flags.recordMaxMb * 1024 * 1024),
+            maxMs: flags.recordMaxMin === undefined ? undefined : flags.recordMaxMin * 60_000,
+          }
+        : undefined;
     const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
     if (isAllInterfaces(flags.host) && control.mode !== 'token') {
       log.warn({ host: flags.host, control: control.mode }, 'listening on all interfaces without --control-token: anyone on your network can watch' + (control.mode === 'open' ? ' and control the emulator' : ''));
     }
-    const serving = await serve({ rom, ...flags, allowOrigins: flags.allowOrigin, control, log });
+    const serving = await serve({ rom, ...flags, allowOrigins: flags.allowOrigin, control, log, record });
     const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
     process.stdout.write(`gbstream: streaming "${serving.title}" — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);
     let stopping = false;
@@ -87,6 +111,10 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
+
+program.addCommand(inspectCommand());
+program.addCommand(replayCommand());
+program.addCommand(exportCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) fatal(err.message);

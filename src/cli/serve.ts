@@ -21,6 +21,9 @@ import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-
 import { MAX_SPEED, type PolicySpec } from './options.js';
 import { GbsError } from '../protocol/errors.js';
 import { ErrorCode } from '../protocol/constants.js';
+import type { HelloMessage } from '../protocol/messages.js';
+import type { Recorder } from '../record/recorder.js';
+import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
 
 export interface ServeOptions {
   rom?: string;
@@ -42,6 +45,8 @@ export interface ServeOptions {
   control?: ControlPolicy;
   /** Extra browser origins allowed to connect. */
   allowOrigins?: readonly string[];
+  /** Record every published record to disk (`--record FILE` / `--record-dir DIR`). */
+  record?: RecordSpec;
 }
 
 export interface Serving {
@@ -49,6 +54,7 @@ export interface Serving {
   pipeline: Pipeline;
   map: MemoryMap | undefined;
   title: string;
+  recorder: Recorder | undefined;
   stop(): Promise<void>;
 }
 
@@ -100,7 +106,29 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const encoder = selectEncoder(options.encoder ?? 'auto', { quality: options.quality }, (msg) => log.warn(msg));
   const fields = map ? Object.keys(map.fields) : [];
 
+  const hello: Omit<HelloMessage, 'control'> = {
+    type: 'hello',
+    protocol: PROTOCOL_VERSION,
+    server: `gbstream ${VERSION}`,
+    rom: rom.info,
+    envs: 1,
+    fps: options.fps,
+    width: SCREEN_WIDTH,
+    height: SCREEN_HEIGHT,
+    speed: options.speed,
+    map: map?.name ?? null,
+    fields,
+    encoder: encoder.name,
+  };
+
   let server: StreamServer | undefined;
+  // The recorder gets the same records as the broadcaster; its failures reach viewers as events.
+  const recorder = options.record
+    ? await startRecorder(options.record, hello, (event) => {
+        log.error({ code: event.code }, event.message);
+        server?.publishControl(event);
+      })
+    : undefined;
   const pipeline = new Pipeline({
     emulator,
     encoder,
@@ -110,8 +138,14 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     speed: options.speed,
     log,
     sink: {
-      frame: (record) => server?.publishFrame(record),
-      event: (message) => server?.publishControl(message),
+      frame: (record, message) => {
+        server?.publishFrame(record);
+        recorder?.frame(record, message);
+      },
+      event: (message) => {
+        server?.publishControl(message);
+        recorder?.event(message);
+      },
     },
   });
 
@@ -121,20 +155,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       port: options.port,
       webRoot: options.webRoot ?? WEB_ROOT,
       log,
-      hello: () => ({
-        type: 'hello',
-        protocol: PROTOCOL_VERSION,
-        server: `gbstream ${VERSION}`,
-        rom: rom.info,
-        envs: 1,
-        fps: options.fps,
-        width: SCREEN_WIDTH,
-        height: SCREEN_HEIGHT,
-        speed: options.speed,
-        map: map?.name ?? null,
-        fields,
-        encoder: encoder.name,
-      }),
+      hello: () => hello,
       stats: () => pipeline.stats,
       control: options.control,
       allowOrigins: options.allowOrigins,
@@ -142,6 +163,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       onCommand: (message) => runCommand(pipeline, message.name, message.args ?? {}),
     });
   } catch (err) {
+    await recorder?.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new ConfigError('GBS_ERR_PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; pick another with --port (0 picks a free one)`);
@@ -156,6 +178,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     { rom: rom.info.title, sha1: rom.info.sha1, cgb: emulator.cgb, map: map?.name ?? null, policy: policy.name, fps: options.fps, speed: options.speed, encoder: encoder.name },
     'streaming',
   );
+  if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');
 
   const running = server;
   return {
@@ -163,8 +186,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     pipeline,
     map,
     title: rom.info.title,
+    recorder,
     async stop() {
       pipeline.stop();
+      await recorder?.close();
       await running.close();
     },
   };

@@ -1,0 +1,99 @@
+/**
+ * `gbstream inspect FILE [--json]`: what a recording holds and whether it is damaged. Exits 0
+ * whenever the file is readable at all (a truncated tail or a skipped corrupt record is reported,
+ * not fatal); a missing, empty or foreign file is one line on stderr and exit 1.
+ */
+import { Command, Option } from 'commander';
+import { openRecording, type RecordingIndex } from '../record/index.js';
+import type { RecordingIssue } from '../record/file-reader.js';
+
+export interface InspectReport {
+  file: string;
+  size: number;
+  protocol: number;
+  server: string;
+  rom: { title: string; cgb: string; sha1: string; cartridgeName: string };
+  envs: number;
+  /** Frames per second the server was asked to publish. */
+  fps: number;
+  /** Frames per second in the file (frames − 1 over the duration). */
+  measuredFps: number;
+  speed: number | 'max';
+  encoder: string;
+  map: string | null;
+  fields: string[];
+  frames: number;
+  events: number;
+  /** ISO time of the first and last frame. */
+  start: string | null;
+  end: string | null;
+  durationMs: number;
+  first: { seq: number; frame: number } | null;
+  last: { seq: number; frame: number } | null;
+  truncated: boolean;
+  corrupt: number;
+  issues: RecordingIssue[];
+}
+
+export function inspectReport(file: string, index: RecordingIndex): InspectReport {
+  const { hello, frames } = index;
+  const first = frames[0];
+  const last = frames[frames.length - 1];
+  const seconds = index.durationMs / 1000;
+  return {
+    file,
+    size: index.size,
+    protocol: hello.protocol,
+    server: hello.server,
+    rom: { title: hello.rom.title, cgb: hello.rom.cgb, sha1: hello.rom.sha1, cartridgeName: hello.rom.cartridgeName },
+    envs: hello.envs,
+    fps: hello.fps,
+    measuredFps: seconds > 0 ? Math.round(((frames.length - 1) / seconds) * 100) / 100 : 0,
+    speed: hello.speed,
+    encoder: hello.encoder,
+    map: hello.map,
+    fields: hello.fields,
+    frames: frames.length,
+    events: index.events.length,
+    start: first ? new Date(first.ts).toISOString() : null,
+    end: last ? new Date(last.ts).toISOString() : null,
+    durationMs: index.durationMs,
+    first: first ? { seq: first.seq, frame: first.frame } : null,
+    last: last ? { seq: last.seq, frame: last.frame } : null,
+    truncated: index.issues.some((i) => i.kind === 'truncated'),
+    corrupt: index.issues.filter((i) => i.kind === 'corrupt').length,
+    issues: [...index.issues],
+  };
+}
+
+export function formatReport(r: InspectReport): string {
+  const lines = [
+    `file       ${r.file} (${r.size.toLocaleString('en-US')} bytes)`,
+    `rom        ${r.rom.title} (${r.rom.cgb}, ${r.rom.cartridgeName}, sha1 ${r.rom.sha1})`,
+    `recorded   ${r.start ?? '-'} → ${r.end ?? '-'} by ${r.server}, protocol ${r.protocol}, encoder ${r.encoder}`,
+    `duration   ${(r.durationMs / 1000).toFixed(1)} s`,
+    `frames     ${r.frames} (${r.measuredFps} fps measured; ${r.fps} fps configured; speed ${r.speed}), envs ${r.envs}`,
+    `frame no.  ${r.first ? `${r.first.frame} … ${r.last!.frame} (seq ${r.first.seq} … ${r.last!.seq})` : '-'}`,
+    `state      ${r.fields.length > 0 ? `${r.fields.join(', ')}${r.map ? ` (map ${r.map})` : ''}` : 'none'}`,
+    `events     ${r.events}`,
+  ];
+  if (r.issues.length === 0) lines.push('damage     none');
+  else r.issues.forEach((issue, i) => lines.push(`${i === 0 ? 'damage' : '      '}     ${issue.message}`));
+  return lines.join('\n') + '\n';
+}
+
+export function inspectCommand(): Command {
+  return new Command('inspect')
+    .description('Describe a recording: ROM, duration, frames, fps, state fields, and any truncation or corruption.')
+    .argument('<file>', 'a .gbrec recording')
+    .addOption(new Option('--json', 'print the report as JSON').default(false))
+    .action(async (file: string, flags: { json: boolean }) => {
+      const recording = await openRecording(file);
+      try {
+        const report = inspectReport(file, recording.index);
+        process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+      } finally {
+        await recording.close();
+      }
+    });
+}

@@ -1,0 +1,45 @@
+/**
+ * Option parsers for recording, replay and export. Like `options.ts`, each refuses a bad value
+ * with a message that quotes it.
+ */
+import { InvalidArgumentError } from 'commander';
+import { MAX_SPEED } from './options.js';
+
+function fail(name: string, expected: string, value: string): never {
+  throw new InvalidArgumentError(`Expected \`${name}\` to be ${expected}, got \`${value}\`.`);
+}
+
+function positiveNumber(name: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) fail(name, `a number above 0 and at most ${max}`, value);
+    return n;
+  };
+}
+
+function positiveInt(name: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 1 || n > max) fail(name, `an integer 1–${max}`, value);
+    return n;
+  };
+}
+
+/** `--record-max-mb`: megabytes (MiB) per file; fractions allowed. */
+export const parseRecordMaxMb = positiveNumber('record-max-mb', 1024 * 1024);
+/** `--record-max-min`: minutes per file; fractions allowed. */
+export const parseRecordMaxMin = positiveNumber('record-max-min', 7 * 24 * 60);
+/** `replay --speed`: a multiplier of the recorded pace (no "max": replay is paced by timestamps). */
+export const parseReplaySpeed = (value: string): number => positiveNumber('speed', MAX_SPEED)(value.replace(/x$/i, ''));
+export const parseEvery = positiveInt('every', 1_000_000);
+export const parseScale = positiveInt('scale', 16);
+export const parseThumbnails = positiveInt('thumbnails', 400);
+
+/** `--from`/`--to`: seconds from the start of the recording. */
+export function parseSeconds(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) fail(name, 'seconds from the start (a number ≥ 0)', value);
+    return n;
+  };
+}
