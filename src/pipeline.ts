@@ -63,6 +63,8 @@ export class Pipeline {
   readonly #env: number;
   #seq = 0;
   #encoding = false;
+  #lockstep = false;
+  #steppedFrames = 0;
   #input: { buttons: readonly Button[]; until: number } | undefined;
   #stats: PipelineStats = { fps: 0, emuFps: 0, speed: 0, published: 0, encodeBusySkips: 0, lastState: {} };
   #window = { at: performance.now(), published: 0, frames: 0 };
@@ -84,7 +86,7 @@ export class Pipeline {
   }
 
   start(): void {
-    this.#window = { at: performance.now(), published: this.#stats.published, frames: this.#runner.framesRun };
+    this.#window = { at: performance.now(), published: this.#stats.published, frames: this.#runner.framesRun + this.#steppedFrames };
     this.#statsTimer = setInterval(() => this.#rollStats(), 1000);
     this.#statsTimer.unref();
     this.#runner.start();
@@ -93,6 +95,50 @@ export class Pipeline {
   stop(): void {
     this.#runner.stop();
     clearInterval(this.#statsTimer);
+  }
+
+  /** Whether an agent drives this env frame by frame (the loop is stopped meanwhile). */
+  get lockstep(): boolean {
+    return this.#lockstep;
+  }
+
+  /**
+   * Lockstep for an agent: free running stops and the env advances only through `step`.
+   * Viewers keep receiving the sampled frames of the stepped frames.
+   */
+  setLockstep(on: boolean): void {
+    this.#lockstep = on;
+    if (on) this.#runner.stop();
+    else if (!this.#o.emulator.faulted) this.#runner.start();
+  }
+
+  /**
+   * Runs exactly `frames` frames holding `buttons` (lockstep only) and returns the state after
+   * them. @throws EmulatorFault when the core faults (also reported as an event).
+   */
+  step(buttons: readonly Button[], frames: number): { frame: number; state: GameState } {
+    for (let i = 0; i < frames; i++) {
+      this.#o.emulator.hold(buttons, 1);
+      try {
+        this.#o.emulator.step();
+      } catch (err) {
+        this.#onFault(err as Error);
+        throw err;
+      }
+      this.#steppedFrames++;
+      this.#afterFrame(this.#o.emulator.frame);
+    }
+    return this.observe();
+  }
+
+  /** The emulated frame number and game state now. */
+  observe(): { frame: number; state: GameState } {
+    return { frame: this.#o.emulator.frame, state: readState(this.#o.emulator, this.#o.map) };
+  }
+
+  /** The screen now, as 160×144 RGB bytes (valid until the next frame). */
+  screenRgb(): Uint8Array {
+    return this.#o.emulator.screenRgb();
   }
 
   /** Holds buttons for `frames` frames, overriding the policy meanwhile (viewer/agent input). */
@@ -174,7 +220,7 @@ export class Pipeline {
     this.#o.emulator.reset();
     this.#input = undefined;
     this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_RESET', message: 'emulator reset' });
-    this.#runner.start();
+    if (!this.#lockstep) this.#runner.start();
   }
 
   pause(): void {
@@ -182,7 +228,7 @@ export class Pipeline {
   }
 
   resume(): void {
-    if (!this.#o.emulator.faulted) this.#runner.start();
+    if (!this.#o.emulator.faulted && !this.#lockstep) this.#runner.start();
   }
 
   get paused(): boolean {
@@ -197,7 +243,7 @@ export class Pipeline {
     const now = performance.now();
     const seconds = (now - this.#window.at) / 1000;
     if (seconds <= 0) return;
-    const frames = this.#runner.framesRun;
+    const frames = this.#runner.framesRun + this.#steppedFrames;
     this.#stats.fps = round1((this.#stats.published - this.#window.published) / seconds);
     this.#stats.emuFps = round1((frames - this.#window.frames) / seconds);
     this.#stats.speed = round1(this.#stats.emuFps / GB_FRAME_RATE, 100);

@@ -11,3 +11,22 @@ export function rgbaToRgb(rgba: ArrayLike<number>, pixels: number, out = new Uin
   }
   return out;
 }
+
+/** RGB → RGBA with opaque alpha (agent observations). */
+export function rgbToRgba(rgb: Uint8Array, out = new Uint8Array((rgb.length / 3) * 4)): Uint8Array {
+  for (let i = 0, o = 0; i < rgb.length; i += 3, o += 4) {
+    out[o] = rgb[i]!;
+    out[o + 1] = rgb[i + 1]!;
+    out[o + 2] = rgb[i + 2]!;
+    out[o + 3] = 255;
+  }
+  return out;
+}
+
+/** RGB → 8-bit luma (ITU-R BT.601 weights, integer arithmetic), for grayscale observations. */
+export function rgbToGray(rgb: Uint8Array, out = new Uint8Array(rgb.length / 3)): Uint8Array {
+  for (let i = 0, o = 0; i < rgb.length; i += 3, o++) {
+    out[o] = (rgb[i]! * 77 + rgb[i + 1]! * 150 + rgb[i + 2]! * 29) >> 8;
+  }
+  return out;
+}

@@ -43,6 +43,10 @@ export const ErrorCode = {
   ControlDenied: 'GBS_ERR_CONTROL_DENIED',
   /** The client sends messages faster than its rate limit. */
   RateLimited: 'GBS_ERR_RATE_LIMITED',
+  /** The env is driven by another agent. */
+  EnvBusy: 'GBS_ERR_ENV_BUSY',
+  /** No such env. */
+  NoSuchEnv: 'GBS_ERR_NO_SUCH_ENV',
   /** A well-formed request this server does not support (yet). */
   Unsupported: 'GBS_ERR_UNSUPPORTED',
   /** The recorder stopped: the disk failed or could not keep up. The stream carries on. */

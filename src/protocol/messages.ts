@@ -119,8 +119,24 @@ export interface PongMessage {
   serverTs: number;
 }
 
+/** An agent's observation, answering `reset` or `step`. */
+export interface ObsMessage {
+  type: 'obs';
+  id?: number;
+  env: number;
+  /** Emulated frame number after the step. */
+  frame: number;
+  state: GameState;
+  /** Raw pixels when asked for: RGBA (4 bytes/pixel) or grayscale (1 byte/pixel), row-major. */
+  screen?: Uint8Array;
+  screenFormat?: 'rgba' | 'gray';
+  width?: number;
+  height?: number;
+}
+
 export type ServerMessage =
   | HelloMessage
+  | ObsMessage
   | FrameMessage
   | StatsMessage
   | EventMessage
@@ -168,7 +184,42 @@ export interface AuthMessage {
   token: string;
 }
 
-export type ClientMessage = PingMessage | AuthMessage | InputMessage | CommandMessage | SubscribeMessage;
+export type Observe = 'none' | 'rgba' | 'gray';
+
+/** Takes `env` for this agent (lockstep) and restarts it; answered by `obs`. */
+export interface ResetMessage {
+  type: 'reset';
+  id?: number;
+  env?: number;
+  observe?: Observe;
+}
+
+/** Holds `buttons` for `frames` frames on a taken env, then answers with `obs`. */
+export interface StepMessage {
+  type: 'step';
+  id?: number;
+  env?: number;
+  buttons: Button[];
+  frames?: number;
+  observe?: Observe;
+}
+
+/** Gives the env back to free running; answered by `ack`. Disconnecting does the same. */
+export interface ReleaseMessage {
+  type: 'release';
+  id?: number;
+  env?: number;
+}
+
+export type ClientMessage =
+  | PingMessage
+  | AuthMessage
+  | InputMessage
+  | CommandMessage
+  | SubscribeMessage
+  | ResetMessage
+  | StepMessage
+  | ReleaseMessage;
 
 export type AnyMessage = ServerMessage | ClientMessage;
 
@@ -180,5 +231,6 @@ export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'ack',
   'error',
   'pong',
+  'obs',
 ];
-export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe'];
+export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'release'];

@@ -116,6 +116,9 @@ export class Player {
     if (this.#paused) return;
     this.#anchorTs = this.#startTs + this.positionMs;
     this.#paused = true;
+    // A frame being read now must not go out after the pause was acknowledged.
+    this.#generation++;
+    this.#busy = false;
     clearTimeout(this.#timer);
   }
 

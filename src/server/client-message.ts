@@ -9,6 +9,8 @@ import { BUTTONS, CLIENT_TYPES, type ClientMessage } from '../protocol/messages.
 
 const id = z.number().int().min(0).max(2 ** 32).optional();
 
+const observe = z.enum(['none', 'rgba', 'gray']).optional();
+
 const schemas = {
   ping: z.object({ type: z.literal('ping'), id, t: z.number().optional() }),
   auth: z.object({ type: z.literal('auth'), id, token: z.string().min(1).max(256) }),
@@ -31,6 +33,16 @@ const schemas = {
     envs: z.array(z.number().int().min(0)).max(1024).optional(),
     fps: z.number().min(1).max(60).optional(),
   }),
+  reset: z.object({ type: z.literal('reset'), id, env: z.number().int().min(0).optional(), observe }),
+  step: z.object({
+    type: z.literal('step'),
+    id,
+    env: z.number().int().min(0).optional(),
+    buttons: z.array(z.enum(BUTTONS)).max(8),
+    frames: z.number().int().min(1).max(600).optional(),
+    observe,
+  }),
+  release: z.object({ type: z.literal('release'), id, env: z.number().int().min(0).optional() }),
 } satisfies Record<ClientMessage['type'], z.ZodType>;
 
 /** @throws GbsError(UnknownType | BadField) */

@@ -20,6 +20,12 @@ export interface ConnectionContext {
   reply(message: ServerMessage): void;
   /** Applies an allowed `input`; throws GbsError when it cannot. */
   input?(message: Extract<ClientMessage, { type: 'input' }>): void;
+  /** Agent lockstep operations (`reset`, `step`, `release`) for this client. */
+  agent?: {
+    reset(message: Extract<ClientMessage, { type: 'reset' }>): ServerMessage;
+    step(message: Extract<ClientMessage, { type: 'step' }>): ServerMessage;
+    release(message: Extract<ClientMessage, { type: 'release' }>): void;
+  };
   /** Runs an allowed `command`; throws GbsError for unknown names or bad args. */
   command?(message: Extract<ClientMessage, { type: 'command' }>): void;
 }
@@ -76,6 +82,18 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       if (!ctx.command) throw new GbsError(ErrorCode.Unsupported, `command ${JSON.stringify(message.name)} is not supported by this server`);
       ctx.command(message);
       ctx.reply({ type: 'ack', id: message.id, of: 'command' });
+      return;
+    case 'reset':
+    case 'step':
+    case 'release':
+      if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, `this connection may not send ${message.type}: agents need the control token (auth) or --control open`);
+      if (!ctx.agent) throw new GbsError(ErrorCode.Unsupported, `${message.type} is not supported by this server`);
+      if (message.type === 'release') {
+        ctx.agent.release(message);
+        ctx.reply({ type: 'ack', id: message.id, of: 'release' });
+      } else {
+        ctx.reply(message.type === 'reset' ? ctx.agent.reset(message) : ctx.agent.step(message));
+      }
       return;
     case 'subscribe':
       throw new GbsError(ErrorCode.Unsupported, 'subscribe is not supported yet: this server runs one env and sends every frame');

@@ -25,5 +25,8 @@ export class TokenBucket {
   }
 }
 
-/** Client messages allowed per second, the burst above it, and refusals before closing. */
-export const MESSAGE_RATE = { perSecond: 50, burst: 100, refusalsBeforeClose: 200 };
+/**
+ * Client messages allowed per second, the burst above it, and refusals before closing. Viewers
+ * only ping and press buttons; agents with control rights step in lockstep, many times a second.
+ */
+export const MESSAGE_RATE = { perSecond: 50, burst: 100, refusalsBeforeClose: 200, controlPerSecond: 5000, controlBurst: 5000 };

@@ -16,6 +16,7 @@ import { tokenChecker, type ControlPolicy } from './control.js';
 import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from './liveness.js';
 import { isOriginAllowed } from './origin.js';
 import { MESSAGE_RATE, TokenBucket } from './rate-limit.js';
+import type { AgentHost } from '../agent/agent-host.js';
 
 export const WS_PATH = '/ws';
 export const STATS_INTERVAL_MS = 1000;
@@ -44,6 +45,8 @@ export interface StreamServerOptions {
   control?: ControlPolicy;
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void;
   onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void;
+  /** Agent lockstep, per client id. */
+  agents?: AgentHost;
   /** Extra HTTP routes tried before the static files; returns true when it answered. */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Extra origins allowed to open the WebSocket from a browser (same origin always is). */
@@ -103,15 +106,28 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     const client = broadcaster.add(ws);
     const policy = options.control ?? { mode: 'off' };
     const reply = (message: ServerMessage) => broadcaster.sendControl(client, encodeRecord(message));
-    const ctx = { control: policy.mode === 'open', checkToken: tokenChecker(policy), reply, input: options.onInput, command: options.onCommand };
+    const agents = options.agents;
+    const ctx = {
+      control: policy.mode === 'open',
+      checkToken: tokenChecker(policy),
+      reply,
+      input: options.onInput,
+      command: options.onCommand,
+      agent: agents && {
+        reset: (m: Extract<ClientMessage, { type: 'reset' }>) => agents.reset(client.id, m),
+        step: (m: Extract<ClientMessage, { type: 'step' }>) => agents.step(client.id, m),
+        release: (m: Extract<ClientMessage, { type: 'release' }>) => agents.release(client.id, m),
+      },
+    };
     const bucket = new TokenBucket(MESSAGE_RATE.perSecond, MESSAGE_RATE.burst, performance.now());
+    const controlBucket = new TokenBucket(MESSAGE_RATE.controlPerSecond, MESSAGE_RATE.controlBurst, performance.now());
     let refusals = 0;
     alive.set(ws, true);
     log.info({ client: client.id, remote: req.socket.remoteAddress, clients: broadcaster.size }, 'client connected');
     reply({ ...options.hello(), control: ctx.control });
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
-      if (!bucket.take(performance.now())) {
+      if (!(ctx.control ? controlBucket : bucket).take(performance.now())) {
         if (++refusals > MESSAGE_RATE.refusalsBeforeClose) {
           log.warn({ client: client.id }, 'closing client: message rate limit exceeded again and again');
           ws.close(CLOSE_POLICY_VIOLATION, 'message rate limit exceeded');
@@ -129,6 +145,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     ws.on('error', (err) => log.warn({ client: client.id, err: err.message }, 'client socket error'));
     ws.on('close', (code) => {
       broadcaster.remove(client);
+      agents?.releaseAll(client.id);
       log.info({ client: client.id, code, sent: client.sent, dropped: client.dropped, clients: broadcaster.size }, 'client disconnected');
     });
   });
