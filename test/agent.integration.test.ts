@@ -1,0 +1,99 @@
+/**
+ * The remote agent protocol against a real server: lockstep, observations, ownership, and the
+ * Python example agent run as a real process (Debian's python3-websockets and python3-msgpack).
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, type Serving } from '../src/cli/serve.js';
+import { silentLogger } from '../src/log.js';
+import { TestClient } from './helpers/ws-client.js';
+
+const TOKEN = 'agent-token-123';
+const PYTHON = process.env['GBSTREAM_PYTHON'] ?? '/usr/bin/python3';
+let serving: Serving;
+let wsUrl: string;
+
+beforeAll(async () => {
+  serving = await serve({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, speed: 1, policy: { kind: 'random' }, seed: 5, force: false, sound: false, log: silentLogger(), control: { mode: 'token', token: TOKEN } });
+  wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
+});
+
+afterAll(async () => {
+  await serving?.stop();
+});
+
+async function agent(): Promise<TestClient> {
+  const c = new TestClient(wsUrl);
+  await c.opened();
+  expect((await c.request({ type: 'auth', id: 1, token: TOKEN })).type).toBe('ack');
+  return c;
+}
+
+describe('remote agent protocol', () => {
+  it('refuses agents without the token', async () => {
+    const c = new TestClient(wsUrl);
+    await c.opened();
+    expect(await c.request({ type: 'reset', id: 2 })).toMatchObject({ type: 'error', code: 'GBS_ERR_CONTROL_DENIED' });
+    c.ws.close();
+  });
+
+  it('steps in lockstep: each step runs exactly K frames and the buttons act', async () => {
+    const c = await agent();
+    const reset = await c.request({ type: 'reset', id: 10, env: 0 });
+    expect(reset).toMatchObject({ type: 'obs', env: 0 });
+    // Let the demo boot, then take its position.
+    let obs = await c.request({ type: 'step', id: 11, buttons: [], frames: 30 });
+    expect(obs['frame']).toBe((reset['frame'] as number) + 30);
+    const x0 = (obs['state'] as Record<string, number>)['x']!;
+    obs = await c.request({ type: 'step', id: 12, buttons: ['right'], frames: 20 });
+    expect((obs['state'] as Record<string, number>)['x']).toBeGreaterThan(x0);
+    const y0 = (obs['state'] as Record<string, number>)['y']!;
+    obs = await c.request({ type: 'step', id: 13, buttons: ['down'], frames: 20, observe: 'gray' });
+    expect((obs['state'] as Record<string, number>)['y']).toBeGreaterThan(y0);
+    expect((obs['screen'] as Uint8Array).byteLength).toBe(160 * 144);
+    const rgba = await c.request({ type: 'step', id: 14, buttons: [], frames: 1, observe: 'rgba' });
+    expect((rgba['screen'] as Uint8Array).byteLength).toBe(160 * 144 * 4);
+
+    // Lockstep holds: with no step, the env does not move on its own.
+    const before = await c.request({ type: 'step', id: 15, buttons: [], frames: 1 });
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await c.request({ type: 'step', id: 16, buttons: [], frames: 1 });
+    expect(after['frame']).toBe((before['frame'] as number) + 1);
+
+    // Another agent cannot take the same env.
+    const other = await agent();
+    expect(await other.request({ type: 'step', id: 20, buttons: [], frames: 1 })).toMatchObject({ type: 'error', code: 'GBS_ERR_ENV_BUSY' });
+    expect(await other.request({ type: 'step', id: 21, env: 9, buttons: [] })).toMatchObject({ type: 'error', code: 'GBS_ERR_NO_SUCH_ENV' });
+
+    // Release: the env runs freely again and the other agent may take it.
+    expect(await c.request({ type: 'release', id: 17 })).toMatchObject({ type: 'ack', of: 'release' });
+    expect((await other.request({ type: 'reset', id: 22 })).type).toBe('obs');
+    other.ws.close();
+    c.ws.close();
+  });
+
+  it('viewers keep watching an env an agent drives', async () => {
+    const c = await agent();
+    const viewer = new TestClient(wsUrl);
+    await viewer.opened();
+    await c.request({ type: 'reset', id: 30 });
+    for (let i = 0; i < 20; i++) await c.request({ type: 'step', id: 31 + i, buttons: ['left'], frames: 6 });
+    await viewer.waitFor((m) => m.type === 'frame', 5000);
+    c.ws.close();
+    viewer.ws.close();
+  });
+
+  it('the Python example agent runs 50 steps and exits 0', async () => {
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(PYTHON, ['examples/python/agent.py', '--url', wsUrl, '--token', TOKEN, '--env', '0', '--steps', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('exit', (c) => resolve({ code: c, out }));
+    });
+    expect(code, out).toBe(0);
+    expect(out).toContain('control granted');
+    expect(out).toMatch(/step 50\/50: .* frame=\d+ x=\d+, y=\d+/);
+    expect(out).toMatch(/done: 50 steps, 200 frames; env 0 released/);
+  });
+});
