@@ -30,7 +30,11 @@ export const parseRecordMaxMb = positiveNumber('record-max-mb', 1024 * 1024);
 /** `--record-max-min`: minutes per file; fractions allowed. */
 export const parseRecordMaxMin = positiveNumber('record-max-min', 7 * 24 * 60);
 /** `replay --speed`: a multiplier of the recorded pace (no "max": replay is paced by timestamps). */
-export const parseReplaySpeed = (value: string): number => positiveNumber('speed', MAX_SPEED)(value.replace(/x$/i, ''));
+export function parseReplaySpeed(value: string): number {
+  const n = Number(value.replace(/x$/i, ''));
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > MAX_SPEED) fail('speed', `a multiplier above 0 and at most ${MAX_SPEED} (1 = as recorded)`, value);
+  return n;
+}
 export const parseEvery = positiveInt('every', 1_000_000);
 export const parseScale = positiveInt('scale', 16);
 export const parseThumbnails = positiveInt('thumbnails', 400);
