@@ -24,6 +24,11 @@ import { ErrorCode } from '../protocol/constants.js';
 import type { HelloMessage } from '../protocol/messages.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
+import { AgentHost } from '../agent/agent-host.js';
+import { createApiHandler } from '../http/api.js';
+import { createMetrics, type Metrics } from '../http/metrics.js';
+import { LatestFrames } from '../server/latest-frames.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ServeOptions {
   rom?: string;
@@ -122,6 +127,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   };
 
   let server: StreamServer | undefined;
+  let metrics: Metrics | undefined;
+  let api: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const latest = new LatestFrames();
+  const startedAt = Date.now();
   // The recorder gets the same records as the broadcaster; its failures reach viewers as events.
   const recorder = options.record
     ? await startRecorder(options.record, hello, (event) => {
@@ -137,8 +146,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     fps: options.fps,
     speed: options.speed,
     log,
+    observeEncode: (seconds) => metrics?.observeEncode(seconds),
     sink: {
       frame: (record, message) => {
+        latest.set(message);
         server?.publishFrame(record);
         recorder?.frame(record, message);
       },
@@ -161,6 +172,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       allowOrigins: options.allowOrigins,
       onInput: (message) => pipeline.input(message.buttons, message.frames ?? 1),
       onCommand: (message) => runCommand(pipeline, message.name, message.args ?? {}),
+      agents: new AgentHost([pipeline]),
+      routes: (req, res) => api?.(req, res) ?? false,
     });
   } catch (err) {
     await recorder?.close();
@@ -173,6 +186,20 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     }
     throw err;
   }
+  const broadcaster = server.broadcaster;
+  const sum = (pick: (c: { sent: number; dropped: number }) => number) => [...broadcaster.clients()].reduce((n, c) => n + pick(c), 0);
+  metrics = createMetrics({
+    clients: () => broadcaster.size,
+    framesPublished: () => pipeline.stats.published,
+    framesSent: () => sum((c) => c.sent),
+    framesDropped: () => sum((c) => c.dropped),
+    emulatorFps: () => [{ env: 0, fps: pipeline.stats.emuFps }],
+  });
+  api = createApiHandler({
+    latest,
+    metrics,
+    health: () => ({ rom: rom.info.title, envs: 1, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), emuFps: pipeline.stats.emuFps, paused: pipeline.paused }),
+  });
   pipeline.start();
   log.info(
     { rom: rom.info.title, sha1: rom.info.sha1, cgb: emulator.cgb, map: map?.name ?? null, policy: policy.name, fps: options.fps, speed: options.speed, encoder: encoder.name },

@@ -1,0 +1,113 @@
+/**
+ * The HTTP fallback serves the same data as the WebSocket: state, latest frame, an MJPEG stream
+ * that parses into JPEGs, and Prometheus metrics with the server's counters.
+ */
+import { request } from 'node:http';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, type Serving } from '../src/cli/serve.js';
+import { silentLogger } from '../src/log.js';
+import { TestClient } from './helpers/ws-client.js';
+
+let serving: Serving;
+let base: string;
+
+beforeAll(async () => {
+  serving = await serve({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, speed: 1, policy: { kind: 'random' }, seed: 3, force: false, sound: false, log: silentLogger() });
+  base = serving.server.url;
+});
+
+afterAll(async () => {
+  await serving?.stop();
+});
+
+async function getJson(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(new URL(path, base));
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Reads `count` JPEG parts from /stream.mjpg. */
+function readMjpeg(count: number): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/stream.mjpg?env=0', base), (res) => {
+      const boundary = /boundary=(\S+)/.exec(res.headers['content-type'] ?? '')?.[1];
+      if (!boundary) return reject(new Error(`no boundary in ${res.headers['content-type']}`));
+      let buf = Buffer.alloc(0);
+      const parts: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        for (;;) {
+          const head = buf.indexOf('\r\n\r\n');
+          if (head < 0) break;
+          const length = Number(/Content-Length: (\d+)/i.exec(buf.subarray(0, head).toString())?.[1]);
+          if (buf.length < head + 4 + length + 2) break;
+          parts.push(buf.subarray(head + 4, head + 4 + length));
+          buf = buf.subarray(head + 4 + length + 2);
+          if (parts.length === count) {
+            req.destroy();
+            resolve(parts);
+            return;
+          }
+        }
+      });
+    });
+    req.on('error', (err) => (err.message.includes('aborted') ? undefined : reject(err)));
+    req.end();
+  });
+}
+
+describe('HTTP fallback and metrics', () => {
+  it('health and envs', async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    const health = await getJson('/api/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ ok: true, rom: 'GBSTREAM DEMO' });
+    const envs = await getJson('/api/envs');
+    expect((envs.body as unknown as Array<{ env: number }>)[0]).toMatchObject({ env: 0, width: 160, height: 144 });
+  });
+
+  it('/api/state matches the state the WebSocket sent for the same frame', async () => {
+    const client = new TestClient(base.replace(/^http/, 'ws') + 'ws');
+    const frame = await client.waitFor((m) => m.type === 'frame');
+    const { body } = await getJson('/api/state');
+    const env0 = body['0'] as { seq: number; state: Record<string, number> };
+    const same = client.of('frame').find((f) => f['seq'] === env0.seq);
+    expect(same ?? frame).toBeDefined();
+    if (same) expect(env0.state).toEqual(same['state']);
+    expect(Object.keys(env0.state)).toEqual(Object.keys(frame['state'] as object));
+    client.ws.close();
+  });
+
+  it('/api/frame.jpg is the latest frame; bad env values are refused', async () => {
+    const res = await fetch(new URL('/api/frame.jpg?env=0', base));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    expect([meta.width, meta.height]).toEqual([160, 144]);
+    expect((await fetch(new URL('/api/frame.jpg?env=7', base))).status).toBe(404);
+    expect((await fetch(new URL('/api/frame.jpg?env=-1', base))).status).toBe(400);
+    expect((await fetch(new URL('/api/nothing', base))).status).toBe(404);
+  });
+
+  it('/stream.mjpg parses into decodable JPEGs that change', async () => {
+    const parts = await readMjpeg(4);
+    for (const p of parts) {
+      expect(p.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+      expect((await sharp(p).metadata()).width).toBe(160);
+    }
+    expect(new Set(parts.map((p) => p.toString('base64'))).size).toBeGreaterThan(1);
+  });
+
+  it('/metrics exposes the counters', async () => {
+    const client = new TestClient(base.replace(/^http/, 'ws') + 'ws');
+    await client.waitFor((m) => m.type === 'frame');
+    const text = await (await fetch(new URL('/metrics', base))).text();
+    expect(text).toMatch(/^gbstream_clients [1-9]/m);
+    expect(text).toMatch(/^gbstream_frames_published_total [1-9]/m);
+    expect(text).toMatch(/^gbstream_frames_sent_total [1-9]/m);
+    expect(text).toMatch(/^gbstream_frames_dropped_total \d/m);
+    expect(text).toMatch(/^gbstream_emulator_fps\{env="0"\} \d/m);
+    expect(text).toMatch(/^gbstream_encode_seconds_count [1-9]/m);
+    client.ws.close();
+  });
+});
