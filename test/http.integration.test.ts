@@ -111,3 +111,40 @@ describe('HTTP fallback and metrics', () => {
     client.ws.close();
   });
 });
+
+describe('training progress', () => {
+  it('POST /api/progress reaches every viewer at once; bad bodies are refused', async () => {
+    const a = new TestClient(base.replace(/^http/, 'ws') + 'ws');
+    const b = new TestClient(base.replace(/^http/, 'ws') + 'ws');
+    await Promise.all([a.opened(), b.opened()]);
+    const post = (body: string) => fetch(new URL('/api/progress', base), { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect((await post(JSON.stringify({ episode: 3, step: 1200, total: 10000, reward: 1.5 }))).status).toBe(202);
+    for (const c of [a, b]) {
+      const p = await c.waitFor((m) => m.type === 'progress');
+      expect(p).toMatchObject({ source: 'http', values: { episode: 3, step: 1200, total: 10000, reward: 1.5 } });
+    }
+    expect((await post('not json')).status).toBe(400);
+    expect((await post('[1,2]')).status).toBe(400);
+    expect((await post(JSON.stringify({ loss: 'high' }))).status).toBe(400);
+    expect((await post('x'.repeat(20_000))).status).toBe(413);
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('subscribe filters envs and caps fps; unknown envs are refused', async () => {
+    const c = new TestClient(base.replace(/^http/, 'ws') + 'ws');
+    await c.opened();
+    expect(await c.request({ type: 'subscribe', id: 1, envs: [3] })).toMatchObject({ type: 'error', code: 'GBS_ERR_NO_SUCH_ENV' });
+    expect(await c.request({ type: 'subscribe', id: 2, envs: [] })).toMatchObject({ type: 'ack', of: 'subscribe' });
+    const from = c.of('frame').length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(c.of('frame').length - from).toBeLessThanOrEqual(1); // at most one already in flight
+    expect(await c.request({ type: 'subscribe', id: 3, envs: [0], fps: 2 })).toMatchObject({ type: 'ack' });
+    const start = c.of('frame').length;
+    await new Promise((r) => setTimeout(r, 2100));
+    const got = c.of('frame').length - start;
+    expect(got).toBeGreaterThanOrEqual(3);
+    expect(got).toBeLessThanOrEqual(6);
+    c.ws.close();
+  });
+});

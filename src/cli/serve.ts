@@ -16,7 +16,7 @@ import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/const
 import { DEMO_ROM_PATH, MAPS_DIR, PACKAGE_JSON, WEB_ROOT } from '../paths.js';
 import { loadRomFile } from '../rom/load.js';
 import { startServer, type StreamServer } from '../server/server.js';
-import type { ControlPolicy } from '../server/control.js';
+import { tokenChecker, type ControlPolicy } from '../server/control.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
 import { MAX_SPEED, type PolicySpec } from './options.js';
 import { GbsError } from '../protocol/errors.js';
@@ -173,6 +173,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       onInput: (message) => pipeline.input(message.buttons, message.frames ?? 1),
       onCommand: (message) => runCommand(pipeline, message.name, message.args ?? {}),
       agents: new AgentHost([pipeline]),
+      envCount: 1,
+      onProgress: (values, source) => publishProgress(values, source),
       routes: (req, res) => api?.(req, res) ?? false,
     });
   } catch (err) {
@@ -186,7 +188,9 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     }
     throw err;
   }
+  const running = server;
   const broadcaster = server.broadcaster;
+  const publishProgress = (values: Record<string, number>, source: string) => running.publishControl({ type: 'progress', ts: Date.now(), source, values });
   const sum = (pick: (c: { sent: number; dropped: number }) => number) => [...broadcaster.clients()].reduce((n, c) => n + pick(c), 0);
   metrics = createMetrics({
     clients: () => broadcaster.size,
@@ -198,6 +202,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   api = createApiHandler({
     latest,
     metrics,
+    publishProgress,
+    checkToken: tokenChecker(options.control ?? { mode: 'off' }),
     health: () => ({ rom: rom.info.title, envs: 1, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), emuFps: pipeline.stats.emuFps, paused: pipeline.paused }),
   });
   pipeline.start();
@@ -207,7 +213,6 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   );
   if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');
 
-  const running = server;
   return {
     server: running,
     pipeline,

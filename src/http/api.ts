@@ -7,6 +7,8 @@
  *   GET /api/frame.jpg?env=N latest frame of env N
  *   GET /stream.mjpg?env=N   MJPEG stream of env N (latest frame wins)
  *   GET /metrics             Prometheus text format
+ *   POST /api/progress       training numbers as a JSON object of numbers, sent on to every
+ *                            viewer (with `Authorization: Bearer TOKEN` when a control token is set)
  *
  * Returns false for paths it does not own, so the static files handler gets them.
  */
@@ -19,6 +21,65 @@ export interface ApiContext {
   latest: LatestFrames;
   metrics: Metrics;
   health(): Record<string, unknown>;
+  /** Publishes training numbers to every viewer. */
+  publishProgress?(values: Record<string, number>, source: string): void;
+  /** Checks a bearer token; undefined when no control token is configured. */
+  checkToken?(token: string): boolean;
+}
+
+export const MAX_PROGRESS_BODY = 16 * 1024;
+export const MAX_PROGRESS_VALUES = 64;
+
+/** Validates a progress body: a flat JSON object of at most 64 finite numbers. */
+export function parseProgress(text: string): Record<string, number> | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'body is not JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body must be a JSON object of numbers';
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0 || entries.length > MAX_PROGRESS_VALUES) return `expected 1–${MAX_PROGRESS_VALUES} values, got ${entries.length}`;
+  for (const [k, v] of entries) {
+    if (k.length > 64 || typeof v !== 'number' || !Number.isFinite(v)) return `value ${JSON.stringify(k.slice(0, 64))} must be a finite number`;
+  }
+  return value as Record<string, number>;
+}
+
+function postProgress(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): void {
+  if (!ctx.publishProgress) {
+    json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'progress is not supported by this server' });
+    return;
+  }
+  if (ctx.checkToken) {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || !ctx.checkToken(token)) {
+      json(res, 401, { error: 'GBS_ERR_CONTROL_DENIED', message: 'send Authorization: Bearer <control token>' });
+      return;
+    }
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_PROGRESS_BODY) {
+      json(res, 413, { error: 'GBS_ERR_BAD_LENGTH', message: `body over ${MAX_PROGRESS_BODY} bytes` });
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (res.headersSent) return;
+    const values = parseProgress(Buffer.concat(chunks).toString('utf8'));
+    if (typeof values === 'string') {
+      json(res, 400, { error: 'GBS_ERR_BAD_FIELD', message: values });
+      return;
+    }
+    ctx.publishProgress!(values, 'http');
+    json(res, 202, { ok: true });
+  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -43,6 +104,10 @@ export function createApiHandler(ctx: ApiContext) {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     if (!path.startsWith('/api/') && path !== '/stream.mjpg' && path !== '/metrics') return false;
+    if (path === '/api/progress' && req.method === 'POST') {
+      postProgress(ctx, req, res);
+      return true;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return true;

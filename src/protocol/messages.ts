@@ -119,6 +119,19 @@ export interface PongMessage {
   serverTs: number;
 }
 
+/**
+ * Training numbers (episode, step, reward, loss, …) published by an agent over WebSocket or by
+ * any script with `POST /api/progress`; every viewer gets them at once and charts them.
+ * `step` with `total` gives steps/s and an ETA.
+ */
+export interface ProgressMessage {
+  type: 'progress';
+  ts: number;
+  /** Who published it (e.g. "ws:3" or "http"). */
+  source?: string;
+  values: Record<string, number>;
+}
+
 /** An agent's observation, answering `reset` or `step`. */
 export interface ObsMessage {
   type: 'obs';
@@ -137,6 +150,7 @@ export interface ObsMessage {
 export type ServerMessage =
   | HelloMessage
   | ObsMessage
+  | ProgressMessage
   | FrameMessage
   | StatsMessage
   | EventMessage
@@ -166,10 +180,16 @@ export interface InputMessage {
 export interface CommandMessage {
   type: 'command';
   id?: number;
+  /** Which env (default 0). */
+  env?: number;
   name: string;
   args?: Record<string, unknown>;
 }
 
+/**
+ * Chooses what this client receives: frames of `envs` only (omitted: every env), at most `fps`
+ * frames per second per env (omitted: every published frame). Answered by `ack`.
+ */
 export interface SubscribeMessage {
   type: 'subscribe';
   id?: number;
@@ -211,7 +231,15 @@ export interface ReleaseMessage {
   env?: number;
 }
 
+/** An agent publishes training numbers; needs control rights; answered by `ack`. */
+export interface PublishProgressMessage {
+  type: 'progress';
+  id?: number;
+  values: Record<string, number>;
+}
+
 export type ClientMessage =
+  | PublishProgressMessage
   | PingMessage
   | AuthMessage
   | InputMessage
@@ -232,5 +260,6 @@ export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'error',
   'pong',
   'obs',
+  'progress',
 ];
-export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'release'];
+export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'release', 'progress'];

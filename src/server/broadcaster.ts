@@ -20,6 +20,12 @@ export class Client<S extends Socket = Socket> {
   /** Last time (performance.now) a send completed: the liveness check's measure of progress. */
   lastDrainAt = performance.now();
   inFlight = false;
+  /** Envs this client subscribed to; undefined = every env. */
+  envs: ReadonlySet<number> | undefined;
+  /** Most frames per second per env this client wants; undefined = every published frame. */
+  maxFps: number | undefined;
+  /** When a frame of each env was last sent (for `maxFps`). */
+  readonly lastSentAt = new Map<number, number>();
   sent = 0;
   dropped = 0;
   bytesSent = 0;
@@ -58,16 +64,21 @@ export class Broadcaster<S extends Socket = Socket> {
     this.#clients.delete(client);
   }
 
-  /** Sends a frame record to every client that can take it now; drops it for the others. */
-  broadcastFrame(record: Uint8Array): void {
+  /**
+   * Sends a frame record of `env` to every client that subscribed to it and can take it now;
+   * drops it (and counts the drop) for subscribers that can't.
+   */
+  broadcastFrame(record: Uint8Array, env = 0, now = performance.now()): void {
     this.published++;
     for (const client of this.#clients) {
       if (client.socket.readyState !== OPEN) continue;
+      if (!wants(client, env, now)) continue;
       if (shouldSend(client, record.byteLength) !== 'send') {
         client.dropped++;
         continue;
       }
       client.inFlight = true;
+      client.lastSentAt.set(env, now);
       client.sent++;
       client.bytesSent += record.byteLength;
       client.socket.send(record, () => {
@@ -90,4 +101,13 @@ export class Broadcaster<S extends Socket = Socket> {
   broadcastControl(record: Uint8Array): void {
     for (const client of this.#clients) this.sendControl(client, record);
   }
+}
+
+/** Whether a client's subscription takes a frame of `env` at `now` (not a drop when it doesn't). */
+export function wants(client: Pick<Client, 'envs' | 'maxFps' | 'lastSentAt'>, env: number, now: number): boolean {
+  if (client.envs && !client.envs.has(env)) return false;
+  if (client.maxFps === undefined) return true;
+  const last = client.lastSentAt.get(env);
+  // 10 % slack so a 10 fps subscription to a 10 fps stream doesn't lose frames to jitter.
+  return last === undefined || now - last >= (1000 / client.maxFps) * 0.9;
 }

@@ -24,6 +24,7 @@ const schemas = {
   command: z.object({
     type: z.literal('command'),
     id,
+    env: z.number().int().min(0).optional(),
     name: z.string().min(1).max(32),
     args: z.record(z.string(), z.unknown()).optional(),
   }),
@@ -41,6 +42,11 @@ const schemas = {
     buttons: z.array(z.enum(BUTTONS)).max(8),
     frames: z.number().int().min(1).max(600).optional(),
     observe,
+  }),
+  progress: z.object({
+    type: z.literal('progress'),
+    id,
+    values: z.record(z.string().min(1).max(64), z.number()).refine((v) => Object.keys(v).length <= 64, 'at most 64 values'),
   }),
   release: z.object({ type: z.literal('release'), id, env: z.number().int().min(0).optional() }),
 } satisfies Record<ClientMessage['type'], z.ZodType>;

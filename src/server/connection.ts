@@ -26,6 +26,10 @@ export interface ConnectionContext {
     step(message: Extract<ClientMessage, { type: 'step' }>): ServerMessage;
     release(message: Extract<ClientMessage, { type: 'release' }>): void;
   };
+  /** Publishes training numbers to every viewer. */
+  progress?(values: Record<string, number>): void;
+  /** Sets this client's env/fps subscription; throws GbsError for unknown envs. */
+  subscribe?(envs: number[] | undefined, fps: number | undefined): void;
   /** Runs an allowed `command`; throws GbsError for unknown names or bad args. */
   command?(message: Extract<ClientMessage, { type: 'command' }>): void;
 }
@@ -96,7 +100,16 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       }
       return;
     case 'subscribe':
-      throw new GbsError(ErrorCode.Unsupported, 'subscribe is not supported yet: this server runs one env and sends every frame');
+      if (!ctx.subscribe) throw new GbsError(ErrorCode.Unsupported, 'subscribe is not supported by this server');
+      ctx.subscribe(message.envs, message.fps);
+      ctx.reply({ type: 'ack', id: message.id, of: 'subscribe' });
+      return;
+    case 'progress':
+      if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, 'publishing progress needs control rights (auth with the control token)');
+      if (!ctx.progress) throw new GbsError(ErrorCode.Unsupported, 'progress is not supported by this server');
+      ctx.progress(message.values);
+      ctx.reply({ type: 'ack', id: message.id, of: 'progress' });
+      return;
     default: {
       const never: never = message;
       throw new GbsError(ErrorCode.UnknownType, `unhandled message ${JSON.stringify(never)}`);

@@ -17,6 +17,7 @@ import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from './livene
 import { isOriginAllowed } from './origin.js';
 import { MESSAGE_RATE, TokenBucket } from './rate-limit.js';
 import type { AgentHost } from '../agent/agent-host.js';
+import { GbsError } from '../protocol/errors.js';
 
 export const WS_PATH = '/ws';
 export const STATS_INTERVAL_MS = 1000;
@@ -47,6 +48,10 @@ export interface StreamServerOptions {
   onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void;
   /** Agent lockstep, per client id. */
   agents?: AgentHost;
+  /** How many envs exist (for `subscribe` checks); default 1. */
+  envCount?: number;
+  /** Publishes training numbers from a controlling client. */
+  onProgress?(values: Record<string, number>, source: string): void;
   /** Extra HTTP routes tried before the static files; returns true when it answered. */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Extra origins allowed to open the WebSocket from a browser (same origin always is). */
@@ -60,8 +65,8 @@ export interface StreamServer {
   readonly url: string;
   readonly port: number;
   readonly broadcaster: Broadcaster<WebSocket>;
-  /** Sends one encoded frame record to every client that can take it. */
-  publishFrame(record: Uint8Array): void;
+  /** Sends one encoded frame record of `env` (default 0) to every client that can take it. */
+  publishFrame(record: Uint8Array, env?: number): void;
   /** Sends a control message to every client. */
   publishControl(message: ServerMessage): void;
   close(): Promise<void>;
@@ -113,6 +118,14 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       reply,
       input: options.onInput,
       command: options.onCommand,
+      progress: options.onProgress && ((values: Record<string, number>) => options.onProgress!(values, `ws:${client.id}`)),
+      subscribe: (envs: number[] | undefined, fps: number | undefined) => {
+        const count = options.envCount ?? 1;
+        const bad = envs?.find((e) => e >= count);
+        if (bad !== undefined) throw new GbsError(ErrorCode.NoSuchEnv, `no env ${bad}; this server runs envs 0–${count - 1}`);
+        client.envs = envs ? new Set(envs) : undefined;
+        client.maxFps = fps;
+      },
       agent: agents && {
         reset: (m: Extract<ClientMessage, { type: 'reset' }>) => agents.reset(client.id, m),
         step: (m: Extract<ClientMessage, { type: 'step' }>) => agents.step(client.id, m),
@@ -197,7 +210,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     url,
     port: address.port,
     broadcaster,
-    publishFrame: (record) => broadcaster.broadcastFrame(record),
+    publishFrame: (record, env = 0) => broadcaster.broadcastFrame(record, env),
     publishControl: (message) => broadcaster.broadcastControl(encodeRecord(message)),
     close: () => {
       clearInterval(heartbeat);
