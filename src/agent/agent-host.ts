@@ -3,19 +3,17 @@
  * the env stops free running and advances only on the agent's steps (viewers keep watching the
  * sampled frames), and `release` or disconnecting gives it back.
  */
-import { EmulatorFault } from '../emulator/serverboy.js';
-import { rgbToGray, rgbToRgba } from '../encode/pixels.js';
-import type { Pipeline } from '../pipeline.js';
-import { ErrorCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
+import type { Env, Observation } from '../envs/env.js';
+import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { ObsMessage, Observe, ReleaseMessage, ResetMessage, StepMessage } from '../protocol/messages.js';
+import type { ObsMessage, ReleaseMessage, ResetMessage, StepMessage } from '../protocol/messages.js';
 
 export class AgentHost {
-  readonly #pipelines: readonly Pipeline[];
+  readonly #envs: readonly Env[];
   readonly #owner = new Map<number, number>(); // env → client id
 
-  constructor(pipelines: readonly Pipeline[]) {
-    this.#pipelines = pipelines;
+  constructor(envs: readonly Env[]) {
+    this.#envs = envs;
   }
 
   /** Which client drives `env`, if any. */
@@ -23,23 +21,14 @@ export class AgentHost {
     return this.#owner.get(env);
   }
 
-  reset(client: number, message: ResetMessage): ObsMessage {
-    const env = message.env ?? 0;
-    const pipeline = this.#take(client, env);
-    pipeline.reset();
-    return this.#obs(env, pipeline, pipeline.observe(), message.id, message.observe);
+  async reset(client: number, message: ResetMessage): Promise<ObsMessage> {
+    const env = await this.#take(client, message.env ?? 0);
+    return obs(await env.reset(message.observe ?? 'none'), message.id);
   }
 
-  step(client: number, message: StepMessage): ObsMessage {
-    const env = message.env ?? 0;
-    const pipeline = this.#take(client, env);
-    try {
-      const after = pipeline.step(message.buttons, message.frames ?? 1);
-      return this.#obs(env, pipeline, after, message.id, message.observe);
-    } catch (err) {
-      if (err instanceof EmulatorFault) throw new GbsError(ErrorCode.Unsupported, `env ${env} faulted: ${err.message}; send reset`);
-      throw err;
-    }
+  async step(client: number, message: StepMessage): Promise<ObsMessage> {
+    const env = await this.#take(client, message.env ?? 0);
+    return obs(await env.step(message.buttons, message.frames ?? 1, message.observe ?? 'none'), message.id);
   }
 
   release(client: number, message: ReleaseMessage): void {
@@ -53,32 +42,24 @@ export class AgentHost {
     for (const [env, owner] of [...this.#owner]) if (owner === client) this.#give(env);
   }
 
-  #take(client: number, env: number): Pipeline {
-    const pipeline = this.#pipelines[env];
-    if (!pipeline) throw new GbsError(ErrorCode.NoSuchEnv, `no env ${env}; this server runs envs 0–${this.#pipelines.length - 1}`);
-    const owner = this.#owner.get(env);
-    if (owner !== undefined && owner !== client) throw new GbsError(ErrorCode.EnvBusy, `env ${env} is driven by another agent`);
+  async #take(client: number, id: number): Promise<Env> {
+    const env = this.#envs[id];
+    if (!env) throw new GbsError(ErrorCode.NoSuchEnv, `no env ${id}; this server runs envs 0–${this.#envs.length - 1}`);
+    const owner = this.#owner.get(id);
+    if (owner !== undefined && owner !== client) throw new GbsError(ErrorCode.EnvBusy, `env ${id} is driven by another agent`);
     if (owner === undefined) {
-      this.#owner.set(env, client);
-      pipeline.setLockstep(true);
+      this.#owner.set(id, client);
+      await env.setLockstep(true);
     }
-    return pipeline;
+    return env;
   }
 
-  #give(env: number): void {
-    this.#owner.delete(env);
-    this.#pipelines[env]?.setLockstep(false);
+  #give(id: number): void {
+    this.#owner.delete(id);
+    this.#envs[id]?.setLockstep(false).catch(() => undefined);
   }
+}
 
-  #obs(env: number, pipeline: Pipeline, o: { frame: number; state: ObsMessage['state'] }, id: number | undefined, observe: Observe = 'none'): ObsMessage {
-    const message: ObsMessage = { type: 'obs', id, env, frame: o.frame, state: o.state };
-    if (observe !== 'none') {
-      const rgb = pipeline.screenRgb();
-      message.screen = observe === 'rgba' ? rgbToRgba(rgb) : rgbToGray(rgb);
-      message.screenFormat = observe;
-      message.width = SCREEN_WIDTH;
-      message.height = SCREEN_HEIGHT;
-    }
-    return message;
-  }
+function obs(o: Observation, id: number | undefined): ObsMessage {
+  return { type: 'obs', id, ...o };
 }

@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
 import { createLogger } from '../log.js';
-import { parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, parseToken, type PolicySpec } from './options.js';
+import { parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, parseToken, parseEnvs, type PolicySpec } from './options.js';
 import type { ControlPolicy } from '../server/control.js';
 import { serve, VERSION } from './serve.js';
 import type { Speed } from '../emulator/pacer.js';
@@ -25,6 +25,7 @@ interface ServeFlags {
   map?: string;
   policy: PolicySpec;
   seed: number;
+  envs: number;
   force: boolean;
   sound: boolean;
   control: 'off' | 'open';
@@ -66,7 +67,8 @@ program
   .addOption(new Option('--speed <x>', 'emulation speed: 1 = real time (59.73 frames/s), N = N×, max = as fast as possible').default(1 as Speed, '1').argParser(parseSpeed))
   .addOption(new Option('--map <file>', 'memory map JSON (default: a bundled map whose titles match the ROM)'))
   .addOption(new Option('--policy <p>', 'inputs when nobody controls: idle, random or script:FILE').default({ kind: 'idle' } as PolicySpec, 'idle').argParser(parsePolicy))
-  .addOption(new Option('--seed <n>', 'seed for --policy random').default(1).argParser(parseSeed))
+  .addOption(new Option('--seed <n>', 'seed for --policy random (env i uses seed + i)').default(1).argParser(parseSeed))
+  .addOption(new Option('--envs <n>', 'emulators to run, 1–64; more than one run in worker threads').default(1).argParser(parseEnvs))
   .addOption(new Option('--force', 'run a ROM whose header checksum is wrong').default(false))
   .addOption(new Option('--control <mode>', 'who may send input: off (view only) or open (every client; local play)').choices(['off', 'open']).default('off'))
   .addOption(new Option('--control-token <token>', 'clients that send this token (auth message) may send input').argParser(parseToken))

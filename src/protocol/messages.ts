@@ -86,6 +86,8 @@ export interface StatsMessage {
   /** Emulation speed relative to the Game Boy's 59.73 frames/s. */
   speed: number;
   clients: number;
+  /** Per-env numbers when the server runs several envs. */
+  envs?: Array<{ env: number; fps: number; emuFps: number; speed: number }>;
 }
 
 export interface EventMessage {

@@ -22,16 +22,16 @@ export interface ConnectionContext {
   input?(message: Extract<ClientMessage, { type: 'input' }>): void;
   /** Agent lockstep operations (`reset`, `step`, `release`) for this client. */
   agent?: {
-    reset(message: Extract<ClientMessage, { type: 'reset' }>): ServerMessage;
-    step(message: Extract<ClientMessage, { type: 'step' }>): ServerMessage;
+    reset(message: Extract<ClientMessage, { type: 'reset' }>): Promise<ServerMessage>;
+    step(message: Extract<ClientMessage, { type: 'step' }>): Promise<ServerMessage>;
     release(message: Extract<ClientMessage, { type: 'release' }>): void;
   };
   /** Publishes training numbers to every viewer. */
   progress?(values: Record<string, number>): void;
   /** Sets this client's env/fps subscription; throws GbsError for unknown envs. */
   subscribe?(envs: number[] | undefined, fps: number | undefined): void;
-  /** Runs an allowed `command`; throws GbsError for unknown names or bad args. */
-  command?(message: Extract<ClientMessage, { type: 'command' }>): void;
+  /** Runs an allowed `command`; throws or rejects with GbsError for unknown names or bad args. */
+  command?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -84,8 +84,10 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
     case 'command':
       if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send commands');
       if (!ctx.command) throw new GbsError(ErrorCode.Unsupported, `command ${JSON.stringify(message.name)} is not supported by this server`);
-      ctx.command(message);
-      ctx.reply({ type: 'ack', id: message.id, of: 'command' });
+      Promise.resolve(ctx.command(message)).then(
+        () => ctx.reply({ type: 'ack', id: message.id, of: 'command' }),
+        (err: unknown) => replyError(ctx, err, message.id),
+      );
       return;
     case 'reset':
     case 'step':
@@ -96,7 +98,8 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
         ctx.agent.release(message);
         ctx.reply({ type: 'ack', id: message.id, of: 'release' });
       } else {
-        ctx.reply(message.type === 'reset' ? ctx.agent.reset(message) : ctx.agent.step(message));
+        const answer = message.type === 'reset' ? ctx.agent.reset(message) : ctx.agent.step(message);
+        answer.then(ctx.reply, (err: unknown) => replyError(ctx, err, message.id));
       }
       return;
     case 'subscribe':

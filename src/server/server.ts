@@ -31,6 +31,8 @@ export interface ServerStatsSource {
   fps: number;
   emuFps: number;
   speed: number;
+  /** Per-env numbers when there are several envs. */
+  envs?: Array<{ env: number; fps: number; emuFps: number; speed: number }>;
 }
 
 export interface StreamServerOptions {
@@ -45,7 +47,7 @@ export interface StreamServerOptions {
   /** Who may send input (default: nobody). */
   control?: ControlPolicy;
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void;
-  onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void;
+  onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
   /** Agent lockstep, per client id. */
   agents?: AgentHost;
   /** How many envs exist (for `subscribe` checks); default 1. */
@@ -233,6 +235,7 @@ function sendStats(broadcaster: Broadcaster<WebSocket>, source: ServerStatsSourc
         emuFps: source.emuFps,
         speed: source.speed,
         clients: broadcaster.size,
+        envs: source.envs && source.envs.length > 1 ? source.envs.map(({ env, fps, emuFps, speed }) => ({ env, fps, emuFps, speed })) : undefined,
       }),
     );
   }

@@ -1,0 +1,32 @@
+/** Emulator commands a controlling client may send, applied to one pipeline. */
+import { MAX_SPEED } from '../cli/options.js';
+import type { Pipeline } from '../pipeline.js';
+import { ErrorCode } from '../protocol/constants.js';
+import { GbsError } from '../protocol/errors.js';
+
+export const COMMANDS = ['reset', 'pause', 'resume', 'speed'] as const;
+
+/** @throws GbsError for unknown names or bad args. */
+export function runCommand(pipeline: Pipeline, name: string, args: Record<string, unknown>): void {
+  switch (name) {
+    case 'reset':
+      pipeline.reset();
+      return;
+    case 'pause':
+      pipeline.pause();
+      return;
+    case 'resume':
+      pipeline.resume();
+      return;
+    case 'speed': {
+      const value = args['value'];
+      if (value === 'max' || (typeof value === 'number' && value > 0 && value <= MAX_SPEED)) {
+        pipeline.setSpeed(value);
+        return;
+      }
+      throw new GbsError(ErrorCode.BadField, `speed needs args.value: a number above 0 and at most ${MAX_SPEED}, or "max"; got ${JSON.stringify(value)}`);
+    }
+    default:
+      throw new GbsError(ErrorCode.Unsupported, `unknown command ${JSON.stringify(name.slice(0, 32))}; commands: ${COMMANDS.join(', ')}`);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Creates the envs of a `serve` run: one env runs in this thread; several run one per worker
+ * thread, so the main thread only serves and a slow client or disk never slows an emulator.
+ */
+import type { Speed } from '../emulator/pacer.js';
+import { selectEncoder, type EncoderKind } from '../encode/select-encoder.js';
+import type { Logger } from '../log.js';
+import { idlePolicy, type Policy } from '../policy/policy.js';
+import { randomPolicy } from '../policy/random.js';
+import { loadScriptPolicy } from '../policy/script.js';
+import type { PolicySpec } from '../cli/options.js';
+import type { MemoryMap } from '../state/memory-map.js';
+import type { Env, EnvOutput } from './env.js';
+import { LocalEnv } from './local-env.js';
+import { WorkerEnv } from './worker-env.js';
+
+export const MAX_ENVS = 64;
+
+export interface CreateEnvsOptions {
+  count: number;
+  rom: Uint8Array;
+  map: MemoryMap | undefined;
+  policy: PolicySpec;
+  /** Env i uses seed + i. */
+  seed: number;
+  encoder: EncoderKind;
+  quality: number;
+  fps: number;
+  speed: Speed;
+  sound: boolean;
+  log: Logger;
+  output: EnvOutput;
+  observeEncode?: (seconds: number) => void;
+}
+
+export async function makePolicy(spec: PolicySpec, seed: number): Promise<Policy> {
+  switch (spec.kind) {
+    case 'idle':
+      return idlePolicy;
+    case 'random':
+      return randomPolicy(seed);
+    case 'script':
+      return loadScriptPolicy(spec.file);
+  }
+}
+
+/** Returns the envs (not started) and the name of the encoder they use. */
+export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; encoder: string; policyName: string }> {
+  const policy = await makePolicy(o.policy, o.seed); // also checks a script file before any worker starts
+  if (o.count === 1) {
+    const encoder = selectEncoder(o.encoder, { quality: o.quality }, (msg) => o.log.warn(msg));
+    const env = new LocalEnv({ id: 0, rom: o.rom, map: o.map, policy, encoder, fps: o.fps, speed: o.speed, sound: o.sound, log: o.log, output: o.output, observeEncode: o.observeEncode });
+    return { envs: [env], encoder: encoder.name, policyName: policy.name };
+  }
+  // Check the encoder choice once here, so `--encoder native` without the addon fails clearly.
+  const encoder = selectEncoder(o.encoder, { quality: o.quality }, (msg) => o.log.warn(msg)).name;
+  const envs = Array.from({ length: o.count }, (_, id) =>
+    new WorkerEnv(
+      {
+        id,
+        rom: o.rom,
+        map: o.map,
+        policy: o.policy,
+        seed: o.seed + id,
+        encoder: o.encoder === 'auto' ? (encoder as EncoderKind) : o.encoder,
+        quality: o.quality,
+        fps: o.fps,
+        speed: o.speed,
+        sound: o.sound,
+        logLevel: o.log.level,
+      },
+      o.output,
+      o.log,
+    ),
+  );
+  await Promise.all(envs.map((e) => e.encoderName));
+  return { envs, encoder, policyName: `${policy.name} (seed + env id)` };
+}

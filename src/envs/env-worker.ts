@@ -1,0 +1,77 @@
+/**
+ * Worker thread entry: runs one LocalEnv and relays its output to the main thread, which only
+ * serves. Frame records are transferred, not copied.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectEncoder } from '../encode/select-encoder.js';
+import { createLogger } from '../log.js';
+import { idlePolicy, type Policy } from '../policy/policy.js';
+import { randomPolicy } from '../policy/random.js';
+import { loadScriptPolicy } from '../policy/script.js';
+import type { Button } from '../protocol/messages.js';
+import { LocalEnv } from './local-env.js';
+import type { EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js';
+
+if (!parentPort) throw new Error('env-worker.ts must run in a worker thread');
+const port = parentPort;
+const data = workerData as EnvWorkerData;
+const post = (note: WorkerNote, transfer: ArrayBuffer[] = []) => port.postMessage(note, transfer);
+
+async function main(): Promise<void> {
+  const log = createLogger({ level: data.logLevel }).child({ env: data.id });
+  let warning: string | undefined;
+  const encoder = selectEncoder(data.encoder, { quality: data.quality }, (msg) => (warning = msg));
+  let policy: Policy = idlePolicy;
+  if (data.policy.kind === 'random') policy = randomPolicy(data.seed);
+  else if (data.policy.kind === 'script') policy = await loadScriptPolicy(data.policy.file);
+  const env = new LocalEnv({
+    id: data.id,
+    rom: data.rom,
+    map: data.map,
+    policy,
+    encoder,
+    fps: data.fps,
+    speed: data.speed,
+    sound: data.sound,
+    log,
+    output: {
+      frame: (record, message) => post({ kind: 'frame', record, message }, [record.buffer as ArrayBuffer]),
+      event: (message) => post({ kind: 'event', message }),
+    },
+  });
+  const statsTimer = setInterval(() => post({ kind: 'stats', stats: env.stats() }), 1000);
+
+  port.on('message', (call: WorkerCall) => {
+    const run = async (): Promise<unknown> => {
+      switch (call.op) {
+        case 'start':
+          env.start();
+          return undefined;
+        case 'stop':
+          clearInterval(statsTimer);
+          return env.stop();
+        case 'command':
+          return env.command(call.name, call.args);
+        case 'lockstep':
+          return env.setLockstep(call.on);
+        case 'reset':
+          return env.reset(call.observe);
+        case 'step':
+          return env.step(call.buttons as Button[], call.frames, call.observe);
+        case 'input':
+          env.input(call.buttons as Button[], call.frames);
+          return undefined;
+      }
+    };
+    run().then(
+      (value) => post({ kind: 'reply', id: call.id, value }),
+      (err: unknown) => {
+        const e = err as { code?: string; message?: string };
+        post({ kind: 'reply', id: call.id, error: { code: e.code ?? 'GBS_ERR_INTERNAL', message: e.message ?? String(err) } });
+      },
+    );
+  });
+  post({ kind: 'ready', encoder: encoder.name, warning });
+}
+
+main().catch((err: unknown) => post({ kind: 'fatal', message: (err as Error).message }));

@@ -1,0 +1,47 @@
+/**
+ * One emulated environment as the server sees it, wherever it runs: in this thread (`LocalEnv`)
+ * or in a worker thread (`WorkerEnv`). Everything that crosses a thread is asynchronous.
+ */
+import type { Button, EventMessage, FrameMessage, GameState, Observe } from '../protocol/messages.js';
+
+export interface Observation {
+  env: number;
+  frame: number;
+  state: GameState;
+  screen?: Uint8Array;
+  screenFormat?: 'rgba' | 'gray';
+  width?: number;
+  height?: number;
+}
+
+export interface EnvStats {
+  env: number;
+  fps: number;
+  emuFps: number;
+  speed: number;
+  published: number;
+  paused: boolean;
+  lockstep: boolean;
+}
+
+/** Where an env's output goes (the main thread's broadcaster, recorder and HTTP store). */
+export interface EnvOutput {
+  frame(record: Uint8Array, message: FrameMessage): void;
+  event(message: EventMessage): void;
+}
+
+export interface Env {
+  readonly id: number;
+  start(): void;
+  stop(): Promise<void>;
+  /** Viewer input: hold buttons for `frames` frames over the policy. */
+  input(buttons: readonly Button[], frames: number): void;
+  /** reset, pause, resume, speed {value}. @throws/rejects GbsError on bad names or args. */
+  command(name: string, args: Record<string, unknown>): Promise<void>;
+  /** Agent lockstep. */
+  setLockstep(on: boolean): Promise<void>;
+  reset(observe: Observe): Promise<Observation>;
+  step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation>;
+  /** The latest numbers (a worker reports them once a second). */
+  stats(): EnvStats;
+}

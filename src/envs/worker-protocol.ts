@@ -1,0 +1,40 @@
+/** Messages between the main thread and an env worker (structured clone, not the wire format). */
+import type { Speed } from '../emulator/pacer.js';
+import type { EncoderKind } from '../encode/select-encoder.js';
+import type { EventMessage, FrameMessage } from '../protocol/messages.js';
+import type { MemoryMap } from '../state/memory-map.js';
+import type { PolicySpec } from '../cli/options.js';
+import type { EnvStats } from './env.js';
+
+export interface EnvWorkerData {
+  id: number;
+  rom: Uint8Array;
+  map: MemoryMap | undefined;
+  policy: PolicySpec;
+  seed: number;
+  encoder: EncoderKind;
+  quality: number;
+  fps: number;
+  speed: Speed;
+  sound: boolean;
+  logLevel: string;
+}
+
+/** Main → worker: a call answered by a `reply` with the same `id`. */
+export type WorkerCall =
+  | { id: number; op: 'start' }
+  | { id: number; op: 'stop' }
+  | { id: number; op: 'command'; name: string; args: Record<string, unknown> }
+  | { id: number; op: 'lockstep'; on: boolean }
+  | { id: number; op: 'reset'; observe: 'none' | 'rgba' | 'gray' }
+  | { id: number; op: 'step'; buttons: string[]; frames: number; observe: 'none' | 'rgba' | 'gray' }
+  | { id: number; op: 'input'; buttons: string[]; frames: number };
+
+/** Worker → main. */
+export type WorkerNote =
+  | { kind: 'ready'; encoder: string; warning?: string }
+  | { kind: 'frame'; record: Uint8Array; message: FrameMessage }
+  | { kind: 'event'; message: EventMessage }
+  | { kind: 'stats'; stats: EnvStats }
+  | { kind: 'reply'; id: number; value?: unknown; error?: { code: string; message: string } }
+  | { kind: 'fatal'; message: string };
