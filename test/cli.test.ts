@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,21 @@ describe('gbstream CLI', () => {
     const serve = await runCli(['serve', '--help']);
     expect(serve.code).toBe(0);
     for (const flag of ['--port', '--host', '--fps', '--quality', '--speed', '--map', '--policy', '--force']) expect(serve.stdout).toContain(flag);
+  });
+
+  it('runs a benchmark suite and writes machine-readable results', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gbstream-bench-'));
+    const file = join(dir, 'bench.json');
+    const { code, stdout } = await runCli(['bench', '--filter', 'record', '--json', file], 120_000);
+    expect(code).toBe(0);
+    expect(stdout).toContain('record/encode-frame');
+    const { machine, results } = JSON.parse(await readFile(file, 'utf8')) as { machine: { cpus: number }; results: Array<{ name: string; hz: number; rme: number; samples: number }> };
+    expect(machine.cpus).toBeGreaterThan(0);
+    expect(results.map((r) => r.name)).toEqual(['record/encode-frame', 'record/decode-frame', 'record/reader-10-records-in-4k-chunks']);
+    for (const r of results) {
+      expect(r.hz).toBeGreaterThan(0);
+      expect(r.samples).toBeGreaterThan(0);
+    }
   });
 
   it('prints its version', async () => {

@@ -3,6 +3,7 @@
  * The `gbstream` command. Bad configuration ends in one clear line and a non-zero exit, never a
  * stack trace.
  */
+import { benchCommand } from './bench.js';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
 import { createLogger } from '../log.js';
@@ -117,6 +118,7 @@ program
 program.addCommand(inspectCommand());
 program.addCommand(replayCommand());
 program.addCommand(exportCommand());
+program.addCommand(benchCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) fatal(err.message);
