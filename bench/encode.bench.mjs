@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { NativeEncoder, tryLoadNativeBinding } from '../dist/encode/native-encoder.js';
 import { SharpEncoder } from '../dist/encode/sharp-encoder.js';
+import { mulberry32 } from '../dist/policy/random.js';
 
 const args = process.argv.slice(2);
 const argValue = (flag) => {
@@ -24,16 +25,8 @@ const argValue = (flag) => {
 const filter = argValue('--filter');
 const jsonFile = argValue('--json');
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the random policy's mulberry32. */
+const prng = mulberry32;
 
 /**
  * A Game Boy-like RGB frame: 8×8 tiles in the 4 DMG greens (flat, brick, checker, glyph) and

@@ -4,6 +4,7 @@
  * paced by their recorded `ts`. The hello is the recorded one plus `replay` info; clients get
  * control rights (a replay is a read-only file, so `pause`/`resume`/`speed`/`seek` are harmless).
  */
+import { listenError } from '../server/listen-error.js';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
 import { createLogger, type Logger } from '../log.js';
@@ -88,7 +89,7 @@ export async function replay(options: ReplayOptions): Promise<Replaying> {
     loop: options.loop,
     read: (entry) => recording.read(entry),
     // Frames through the drop policy, events as never-dropped control records: both unchanged.
-    send: (entry, bytes) => (entry.type === 'frame' ? server?.publishFrame(bytes) : server?.broadcaster.broadcastControl(bytes)),
+    send: (entry, bytes) => (entry.type === 'frame' ? server?.publishFrame(bytes, entry.env ?? 0) : server?.broadcaster.broadcastControl(bytes)),
     onEnd: () => server?.publishControl({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_REPLAY_END', message: 'end of the recording; seek or resume to play again' }),
     onError: (err) => log.error({ err }, 'replay read failed'),
   });
@@ -107,10 +108,7 @@ export async function replay(options: ReplayOptions): Promise<Replaying> {
     });
   } catch (err) {
     await recording.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new ConfigError('GBS_ERR_PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; pick another with --port (0 picks a free one)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') throw new ConfigError('GBS_ERR_LISTEN', `cannot listen on ${options.host}:${options.port} (${code})`);
-    throw err;
+    throw listenError(err, options.host, options.port);
   }
   const fpsTimer = setInterval(() => {
     fps.value = player.sent - fps.lastSent;

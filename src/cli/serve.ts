@@ -22,6 +22,7 @@ import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
 import { loadRomFile } from '../rom/load.js';
 import { tokenChecker, type ControlPolicy } from '../server/control.js';
 import { LatestFrames } from '../server/latest-frames.js';
+import { listenError } from '../server/listen-error.js';
 import { startServer, type StreamServer } from '../server/server.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
 import type { PolicySpec } from './options.js';
@@ -162,14 +163,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   } catch (err) {
     await stopEnvs();
     await recorder?.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') {
-      throw new ConfigError('GBS_ERR_PORT_IN_USE', `port ${options.port} on ${options.host} is already in use; pick another with --port (0 picks a free one)`);
-    }
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
-      throw new ConfigError('GBS_ERR_LISTEN', `cannot listen on ${options.host}:${options.port} (${code})`);
-    }
-    throw err;
+    throw listenError(err, options.host, options.port);
   }
 
   const running = server;

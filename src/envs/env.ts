@@ -2,17 +2,10 @@
  * One emulated environment as the server sees it, wherever it runs: in this thread (`LocalEnv`)
  * or in a worker thread (`WorkerEnv`). Everything that crosses a thread is asynchronous.
  */
-import type { Button, EventMessage, FrameMessage, GameState, Observe } from '../protocol/messages.js';
+import type { Button, EventMessage, FrameMessage, ObsMessage, Observe } from '../protocol/messages.js';
 
-export interface Observation {
-  env: number;
-  frame: number;
-  state: GameState;
-  screen?: Uint8Array;
-  screenFormat?: 'rgba' | 'gray';
-  width?: number;
-  height?: number;
-}
+/** What an agent gets back from `reset`/`step`: the `obs` record without its envelope. */
+export type Observation = Omit<ObsMessage, 'type' | 'id'>;
 
 export interface EnvStats {
   env: number;
