@@ -68,6 +68,13 @@ describe('gbstream CLI', () => {
     expectCleanFailure(await runCli(['serve', '--policy', `script:${join(dir, 'none.txt')}`, '--port', '0']), /does not exist/);
   });
 
+  it('warns when listening on all interfaces without a control token', async () => {
+    const { child, output } = await startCli(['serve', '--port', '0', '--host', '0.0.0.0']);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    expect(output()).toMatch(/all interfaces without --control-token/);
+  });
+
   it('refuses a port that is in use', async () => {
     const first = await startCli(['serve', '--port', '0']);
     const port = new URL(first.wsUrl).port;

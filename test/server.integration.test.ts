@@ -116,6 +116,20 @@ describe('a real server on port 0 streaming the demo ROM', () => {
     other.ws.close();
   });
 
+  it('refuses browser WebSocket connections from another origin', async () => {
+    const { default: WebSocket } = await import('ws');
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(wsUrl, { origin: 'https://evil.example' });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => undefined);
+    });
+    expect(status).toBe(403);
+    const same = new TestClient(wsUrl);
+    await same.opened(); // no Origin (an agent) is fine
+    same.ws.close();
+  });
+
   it('serves the viewer page at / and refuses paths outside web/', async () => {
     const page = await fetch(serving.server.url);
     expect(page.status).toBe(200);

@@ -102,3 +102,46 @@ describe('a client that never reads', () => {
     reader.ws.close();
   });
 });
+
+describe('heartbeat', () => {
+  it('terminates a client that reads but never answers pings', async () => {
+    const log = silentLogger();
+    const reasons: string[] = [];
+    const origWarn = log.warn.bind(log);
+    log.warn = ((obj: unknown, msg?: string) => {
+      if (msg?.includes('no pong')) reasons.push(msg);
+      return origWarn(obj as object, msg);
+    }) as typeof log.warn;
+    const hb = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      webRoot: 'web',
+      log,
+      hello: () => ({ type: 'hello', protocol: 1, server: 'test', rom: { title: 'T', cgb: 'dmg', cartridgeType: 0, cartridgeName: 'ROM ONLY', size: 0, sha1: '', headerChecksumOk: true }, envs: 1, fps: 1, width: 160, height: 144, speed: 1, map: null, fields: [], encoder: 'none' }),
+      stats: () => ({ fps: 0, emuFps: 0, speed: 0 }),
+      heartbeatMs: 300,
+    });
+    try {
+      // A raw client reads (so its socket drains) but never sends a pong.
+      const socket = await new Promise<Socket>((resolve) => {
+        const s = connect(hb.port, '127.0.0.1', () => {
+          s.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+          resolve(s);
+        });
+        s.on('data', () => undefined);
+        s.on('error', () => undefined);
+      });
+      const healthy = new TestClient(hb.url.replace(/^http/, 'ws') + 'ws');
+      await healthy.opened();
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await closed;
+      expect(reasons.length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 700));
+      expect(healthy.closeCode).toBeUndefined(); // ws answers pings by itself
+      expect(hb.broadcaster.size).toBe(1);
+      healthy.ws.close();
+    } finally {
+      await hb.close();
+    }
+  });
+});
