@@ -71,6 +71,8 @@ export class InputController {
     target.addEventListener('keydown', (ev) => {
       const b = KEYS[ev.code];
       if (!b || isTyping(ev.target)) return;
+      // Enter on a focused button (an env cell, Fullscreen…) activates that button, not Start.
+      if (b === 'start' && isActivatable(ev.target)) return;
       if (!this.enabled) {
         if (!ev.repeat) this.press(b);
         return;
@@ -97,6 +99,10 @@ export class InputController {
       for (const type of ['pointerup', 'pointercancel', 'lostpointercapture']) el.addEventListener(type, () => this.release(b));
     }
   }
+}
+
+function isActivatable(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.tagName === 'BUTTON' || target.tagName === 'A' || target.tagName === 'SELECT' || target.tagName === 'SUMMARY');
 }
 
 function isTyping(target: EventTarget | null): boolean {

@@ -1,18 +1,29 @@
 /**
- * The viewer page: wires connection → renderer, state panel, stats and input. DOM glue only;
+ * The viewer page: wires connection → renderers (focus view and env grid), state panel, stats,
+ * training panel and input, and the HTTP fallback when WebSocket cannot be used. DOM glue only;
  * the logic lives in the small modules beside this one.
  */
 import type { Button } from '../../src/protocol/messages.js';
+import { SCREEN_HEIGHT, SCREEN_WIDTH } from '../../src/protocol/constants.js';
 import { sampleFrom, ClockOffset } from './clock.js';
 import { Connection, type ConnState, type SocketLike } from './connection.js';
+import { EnvFocus, statsForEnv } from './envs.js';
+import { EnvGrid } from './env-grid.js';
+import { FallbackDecider } from './fallback.js';
+import { HttpPoller, type ResponseLike } from './http-poller.js';
 import { InputController } from './input.js';
+import { ProgressTracker } from './progress.js';
 import { FrameRenderer, integerScale } from './renderer.js';
 import { drawSparkline } from './sparkline.js';
 import { StatePanel } from './state-panel.js';
+import { statusLine, type PollState } from './status.js';
 import { parseReplayInfo, ReplayControls } from './replay-controls.js';
 import { RateWindow, RecentMean, Series } from './stats-window.js';
+import { TrainingPanel } from './training-panel.js';
 
 const PING_EVERY_MS = 2000;
+/** In fallback, a WebSocket that gave up (`gone`) is tried again this often. */
+const FALLBACK_WS_RETRY_MS = 30_000;
 
 function el<T extends HTMLElement = HTMLElement>(id: string): T {
   const node = document.getElementById(id);
@@ -28,29 +39,40 @@ const messageEl = el('message');
 const titleEl = el('rom-title');
 const controlsEl = el('controls');
 const placeholder = el('placeholder');
+const focusLabel = el('focus-env');
 
 const renderer = new FrameRenderer(canvas);
 const panel = new StatePanel(el('state'));
+const envs = new EnvFocus();
+const grid = new EnvGrid(el('envs'), el('env-grid'));
+const progress = new ProgressTracker();
+const training = new TrainingPanel(el('training'));
+const fallback = new FallbackDecider();
 const clock = new ClockOffset();
-const fpsWindow = new RateWindow(1000);
+let fpsWindow = new RateWindow(1000);
 const bytesWindow = new RateWindow(1000);
-const latency = new RecentMean(10);
+let latency = new RecentMean(10);
 const fpsSeries = new Series(60);
 const latencySeries = new Series(60);
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined;
+/** The newest frame of every env, so a focus switch shows the new env at once. */
+const latestFrame = new Map<number, { data: Uint8Array; width: number; height: number }>();
 
-let serverStats: { dropped: number; speed: number; fps: number } | undefined;
+let serverStats: { dropped: number; record: Record<string, unknown> } | undefined;
 let pingId = 0;
 const pings = new Map<number, number>();
-let countdown = 0;
+let connState: ConnState = 'idle';
 let retryAt = 0;
+let poll: PollState = 'off';
+let pollRetryAt = 0;
+let fallbackRetryTimer = 0;
 
 const wsUrl = new URL('ws', location.href);
 wsUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
 wsUrl.hash = '';
 
 const input = new InputController((buttons: Button[], frames: number) => {
-  conn.send({ type: 'input', buttons, frames });
+  conn.send({ type: 'input', env: envs.focused, buttons, frames });
 });
 input.attachKeyboard(window);
 input.attachButtons(controlsEl);
@@ -60,22 +82,73 @@ const replay = new ReplayControls(el('replay'), (name, args) => {
   conn.send({ type: 'command', id: ++commandId, name, args });
 });
 
+/** A socket that fails at once, for browsers (or tests) without WebSocket: the fallback takes over. */
+function deadSocket(): SocketLike {
+  const socket: SocketLike = {
+    binaryType: 'arraybuffer',
+    readyState: 3,
+    onopen: null,
+    onclose: null,
+    onerror: null,
+    onmessage: null,
+    send: () => undefined,
+    close: () => undefined,
+  };
+  setTimeout(() => socket.onclose?.({ code: 1006, reason: 'WebSocket unavailable' }), 0);
+  return socket;
+}
+
 const conn = new Connection({
   url: wsUrl.href,
-  createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+  createSocket: (url) => {
+    if (typeof WebSocket !== 'function') {
+      fallback.markUnavailable();
+      return deadSocket();
+    }
+    return new WebSocket(url) as unknown as SocketLike;
+  },
   onRecord,
   onState,
   onProtocolError: (msg) => showMessage(`Bad data from server: ${msg}`, 'error'),
 });
 
+const poller = new HttpPoller({
+  base: location.href,
+  fetch: (url, init) => fetch(url, init) as Promise<ResponseLike>,
+  focused: () => envs.focused,
+  onHealth: (health, retryInMs) => {
+    if (!health) {
+      poll = 'down';
+      pollRetryAt = Date.now() + (retryInMs ?? 0);
+    } else {
+      poll = 'ok';
+      if (typeof health.rom === 'string') titleEl.textContent = health.rom;
+      setEnvCount(health.envs);
+    }
+    renderStatus();
+  },
+  onStates: (states) => {
+    for (const [key, snap] of Object.entries(states)) {
+      const env = Number(key);
+      if (!snap.state || !envs.has(env)) continue;
+      envs.setState(env, snap.state);
+      if (env === envs.focused) {
+        panel.setFields(Object.keys(snap.state));
+        panel.update(snap.state);
+      }
+    }
+  },
+  onFrame: (env, jpeg) => showFrame(env, jpeg, SCREEN_WIDTH, SCREEN_HEIGHT, jpeg.byteLength),
+});
+
 function onRecord(r: Record<string, unknown> & { type: string }, bytes: number): void {
-  const now = performance.now();
   switch (r.type) {
     case 'hello': {
       const rom = r['rom'] as { title?: string } | undefined;
       titleEl.textContent = rom?.title || 'untitled ROM';
       document.title = `${rom?.title ?? 'gbstream'} — gbstream`;
       panel.setFields((r['fields'] as string[]) ?? []);
+      setEnvCount(r['envs']);
       setControl(r['control'] === true);
       replay.setInfo(parseReplayInfo(r['replay']));
       if (token) conn.send({ type: 'auth', id: 1, token });
@@ -83,16 +156,27 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       break;
     }
     case 'frame': {
-      fpsWindow.add(now);
-      bytesWindow.add(now, bytes);
-      latency.add(clock.latency(r['ts'] as number, Date.now()));
-      panel.update((r['state'] as Record<string, unknown>) ?? {});
-      renderer.push(r['data'] as Uint8Array, r['width'] as number, r['height'] as number);
-      replay.frame(r['ts'] as number);
+      const routed = envs.route(r['env']);
+      if (!routed) break;
+      const state = (r['state'] as Record<string, unknown>) ?? {};
+      envs.setState(routed.env, state);
+      if (routed.focused) {
+        latency.add(clock.latency(r['ts'] as number, Date.now()));
+        panel.update(state);
+        replay.frame(r['ts'] as number);
+      }
+      showFrame(routed.env, r['data'] as Uint8Array, r['width'] as number, r['height'] as number, bytes);
       break;
     }
-    case 'stats':
-      serverStats = { dropped: r['dropped'] as number, speed: r['speed'] as number, fps: r['fps'] as number };
+    case 'progress': {
+      const values = r['values'];
+      if (typeof values !== 'object' || values === null) break;
+      progress.add(values as Record<string, unknown>, typeof r['ts'] === 'number' ? r['ts'] : Date.now());
+      training.render(progress, typeof r['source'] === 'string' ? r['source'] : undefined);
+      break;
+    }
+    case 'stats': // `dropped` is this viewer's; the emulator speed shown is the focused env's
+      serverStats = { dropped: r['dropped'] as number, record: r };
       break;
     case 'pong': {
       const sent = pings.get(r['id'] as number);
@@ -118,6 +202,49 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
   }
 }
 
+/** One frame of `env`, from the socket or from a poll: into its grid cell, and the big canvas when focused. */
+function showFrame(env: number, data: Uint8Array, width: number, height: number, bytes: number): void {
+  const now = performance.now();
+  bytesWindow.add(now, bytes);
+  latestFrame.set(env, { data, width, height });
+  if (envs.multi) grid.push(env, data, width, height);
+  if (env !== envs.focused) return;
+  fpsWindow.add(now);
+  renderer.push(data, width, height);
+}
+
+function setEnvCount(count: unknown): void {
+  const before = envs.count;
+  envs.setCount(count);
+  if (envs.count !== before || grid.size !== (envs.multi ? envs.count : 0)) grid.setCount(envs.count, envs.focused);
+  for (const env of latestFrame.keys()) if (!envs.has(env)) latestFrame.delete(env);
+  showFocus();
+}
+
+/** Moves the focus to `env` without reconnecting: big canvas, state panel, stats and input follow. */
+function focusEnv(env: number): void {
+  if (!envs.focus(env)) return;
+  input.releaseAll();
+  grid.setFocused(env);
+  fpsWindow = new RateWindow(1000);
+  latency = new RecentMean(10);
+  panel.clear();
+  const state = envs.stateOf(env);
+  if (state) panel.update(state);
+  const frame = latestFrame.get(env);
+  if (frame) renderer.push(frame.data, frame.width, frame.height);
+  showFocus();
+}
+
+function showFocus(): void {
+  focusLabel.hidden = !envs.multi;
+  focusLabel.textContent = `Showing env ${envs.focused} of ${envs.count}`;
+  canvas.setAttribute('aria-label', envs.multi ? `Live emulator screen, env ${envs.focused}` : 'Live emulator screen');
+  fit();
+}
+
+grid.onFocus = focusEnv;
+
 function ping(): void {
   const id = ++pingId;
   pings.set(id, Date.now());
@@ -125,37 +252,42 @@ function ping(): void {
   conn.send({ type: 'ping', id, t: Date.now() });
 }
 
-function setControl(allowed: boolean): void {
+function setControl(allowed: boolean, why?: string): void {
   input.enabled = allowed;
   controlsEl.dataset['enabled'] = String(allowed);
-  el('control-state').textContent = allowed ? 'control: yes' : 'view only';
+  el('control-state').textContent = allowed ? 'control: yes' : why ? `view only (${why})` : 'view only';
 }
 
-const STATUS_TEXT: Record<ConnState, string> = {
-  idle: 'Idle',
-  connecting: 'Connecting…',
-  live: 'Live',
-  reconnecting: 'Reconnecting',
-  gone: 'Server gone',
-  closed: 'Closed',
-};
+/** The status line, in words (the dot's colour only repeats them). */
+function renderStatus(): void {
+  const { state, text } = statusLine({ conn: connState, poll: poller.running ? poll : 'off', retryAt, pollRetryAt, now: Date.now() });
+  statusEl.dataset['state'] = state;
+  if (statusText.textContent !== text) statusText.textContent = text;
+  const fresh = connState === 'live' || (poller.running && poll === 'ok');
+  stage.classList.toggle('stale', !fresh && renderer.hasFrame);
+  el('retry').hidden = connState !== 'gone';
+}
 
 function onState(state: ConnState, detail: { retryInMs?: number; code?: number }): void {
-  statusEl.dataset['state'] = state;
-  stage.classList.toggle('stale', state !== 'live' && renderer.hasFrame);
-  clearInterval(countdown);
-  if (state === 'reconnecting') {
-    retryAt = Date.now() + (detail.retryInMs ?? 0);
-    const tick = () => {
-      statusText.textContent = `Reconnecting in ${Math.max(0, Math.ceil((retryAt - Date.now()) / 1000))} s`;
-    };
-    tick();
-    countdown = window.setInterval(tick, 250);
-  } else {
-    statusText.textContent = STATUS_TEXT[state];
+  const from = connState;
+  connState = state;
+  if (state === 'reconnecting') retryAt = Date.now() + (detail.retryInMs ?? 0);
+  const useHttp = fallback.observe(from, state);
+  if (useHttp && !poller.running) {
+    poll = 'starting';
+    fpsWindow = new RateWindow(1000);
+    latency = new RecentMean(10);
+    setControl(false, 'HTTP fallback');
+    poller.start();
+  } else if (!useHttp && poller.running) {
+    poller.stop();
+    poll = 'off';
   }
-  el('retry').hidden = state !== 'gone';
+  clearTimeout(fallbackRetryTimer);
+  // The WebSocket keeps being tried in the background while the page runs on HTTP.
+  if (state === 'gone' && useHttp) fallbackRetryTimer = window.setTimeout(() => conn.retry(), FALLBACK_WS_RETRY_MS);
   if (state !== 'live') input.releaseAll();
+  renderStatus();
 }
 
 function showMessage(text: string, kind: 'info' | 'error'): void {
@@ -164,9 +296,23 @@ function showMessage(text: string, kind: 'info' | 'error'): void {
   messageEl.hidden = false;
 }
 
+/** Room kept under the focus view for the toolbar, so it stays on screen at 1280×800. */
+const TOOLBAR_RESERVE_PX = 64;
+
 function fit(): void {
-  const box = el('stage-box').getBoundingClientRect();
-  const scale = integerScale(canvas.width, canvas.height, box.width, Math.max(box.height, window.innerHeight * 0.6));
+  let availW: number;
+  let availH: number;
+  if (document.fullscreenElement === stage) {
+    availW = window.innerWidth - 16;
+    availH = window.innerHeight - 16;
+  } else {
+    availW = el('stage-box').getBoundingClientRect().width - 16;
+    const top = stage.getBoundingClientRect().top + window.scrollY;
+    // With the grid below it, the focus view leaves room for the grid too.
+    const rest = window.innerHeight - top - 16 - TOOLBAR_RESERVE_PX;
+    availH = envs.multi ? Math.min(rest, window.innerHeight * 0.55) : Math.max(rest, window.innerHeight * 0.4);
+  }
+  const scale = integerScale(canvas.width, canvas.height, availW, availH);
   canvas.style.width = `${canvas.width * scale}px`;
   canvas.style.height = `${canvas.height * scale}px`;
 }
@@ -192,7 +338,8 @@ setInterval(() => {
   el('stat-dropped').textContent = serverStats ? String(serverStats.dropped) : '–';
   el('stat-latency').textContent = lat === undefined ? '–' : `${Math.max(0, lat).toFixed(0)} ms${clock.known ? '' : ' (uncorrected)'}`;
   el('stat-bytes').textContent = formatBytes(bytesWindow.rate(now));
-  el('stat-speed').textContent = serverStats ? `${serverStats.speed.toFixed(2)}×` : '–';
+  const speed = serverStats && statsForEnv(serverStats.record, envs.focused)?.speed;
+  el('stat-speed').textContent = speed === undefined ? '–' : `${speed.toFixed(2)}×`;
   drawSparkline(el<HTMLCanvasElement>('spark-fps'), fpsSeries, '#4caf50');
   drawSparkline(el<HTMLCanvasElement>('spark-latency'), latencySeries, '#ff9800');
 }, 1000);
@@ -200,8 +347,12 @@ setInterval(() => {
 setInterval(() => {
   if (conn.state === 'live') ping();
 }, PING_EVERY_MS);
+setInterval(renderStatus, 250); // countdowns
 
-document.addEventListener('visibilitychange', () => renderer.setPaused(document.hidden));
+document.addEventListener('visibilitychange', () => {
+  renderer.setPaused(document.hidden);
+  grid.setPaused(document.hidden);
+});
 window.addEventListener('resize', fit);
 document.addEventListener('fullscreenchange', fit);
 

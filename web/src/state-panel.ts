@@ -35,6 +35,16 @@ export class StatePanel {
     }
   }
 
+  /** Forgets the shown values (the focus moved to another env): no highlight on the next update. */
+  clear(): void {
+    for (const cell of this.#cells.values()) {
+      clearTimeout(cell.timer);
+      cell.value.classList.remove('changed');
+      cell.value.textContent = '–';
+      cell.last = undefined;
+    }
+  }
+
   update(state: Record<string, unknown>): void {
     for (const [name, cell] of this.#cells) {
       const v = state[name];

@@ -48,6 +48,18 @@ export class Series {
   max(): number {
     return this.values.reduce((m, v) => (v > m ? v : m), 0);
   }
+
+  /** The exact smallest and largest value (negative ones too); undefined when empty. */
+  range(): { min: number; max: number } | undefined {
+    if (this.values.length === 0) return undefined;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of this.values) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    return { min, max };
+  }
 }
 
 /** Running mean of the latest samples (latency display). */
