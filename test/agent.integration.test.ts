@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/cli/serve.js';
-import { silentLogger } from '../src/log.js';
+import { testServeOptions } from './helpers/serve-options.js';
 import { TestClient } from './helpers/ws-client.js';
 
 const TOKEN = 'agent-token-123';
@@ -14,7 +14,7 @@ let serving: Serving;
 let wsUrl: string;
 
 beforeAll(async () => {
-  serving = await serve({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, speed: 1, policy: { kind: 'random' }, seed: 5, force: false, sound: false, log: silentLogger(), control: { mode: 'token', token: TOKEN } });
+  serving = await serve(testServeOptions({ policy: { kind: 'random' }, seed: 5, control: { mode: 'token', token: TOKEN } }));
   wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
 });
 

@@ -7,7 +7,7 @@ import { encode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/cli/serve.js';
-import { silentLogger } from '../src/log.js';
+import { testServeOptions } from './helpers/serve-options.js';
 import { mulberry32 } from '../src/policy/random.js';
 import { TestClient } from './helpers/ws-client.js';
 
@@ -15,7 +15,7 @@ let serving: Serving;
 let wsUrl: string;
 
 beforeAll(async () => {
-  serving = await serve({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, speed: 1, policy: { kind: 'idle' }, seed: 1, force: false, sound: false, log: silentLogger() });
+  serving = await serve(testServeOptions({ policy: { kind: 'idle' }, seed: 1 }));
   wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
 });
 

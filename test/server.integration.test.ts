@@ -2,25 +2,14 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/cli/serve.js';
 import { ErrorCode } from '../src/protocol/constants.js';
-import { silentLogger } from '../src/log.js';
+import { testServeOptions } from './helpers/serve-options.js';
 import { TestClient } from './helpers/ws-client.js';
 
 let serving: Serving;
 let wsUrl: string;
 
 beforeAll(async () => {
-  serving = await serve({
-    port: 0,
-    host: '127.0.0.1',
-    fps: 10,
-    quality: 80,
-    speed: 1,
-    policy: { kind: 'random' },
-    seed: 7,
-    force: false,
-    sound: false,
-    log: silentLogger(),
-  });
+  serving = await serve(testServeOptions({ policy: { kind: 'random' }, seed: 7 }));
   wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
 });
 

@@ -3,33 +3,19 @@
  * playwright-core) against real servers on port 0 running the demo ROM: training progress charts
  * with steps/s and an ETA, the grid + focus view of many envs, and the HTTP fallback.
  */
-import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving, type ServeOptions } from '../../src/cli/serve.js';
-import { silentLogger } from '../../src/log.js';
+import { ARTIFACTS, canvasFingerprints as fingerprints, launchChromium } from '../helpers/browser.js';
+import { testServeOptions } from '../helpers/serve-options.js';
 
-const CHROMIUM = process.env['GBSTREAM_CHROMIUM'] ?? '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
 /** What Chromium itself logs for a request to a server that is down (not the page's doing). */
 const REFUSED = /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/;
 
 let browser: Browser;
 
 function serverOptions(overrides: Partial<ServeOptions> = {}): ServeOptions {
-  return {
-    port: 0,
-    host: '127.0.0.1',
-    fps: 10,
-    quality: 80,
-    speed: 1,
-    policy: { kind: 'random' },
-    seed: 1,
-    force: false,
-    sound: false,
-    log: silentLogger(),
-    ...overrides,
-  };
+  return testServeOptions({ policy: { kind: 'random' }, ...overrides });
 }
 
 /** Opens the page and records every console error and page error. */
@@ -49,23 +35,6 @@ async function open(
   return { page, errors };
 }
 
-/** Fingerprints (FNV-1a over RGB) of every canvas matching `selector`, and their colour counts. */
-function fingerprints(page: Page, selector: string): Promise<Array<{ hash: number; colours: number }>> {
-  return page.evaluate((sel) => {
-    return [...document.querySelectorAll<HTMLCanvasElement>(sel)].map((c) => {
-      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let h = 2166136261;
-      const colours = new Set<number>();
-      for (let i = 0; i < data.length; i += 4) {
-        const rgb = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
-        colours.add(rgb >> 3);
-        h = Math.imul(h ^ rgb, 16777619);
-      }
-      return { hash: h >>> 0, colours: colours.size };
-    });
-  }, selector);
-}
-
 const screenHash = async (page: Page) => (await fingerprints(page, '#screen'))[0]!;
 const text = (page: Page, selector: string) => page.locator(selector).textContent();
 const field = (page: Page, name: string) => text(page, `#state dd[data-field="${name}"]`);
@@ -75,11 +44,7 @@ function postProgress(base: string, values: Record<string, number>): Promise<Res
 }
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -163,7 +128,7 @@ describe('viewer training features in real Chromium', () => {
 
       // The big canvas shows env 2: at some moment it holds exactly the frame its grid cell holds.
       await expect
-        .poll(async () => (await screenHash(page)).hash === (await fingerprints(page, '.env-cell[data-env="2"] canvas'))[0]!.hash, { timeout: 10_000, intervals: [50] })
+        .poll(async () => (await screenHash(page)).hash === (await fingerprints(page, '.env-cell[data-env="2"] canvas'))[0]!.hash, { timeout: 10_000, interval: 100 })
         .toBe(true);
 
       // The state panel follows env 2: its x/y match env 2's state from the HTTP API, read
@@ -173,13 +138,13 @@ describe('viewer training features in real Chromium', () => {
         const s = states[String(env)]!.state;
         return Number(await field(page, 'x')) === s['x'] && Number(await field(page, 'y')) === s['y'];
       };
-      await expect.poll(() => matches(2), { timeout: 10_000, intervals: [30] }).toBe(true);
+      await expect.poll(() => matches(2), { timeout: 10_000, interval: 100 }).toBe(true);
 
       // Keyboard: Tab to env 1's cell and press Enter.
       await page.locator('.env-cell[data-env="1"]').focus();
       await page.keyboard.press('Enter');
       await expect.poll(() => text(page, '#focus-env')).toBe('Showing env 1 of 4');
-      await expect.poll(() => matches(1), { timeout: 10_000, intervals: [30] }).toBe(true);
+      await expect.poll(() => matches(1), { timeout: 10_000, interval: 100 }).toBe(true);
 
       await cell2.click();
       await expect.poll(() => text(page, '#focus-env')).toBe('Showing env 2 of 4');

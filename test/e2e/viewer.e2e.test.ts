@@ -2,32 +2,14 @@
  * The viewer in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core) against
  * real servers on port 0 running the demo ROM.
  */
-import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type Serving, type ServeOptions } from '../../src/cli/serve.js';
-import { silentLogger } from '../../src/log.js';
+import { serve, type Serving } from '../../src/cli/serve.js';
+import { ARTIFACTS, canvasFingerprints, launchChromium } from '../helpers/browser.js';
+import { testServeOptions as serverOptions } from '../helpers/serve-options.js';
 
-export const CHROMIUM = process.env['GBSTREAM_CHROMIUM'] ?? '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
 
 let browser: Browser;
-
-function serverOptions(overrides: Partial<ServeOptions> = {}): ServeOptions {
-  return {
-    port: 0,
-    host: '127.0.0.1',
-    fps: 10,
-    quality: 80,
-    speed: 1,
-    policy: { kind: 'idle' },
-    seed: 1,
-    force: false,
-    sound: false,
-    log: silentLogger(),
-    ...overrides,
-  };
-}
 
 /** Opens the page and records every console error and page error. */
 async function open(url: string, expected: (text: string) => boolean = () => false): Promise<{ page: Page; errors: string[] }> {
@@ -42,20 +24,7 @@ async function open(url: string, expected: (text: string) => boolean = () => fal
 }
 
 /** A cheap fingerprint of what the canvas shows, and how many colours it has. */
-function canvasFingerprint(page: Page): Promise<{ hash: number; colours: number }> {
-  return page.evaluate(() => {
-    const c = document.getElementById('screen') as HTMLCanvasElement;
-    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let h = 2166136261;
-    const colours = new Set<number>();
-    for (let i = 0; i < data.length; i += 4) {
-      const rgb = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
-      colours.add(rgb >> 3);
-      h = Math.imul(h ^ rgb, 16777619);
-    }
-    return { hash: h >>> 0, colours: colours.size };
-  });
-}
+const canvasFingerprint = async (page: Page) => (await canvasFingerprints(page, '#screen'))[0]!;
 
 const field = (page: Page, name: string) => page.locator(`dd[data-field="${name}"]`).textContent();
 const drawnAfter = (page: Page, hash: number) =>
@@ -68,11 +37,7 @@ const drawnAfter = (page: Page, hash: number) =>
   }, hash, { timeout: 15_000 });
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
