@@ -8,7 +8,12 @@ import type { Logger } from './log.js';
 import type { FrameEncoder } from './encode/encoder.js';
 import { Runner } from './emulator/runner.js';
 import type { Speed } from './emulator/pacer.js';
-import { GB_FRAME_RATE, type ServerboyEmulator } from './emulator/serverboy.js';
+import { GB_FRAME_RATE, type EmulatorSnapshot, type ServerboyEmulator } from './emulator/serverboy.js';
+import { ErrorCode } from './protocol/constants.js';
+import { GbsError } from './protocol/errors.js';
+
+/** In-memory save slots per env (each a few hundred KB). */
+export const MAX_SLOTS = 16;
 import type { Policy } from './policy/policy.js';
 import { SCREEN_HEIGHT, SCREEN_WIDTH } from './protocol/constants.js';
 import type { Button, EventMessage, FrameMessage, GameState } from './protocol/messages.js';
@@ -64,6 +69,7 @@ export class Pipeline {
   #seq = 0;
   #encoding = false;
   #lockstep = false;
+  readonly #slots = new Map<string, EmulatorSnapshot>();
   #steppedFrames = 0;
   #input: { buttons: readonly Button[]; until: number } | undefined;
   #stats: PipelineStats = { fps: 0, emuFps: 0, speed: 0, published: 0, encodeBusySkips: 0, lastState: {} };
@@ -221,6 +227,25 @@ export class Pipeline {
     this.#input = undefined;
     this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_RESET', message: 'emulator reset' });
     if (!this.#lockstep) this.#runner.start();
+  }
+
+  /** Saves the machine state in memory slot `slot` (at most MAX_SLOTS per env). */
+  save(slot: string): void {
+    if (!this.#slots.has(slot) && this.#slots.size >= MAX_SLOTS) {
+      throw new GbsError(ErrorCode.BadField, `at most ${MAX_SLOTS} save slots per env; reuse one of ${[...this.#slots.keys()].join(', ')}`);
+    }
+    this.#slots.set(slot, this.#o.emulator.saveState());
+  }
+
+  /** Restores slot `slot`; the run loop carries on from there. */
+  load(slot: string): void {
+    const snapshot = this.#slots.get(slot);
+    if (!snapshot) throw new GbsError(ErrorCode.BadField, `no save slot ${JSON.stringify(slot)} on env ${this.#env}`);
+    const wasRunning = this.#runner.running;
+    this.#runner.stop();
+    this.#o.emulator.loadState(snapshot);
+    this.#input = undefined;
+    if (wasRunning) this.#runner.start();
   }
 
   pause(): void {

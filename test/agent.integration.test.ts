@@ -72,6 +72,22 @@ describe('remote agent protocol', () => {
     c.ws.close();
   });
 
+  it('saves and loads states by slot, so an agent can replay from a checkpoint', async () => {
+    const c = await agent();
+    await c.request({ type: 'reset', id: 40 });
+    await c.request({ type: 'step', id: 41, buttons: [], frames: 30 });
+    expect(await c.request({ type: 'command', id: 42, name: 'save', args: { slot: 'start' } })).toMatchObject({ type: 'ack' });
+    const a = await c.request({ type: 'step', id: 43, buttons: ['right'], frames: 25 });
+    await c.request({ type: 'step', id: 44, buttons: ['left'], frames: 60 });
+    expect(await c.request({ type: 'command', id: 45, name: 'load', args: { slot: 'start' } })).toMatchObject({ type: 'ack' });
+    const b = await c.request({ type: 'step', id: 46, buttons: ['right'], frames: 25 });
+    expect(b['state']).toEqual(a['state']);
+    expect(b['frame']).toBe(a['frame']);
+    expect(await c.request({ type: 'command', id: 47, name: 'load', args: { slot: 'nope' } })).toMatchObject({ type: 'error', code: 'GBS_ERR_BAD_FIELD' });
+    await c.request({ type: 'release', id: 48 });
+    c.ws.close();
+  });
+
   it('viewers keep watching an env an agent drives', async () => {
     const c = await agent();
     const viewer = new TestClient(wsUrl);

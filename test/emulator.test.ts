@@ -86,6 +86,25 @@ describe('ServerboyEmulator', () => {
     }
   });
 
+  it('saves and restores the whole machine: the same inputs replay to the same state and picture', async () => {
+    const map = await loadMemoryMap('roms.example/gbstream-demo.json');
+    const emu = new ServerboyEmulator(await demoRom());
+    for (let i = 0; i < 40; i++) emu.step();
+    const snapshot = emu.saveState();
+    const run = () => {
+      emu.hold(['right', 'down'], 30);
+      for (let i = 0; i < 30; i++) emu.step();
+      return { state: readState(emu, map), screen: screenHash(emu.screenRgb()), frame: emu.frame };
+    };
+    const first = run();
+    for (let i = 0; i < 50; i++) emu.step(); // wander off
+    emu.loadState(snapshot);
+    expect(emu.frame).toBe(40);
+    const again = run();
+    expect(again).toEqual(first);
+    expect(first.state['x']).toBeGreaterThan(0);
+  });
+
   it('resets to power-on', async () => {
     const emu = new ServerboyEmulator(await demoRom());
     for (let i = 0; i < 50; i++) emu.step();

@@ -50,6 +50,9 @@ const KEY_OF: Record<Button, number> = {
 /** The parts of serverboy's private core object we touch. */
 interface Core {
   memoryRead(address: number): number;
+  saveState(): unknown[];
+  /** serverboy's name for returnFromState. */
+  saving(state: unknown[]): void;
   OPCODE: Array<(core: Core) => void>;
   programCounter: number;
   /** The finished frame as 160×144 RGB bytes; rewritten at each VBlank. */
@@ -69,6 +72,12 @@ export interface EmulatorOptions {
    * is then not updated; use `screenRgb()`.
    */
   fastScreen?: boolean;
+}
+
+/** A saved machine state (opaque to callers). */
+export interface EmulatorSnapshot {
+  readonly frame: number;
+  readonly core: unknown[];
 }
 
 /** Thrown when the core faults (bad opcode, corrupt ROM). */
@@ -146,6 +155,24 @@ export class ServerboyEmulator {
     this.#frame = 0;
     this.#faulted = false;
     this.#core = this.#load();
+  }
+
+  /**
+   * A snapshot of the whole machine (serverboy's own save state: CPU, memory banks, LCD, timers)
+   * plus the frame counter. Kept in memory; a few hundred KB.
+   */
+  saveState(): EmulatorSnapshot {
+    if (this.#faulted) throw new EmulatorFault('cannot save a faulted emulator; reset it');
+    return { frame: this.#frame, core: this.#core.saveState() };
+  }
+
+  /** Restores a snapshot taken by saveState() of this ROM (also recovers from a fault). */
+  loadState(snapshot: EmulatorSnapshot): void {
+    this.#core.saving(snapshot.core);
+    this.#frame = snapshot.frame;
+    this.#faulted = false;
+    this.#held = [];
+    this.#heldFrames = 0;
   }
 
   /** Holds `buttons` for the next `frames` frames (replacing what was held). */

@@ -4,7 +4,15 @@ import type { Pipeline } from '../pipeline.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 
-export const COMMANDS = ['reset', 'pause', 'resume', 'speed'] as const;
+export const COMMANDS = ['reset', 'pause', 'resume', 'speed', 'save', 'load'] as const;
+
+function slotOf(args: Record<string, unknown>): string {
+  const slot = args['slot'] ?? 'default';
+  if ((typeof slot !== 'string' && typeof slot !== 'number') || String(slot).length === 0 || String(slot).length > 32) {
+    throw new GbsError(ErrorCode.BadField, `args.slot must be a name or number of 1–32 characters, got ${JSON.stringify(slot)}`);
+  }
+  return String(slot);
+}
 
 /** @throws GbsError for unknown names or bad args. */
 export function runCommand(pipeline: Pipeline, name: string, args: Record<string, unknown>): void {
@@ -26,6 +34,12 @@ export function runCommand(pipeline: Pipeline, name: string, args: Record<string
       }
       throw new GbsError(ErrorCode.BadField, `speed needs args.value: a number above 0 and at most ${MAX_SPEED}, or "max"; got ${JSON.stringify(value)}`);
     }
+    case 'save':
+      pipeline.save(slotOf(args));
+      return;
+    case 'load':
+      pipeline.load(slotOf(args));
+      return;
     default:
       throw new GbsError(ErrorCode.Unsupported, `unknown command ${JSON.stringify(name.slice(0, 32))}; commands: ${COMMANDS.join(', ')}`);
   }
