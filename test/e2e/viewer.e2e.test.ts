@@ -67,6 +67,20 @@ describe('viewer in real Chromium', () => {
       await expect.poll(() => page.locator('#stat-latency').textContent(), { timeout: 5000 }).toMatch(/ms/);
       await page.screenshot({ path: `${ARTIFACTS}/viewer.png` });
 
+      // A hidden tab decodes nothing; when it shows again, it resumes on the newest frame.
+      const setHidden = (hidden: boolean) =>
+        page.evaluate((h) => {
+          Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }, hidden);
+      await setHidden(true);
+      await page.waitForTimeout(300); // let a decode already under way finish
+      const hiddenAt = await canvasFingerprint(page);
+      await page.waitForTimeout(1000);
+      expect((await canvasFingerprint(page)).hash, 'no frames drawn while hidden').toBe(hiddenAt.hash);
+      await setHidden(false);
+      await drawnAfter(page, hiddenAt.hash);
+
       await serving.stop();
       serverDown = true;
       await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 10_000 }).toMatch(/Reconnecting/);
