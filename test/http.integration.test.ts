@@ -123,6 +123,13 @@ describe('training progress', () => {
       const p = await c.waitFor((m) => m.type === 'progress');
       expect(p).toMatchObject({ source: 'http', values: { episode: 3, step: 1200, total: 10000, reward: 1.5 } });
     }
+    const late = new TestClient(base.replace(/^http/, 'ws') + 'ws');
+    const latest = await late.waitFor((m) => m.type === 'progress');
+    expect(late.messages.findIndex((m) => m.type === 'progress')).toBe(1); // right after hello
+    expect(latest['values']).toMatchObject({ step: 1200 });
+    late.ws.close();
+    const got = await fetch(new URL('/api/progress', base));
+    expect(await got.json()).toMatchObject({ source: 'http', values: { episode: 3, step: 1200 } });
     expect((await post('not json')).status).toBe(400);
     expect((await post('[1,2]')).status).toBe(400);
     expect((await post(JSON.stringify({ loss: 'high' }))).status).toBe(400);

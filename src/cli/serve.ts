@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { DEMO_ROM_PATH, MAPS_DIR, PACKAGE_JSON, WEB_ROOT } from '../paths.js';
 import { ErrorCode, PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { HelloMessage } from '../protocol/messages.js';
+import type { HelloMessage, ProgressMessage } from '../protocol/messages.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
 import { loadRomFile } from '../rom/load.js';
@@ -80,6 +80,12 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   let api: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const latest = new LatestFrames();
   const startedAt = Date.now();
+  // The latest training numbers: sent to viewers who join later, and served at GET /api/progress.
+  let lastProgress: ProgressMessage | undefined;
+  const publishProgress = (values: Record<string, number>, source: string) => {
+    lastProgress = { type: 'progress', ts: Date.now(), source, values };
+    server?.publishControl(lastProgress);
+  };
 
   // Every env's output fans out to viewers, the recorder and the HTTP store.
   const { envs, encoder, policyName } = await createEnvs({
@@ -157,7 +163,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       onCommand: (message) => envAt(message.env).command(message.name, message.args ?? {}),
       agents: new AgentHost(envs),
       envCount: count,
-      onProgress: (values, source) => server?.publishControl({ type: 'progress', ts: Date.now(), source, values }),
+      onProgress: publishProgress,
+      welcome: () => (lastProgress ? [lastProgress] : []),
       routes: (req, res) => api?.(req, res) ?? false,
     });
   } catch (err) {
@@ -179,7 +186,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   api = createApiHandler({
     latest,
     metrics,
-    publishProgress: (values, source) => running.publishControl({ type: 'progress', ts: Date.now(), source, values }),
+    publishProgress,
+    lastProgress: () => lastProgress,
     checkToken: tokenChecker(options.control ?? { mode: 'off' }),
     health: () => ({ rom: rom.info.title, envs: count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
   });

@@ -7,6 +7,7 @@
  *   GET /api/frame.jpg?env=N latest frame of env N
  *   GET /stream.mjpg?env=N   MJPEG stream of env N (latest frame wins)
  *   GET /metrics             Prometheus text format
+ *   GET /api/progress        the latest training numbers (204 before any)
  *   POST /api/progress       training numbers as a JSON object of numbers, sent on to every
  *                            viewer (with `Authorization: Bearer TOKEN` when a control token is set)
  *
@@ -23,6 +24,8 @@ export interface ApiContext {
   health(): Record<string, unknown>;
   /** Publishes training numbers to every viewer. */
   publishProgress?(values: Record<string, number>, source: string): void;
+  /** The latest training numbers, for GET /api/progress. */
+  lastProgress?(): { ts: number; source?: string; values: Record<string, number> } | undefined;
   /** Checks a bearer token; undefined when no control token is configured. */
   checkToken?(token: string): boolean;
 }
@@ -128,6 +131,12 @@ export function createApiHandler(ctx: ApiContext) {
           return [String(env), { seq: f.seq, frame: f.frame, ts: f.ts, state: f.state }];
         })));
         return true;
+      case '/api/progress': {
+        const last = ctx.lastProgress?.();
+        if (!last) res.writeHead(204).end();
+        else json(res, 200, { ts: last.ts, source: last.source, values: last.values });
+        return true;
+      }
       case '/api/frame.jpg': {
         const env = envParam(url, res);
         if (env === undefined) return true;

@@ -42,6 +42,8 @@ export interface StreamServerOptions {
   log: Logger;
   /** The hello every client gets first (`control` is filled in per client). */
   hello(): Omit<HelloMessage, 'control'>;
+  /** Records every new client gets right after hello (e.g. the latest training progress). */
+  welcome?(): ServerMessage[];
   /** Pipeline numbers for `stats`. */
   stats(): ServerStatsSource;
   /** Who may send input (default: nobody). */
@@ -140,6 +142,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     alive.set(ws, true);
     log.info({ client: client.id, remote: req.socket.remoteAddress, clients: broadcaster.size }, 'client connected');
     reply({ ...options.hello(), control: ctx.control });
+    for (const message of options.welcome?.() ?? []) reply(message);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
       if (!(ctx.control ? controlBucket : bucket).take(performance.now())) {
