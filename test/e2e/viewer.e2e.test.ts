@@ -59,6 +59,7 @@ describe('viewer in real Chromium', () => {
       await expect.poll(() => page.locator('#status-text').textContent()).toBe('Live');
       const first = await canvasFingerprint(page);
       expect(first.colours).toBeGreaterThan(4);
+      expect(await page.locator('#replay').isVisible(), 'no replay controls on a live server').toBe(false);
       await drawnAfter(page, first.hash);
 
       const frameBefore = Number(await field(page, 'frame'));

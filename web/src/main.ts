@@ -151,6 +151,8 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       setEnvCount(r['envs']);
       setControl(r['control'] === true);
       replay.setInfo(parseReplayInfo(r['replay']));
+      isReplay = r['replay'] !== undefined;
+      renderStatus();
       if (token) conn.send({ type: 'auth', id: 1, token });
       ping();
       break;
@@ -259,8 +261,12 @@ function setControl(allowed: boolean, why?: string): void {
 }
 
 /** The status line, in words (the dot's colour only repeats them). */
+let isReplay = false;
+
 function renderStatus(): void {
-  const { state, text } = statusLine({ conn: connState, poll: poller.running ? poll : 'off', retryAt, pollRetryAt, now: Date.now() });
+  const line = statusLine({ conn: connState, poll: poller.running ? poll : 'off', retryAt, pollRetryAt, now: Date.now() });
+  const state = line.state;
+  const text = isReplay && line.text === 'Live' ? 'Live — replay of a recording' : line.text;
   statusEl.dataset['state'] = state;
   if (statusText.textContent !== text) statusText.textContent = text;
   const fresh = connState === 'live' || (poller.running && poll === 'ok');
