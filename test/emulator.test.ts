@@ -105,6 +105,27 @@ describe('ServerboyEmulator', () => {
     expect(first.state['x']).toBeGreaterThan(0);
   });
 
+  it('keeps serverboy’s console chatter out of stdout and hands it to the caller', async () => {
+    const rom = (await demoRom()).slice();
+    rom[0x147] = 0x42; // no such cartridge type
+    const { headerChecksum } = await import('../src/rom/header.js');
+    rom[0x14d] = headerChecksum(rom);
+    const writes: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    let emu: ServerboyEmulator;
+    try {
+      emu = new ServerboyEmulator(rom);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(emu.loadNotes).toContain('Cartridge type is unknown.');
+    expect(writes.join('')).not.toContain('Cartridge type');
+  });
+
   it('resets to power-on', async () => {
     const emu = new ServerboyEmulator(await demoRom());
     for (let i = 0; i < 50; i++) emu.step();

@@ -94,6 +94,7 @@ export class ServerboyEmulator {
   #heldFrames = 0;
   readonly #fastScreen: boolean;
   #faulted = false;
+  #loadNotes: string[] = [];
 
   constructor(rom: Uint8Array, options: EmulatorOptions = {}) {
     this.#rom = rom;
@@ -105,12 +106,20 @@ export class ServerboyEmulator {
   }
 
   #load(): Core {
+    // serverboy reports what it finds in the header with console.log, which would land in our
+    // stdout (program output). Keep those lines for the caller to log instead.
+    const notes: string[] = [];
+    const consoleLog = console.log;
+    console.log = (...args: unknown[]) => notes.push(args.map(String).join(' '));
     try {
       // serverboy keeps a reference to the array it is given; give it its own copy.
       this.#gb.loadRom(Array.from(this.#rom) as unknown as Uint8Array);
     } catch (err) {
       throw new EmulatorFault(`serverboy could not load the ROM: ${(err as Error).message}`);
+    } finally {
+      console.log = consoleLog;
     }
+    this.#loadNotes = notes;
     const key = Object.keys(this.#gb).find((k) => k.startsWith('_'));
     const core = key ? (this.#gb as unknown as Record<string, { gameboy?: Core }>)[key]?.gameboy : undefined;
     if (!core || typeof core.memoryRead !== 'function') {
@@ -136,6 +145,11 @@ export class ServerboyEmulator {
   /** Emulated frames run since load or reset. */
   get frame(): number {
     return this.#frame;
+  }
+
+  /** What serverboy said while loading the ROM (e.g. "Cartridge type is unknown."). */
+  get loadNotes(): readonly string[] {
+    return this.#loadNotes;
   }
 
   /** True after a fault until reset(). */

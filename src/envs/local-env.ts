@@ -36,6 +36,7 @@ export class LocalEnv implements Env {
   constructor(o: LocalEnvOptions) {
     this.id = o.id;
     const emulator = new ServerboyEmulator(o.rom, { sound: o.sound });
+    for (const note of emulator.loadNotes) o.log.warn({ env: o.id }, `serverboy: ${note}`);
     this.pipeline = new Pipeline({
       emulator,
       encoder: o.encoder,
