@@ -162,6 +162,37 @@ describe('HttpPoller', () => {
     expect(timers.pending).toBe(0);
   });
 
+  it('reads the latest training numbers with each health check, passing on only new ones', async () => {
+    let progress: ResponseLike = res(204, undefined);
+    const api = fakeApi({
+      'api/health': () => res(200, { ok: true, envs: 1 }),
+      'api/state': () => res(200, {}),
+      'api/progress': () => progress,
+    });
+    const timers = manualTimers();
+    const got: unknown[] = [];
+    const poller = new HttpPoller({
+      base: 'http://host/',
+      fetch: api.fetch,
+      focused: () => 0,
+      healthEveryMs: 0,
+      ...timers,
+      onHealth: () => undefined,
+      onStates: () => undefined,
+      onFrame: () => undefined,
+      onProgress: (p) => got.push(p.values),
+    });
+    poller.start();
+    await timers.step();
+    expect(api.asked).toContain('api/progress');
+    expect(got).toEqual([]);
+    progress = res(200, { ts: 5, source: 'http', values: { step: 10 } });
+    await timers.step();
+    await timers.step(); // same ts again: not news
+    expect(got).toEqual([{ step: 10 }]);
+    poller.stop();
+  });
+
   it('asks only for frames of envs that have one (no 404s): the focused env every poll, the others in turn', async () => {
     const { poller, timers, asked } = setup(
       {

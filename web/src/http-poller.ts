@@ -31,6 +31,12 @@ export interface EnvSnapshot {
   state?: Record<string, unknown>;
 }
 
+export interface ProgressSnapshot {
+  ts: number;
+  source?: string;
+  values: Record<string, unknown>;
+}
+
 export interface Health {
   ok?: boolean;
   rom?: string;
@@ -47,6 +53,8 @@ export interface HttpPollerOptions {
   onHealth: (health: Health | undefined, retryInMs?: number) => void;
   onStates: (states: Record<string, EnvSnapshot>) => void;
   onFrame: (env: number, jpeg: Uint8Array, seq: number | undefined) => void;
+  /** New training numbers from `GET api/progress` (asked with each health check). */
+  onProgress?: (progress: ProgressSnapshot) => void;
   intervalMs?: number;
   /** Re-read health (env count) this often while healthy. */
   healthEveryMs?: number;
@@ -67,6 +75,7 @@ export class HttpPoller {
   #generation = 0;
   #timer: unknown;
   #healthy = false;
+  #progressTs: number | undefined;
   #lastHealth = -Infinity;
   #turn = 0;
   /** Completed polls and failed ones, for tests and the page. */
@@ -130,6 +139,16 @@ export class HttpPoller {
         this.#lastHealth = started;
         this.#backoff.reset();
         this.#o.onHealth(health);
+        if (this.#o.onProgress) {
+          // 204 (ok, no body) until somebody publishes; only a newer `ts` is news.
+          const res = await this.#get('api/progress');
+          const progress = res.status === 200 ? ((await res.json()) as ProgressSnapshot) : undefined;
+          if (!current()) return;
+          if (progress && typeof progress.ts === 'number' && progress.ts !== this.#progressTs) {
+            this.#progressTs = progress.ts;
+            this.#o.onProgress(progress);
+          }
+        }
       }
       const states = (await (await this.#get('api/state')).json()) as Record<string, EnvSnapshot>;
       if (!current()) return;

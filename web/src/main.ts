@@ -112,10 +112,19 @@ const conn = new Connection({
   onProtocolError: (msg) => showMessage(`Bad data from server: ${msg}`, 'error'),
 });
 
+/** Training numbers from a `progress` record or from `GET api/progress` in fallback. */
+function showProgress(r: Record<string, unknown>): void {
+  const values = r['values'];
+  if (typeof values !== 'object' || values === null) return;
+  progress.add(values as Record<string, unknown>, typeof r['ts'] === 'number' ? r['ts'] : Date.now());
+  training.render(progress, typeof r['source'] === 'string' ? r['source'] : undefined);
+}
+
 const poller = new HttpPoller({
   base: location.href,
   fetch: (url, init) => fetch(url, init) as Promise<ResponseLike>,
   focused: () => envs.focused,
+  onProgress: (p) => showProgress(p as unknown as Record<string, unknown>),
   onHealth: (health, retryInMs) => {
     if (!health) {
       poll = 'down';
@@ -170,13 +179,9 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       showFrame(routed.env, r['data'] as Uint8Array, r['width'] as number, r['height'] as number, bytes);
       break;
     }
-    case 'progress': {
-      const values = r['values'];
-      if (typeof values !== 'object' || values === null) break;
-      progress.add(values as Record<string, unknown>, typeof r['ts'] === 'number' ? r['ts'] : Date.now());
-      training.render(progress, typeof r['source'] === 'string' ? r['source'] : undefined);
+    case 'progress':
+      showProgress(r);
       break;
-    }
     case 'stats': // `dropped` is this viewer's; the emulator speed shown is the focused env's
       serverStats = { dropped: r['dropped'] as number, record: r };
       break;
