@@ -8,7 +8,7 @@ import type { Logger } from './log.js';
 import type { FrameEncoder } from './encode/encoder.js';
 import { Runner } from './emulator/runner.js';
 import type { Speed } from './emulator/pacer.js';
-import { GB_FRAME_RATE, type EmulatorSnapshot, type ServerboyEmulator } from './emulator/serverboy.js';
+import { EmulatorFault, GB_FRAME_RATE, type EmulatorSnapshot, type ServerboyEmulator } from './emulator/serverboy.js';
 import { ErrorCode } from './protocol/constants.js';
 import { GbsError } from './protocol/errors.js';
 
@@ -69,6 +69,7 @@ export class Pipeline {
   #seq = 0;
   #encoding = false;
   #lockstep = false;
+  #stopped = false;
   readonly #slots = new Map<string, EmulatorSnapshot>();
   #steppedFrames = 0;
   #input: { buttons: readonly Button[]; until: number } | undefined;
@@ -98,9 +99,16 @@ export class Pipeline {
     this.#runner.start();
   }
 
+  /** Stops for good: nothing (reset, resume, an agent's release) starts the loop again. */
   stop(): void {
+    this.#stopped = true;
     this.#runner.stop();
     clearInterval(this.#statsTimer);
+  }
+
+  /** Starts the run loop unless stopped for good, faulted or driven by an agent. */
+  #run(): void {
+    if (!this.#stopped && !this.#lockstep && !this.#o.emulator.faulted) this.#runner.start();
   }
 
   /** Whether an agent drives this env frame by frame (the loop is stopped meanwhile). */
@@ -115,7 +123,7 @@ export class Pipeline {
   setLockstep(on: boolean): void {
     this.#lockstep = on;
     if (on) this.#runner.stop();
-    else if (!this.#o.emulator.faulted) this.#runner.start();
+    else this.#run();
   }
 
   /**
@@ -123,6 +131,8 @@ export class Pipeline {
    * them. @throws EmulatorFault when the core faults (also reported as an event).
    */
   step(buttons: readonly Button[], frames: number): { frame: number; state: GameState } {
+    // Already reported once (event + placeholder); an agent stepping on doesn't repeat it.
+    if (this.#o.emulator.faulted) throw new EmulatorFault('emulator is stopped after a fault; reset it');
     for (let i = 0; i < frames; i++) {
       this.#o.emulator.hold(buttons, 1);
       try {
@@ -226,7 +236,7 @@ export class Pipeline {
     this.#o.emulator.reset();
     this.#input = undefined;
     this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_RESET', message: 'emulator reset' });
-    if (!this.#lockstep) this.#runner.start();
+    this.#run();
   }
 
   /** Saves the machine state in memory slot `slot` (at most MAX_SLOTS per env). */
@@ -245,7 +255,7 @@ export class Pipeline {
     this.#runner.stop();
     this.#o.emulator.loadState(snapshot);
     this.#input = undefined;
-    if (wasRunning) this.#runner.start();
+    if (wasRunning) this.#run();
   }
 
   pause(): void {
@@ -253,7 +263,7 @@ export class Pipeline {
   }
 
   resume(): void {
-    if (!this.#o.emulator.faulted && !this.#lockstep) this.#runner.start();
+    this.#run();
   }
 
   get paused(): boolean {

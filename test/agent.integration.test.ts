@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/cli/serve.js';
 import { testServeOptions } from './helpers/serve-options.js';
 import { TestClient } from './helpers/ws-client.js';
+import type { LocalEnv } from '../src/envs/local-env.js';
 
 const TOKEN = 'agent-token-123';
 const PYTHON = process.env['GBSTREAM_PYTHON'] ?? '/usr/bin/python3';
@@ -86,6 +87,33 @@ describe('remote agent protocol', () => {
     expect(await c.request({ type: 'command', id: 47, name: 'load', args: { slot: 'nope' } })).toMatchObject({ type: 'error', code: 'GBS_ERR_BAD_FIELD' });
     await c.request({ type: 'release', id: 48 });
     c.ws.close();
+  });
+
+  it('keeps an agent’s requests in order even while the env is being taken', async () => {
+    const c = await agent();
+    const from = c.messages.length;
+    c.send({ type: 'reset', id: 60 });
+    c.send({ type: 'step', id: 61, buttons: [], frames: 30 });
+    c.send({ type: 'release', id: 62 });
+    const answers = await Promise.all([60, 61, 62].map((id) => c.waitFor((m) => m['id'] === id && m.type !== 'ping', 5000, from)));
+    expect(answers.map((m) => m.type)).toEqual(['obs', 'obs', 'ack']);
+    expect(answers[1]!['frame']).toBe((answers[0]!['frame'] as number) + 30);
+    const order = c.messages.slice(from).filter((m) => [60, 61, 62].includes(m['id'] as number)).map((m) => m['id']);
+    expect(order).toEqual([60, 61, 62]);
+    c.ws.close();
+  });
+
+  it('stopping the server stops emulators for good, even when an agent’s disconnect releases its env', async () => {
+    const own = await serve(testServeOptions({ control: { mode: 'open' } }));
+    const c = new TestClient(own.server.url.replace(/^http/, 'ws') + 'ws');
+    await c.opened();
+    await c.request({ type: 'reset', id: 70 });
+    await own.stop();
+    const env = own.envs[0] as LocalEnv;
+    const frame = env.pipeline.observe().frame;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(env.pipeline.paused).toBe(true);
+    expect(env.pipeline.observe().frame).toBe(frame);
   });
 
   it('viewers keep watching an env an agent drives', async () => {

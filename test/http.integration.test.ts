@@ -13,7 +13,7 @@ let serving: Serving;
 let base: string;
 
 beforeAll(async () => {
-  serving = await serve(testServeOptions({ policy: { kind: 'random' }, seed: 3 }));
+  serving = await serve(testServeOptions({ policy: { kind: 'random' }, seed: 3, control: { mode: 'open' } }));
   base = serving.server.url;
 });
 
@@ -130,6 +130,8 @@ describe('training progress', () => {
     late.ws.close();
     const got = await fetch(new URL('/api/progress', base));
     expect(await got.json()).toMatchObject({ source: 'http', values: { episode: 3, step: 1200 } });
+    const foreign = await fetch(new URL('/api/progress', base), { method: 'POST', body: '{"step":1}', headers: { origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
     expect((await post('not json')).status).toBe(400);
     expect((await post('[1,2]')).status).toBe(400);
     expect((await post(JSON.stringify({ loss: 'high' }))).status).toBe(400);
@@ -153,5 +155,39 @@ describe('training progress', () => {
     expect(got).toBeGreaterThanOrEqual(3);
     expect(got).toBeLessThanOrEqual(6);
     c.ws.close();
+  });
+});
+
+describe('who may publish progress, and DNS rebinding', () => {
+  it('refuses progress without a token unless control is open, and needs the bearer token when one is set', async () => {
+    const off = await serve(testServeOptions());
+    const withToken = await serve(testServeOptions({ control: { mode: 'token', token: 'progress-token-1' } }));
+    try {
+      const post = (url: string, headers: Record<string, string> = {}) =>
+        fetch(new URL('/api/progress', url), { method: 'POST', body: '{"step": 1}', headers: { 'content-type': 'application/json', ...headers } });
+      expect((await post(off.server.url)).status).toBe(403);
+      expect((await post(withToken.server.url)).status).toBe(401);
+      expect((await post(withToken.server.url, { authorization: 'Bearer wrong-token' })).status).toBe(401);
+      expect((await post(withToken.server.url, { authorization: 'Bearer progress-token-1' })).status).toBe(202);
+    } finally {
+      await off.stop();
+      await withToken.stop();
+    }
+  });
+
+  it('a loopback server answers only to loopback host names', async () => {
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(new URL('/api/health', base), { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const port = new URL(base).port;
+    expect(await status(`evil.example:${port}`)).toBe(403);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
   });
 });

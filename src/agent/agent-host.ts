@@ -2,6 +2,10 @@
  * Remote agents drive envs in lockstep: `reset` or `step` takes a free env for the connection,
  * the env stops free running and advances only on the agent's steps (viewers keep watching the
  * sampled frames), and `release` or disconnecting gives it back.
+ *
+ * Every operation on an env runs in arrival order through that env's queue, so a `step` sent
+ * right behind a `reset` can't overtake it while the env is being taken, and a `release` can't
+ * slip between a take and its step.
  */
 import type { Env, Observation } from '../envs/env.js';
 import { ErrorCode } from '../protocol/constants.js';
@@ -11,6 +15,7 @@ import type { ObsMessage, ReleaseMessage, ResetMessage, StepMessage } from '../p
 export class AgentHost {
   readonly #envs: readonly Env[];
   readonly #owner = new Map<number, number>(); // env → client id
+  readonly #tail = new Map<number, Promise<unknown>>(); // env → its last queued operation
 
   constructor(envs: readonly Env[]) {
     this.#envs = envs;
@@ -21,30 +26,53 @@ export class AgentHost {
     return this.#owner.get(env);
   }
 
-  async reset(client: number, message: ResetMessage): Promise<ObsMessage> {
-    const env = await this.#take(client, message.env ?? 0);
-    return obs(await env.reset(message.observe ?? 'none'), message.id);
+  reset(client: number, message: ResetMessage): Promise<ObsMessage> {
+    const id = message.env ?? 0;
+    return this.#serial(id, async () => {
+      const env = await this.#take(client, id);
+      return obs(await env.reset(message.observe ?? 'none'), message.id);
+    });
   }
 
-  async step(client: number, message: StepMessage): Promise<ObsMessage> {
-    const env = await this.#take(client, message.env ?? 0);
-    return obs(await env.step(message.buttons, message.frames ?? 1, message.observe ?? 'none'), message.id);
+  step(client: number, message: StepMessage): Promise<ObsMessage> {
+    const id = message.env ?? 0;
+    return this.#serial(id, async () => {
+      const env = await this.#take(client, id);
+      return obs(await env.step(message.buttons, message.frames ?? 1, message.observe ?? 'none'), message.id);
+    });
   }
 
-  release(client: number, message: ReleaseMessage): void {
-    const env = message.env ?? 0;
-    if (this.#owner.get(env) !== client) throw new GbsError(ErrorCode.BadField, `env ${env} is not driven by this connection`);
-    this.#give(env);
+  release(client: number, message: ReleaseMessage): Promise<void> {
+    const id = message.env ?? 0;
+    return this.#serial(id, async () => {
+      this.#env(id);
+      if (this.#owner.get(id) !== client) throw new GbsError(ErrorCode.BadField, `env ${id} is not driven by this connection`);
+      await this.#give(id);
+    });
   }
 
   /** Gives back every env the client drove (on disconnect). */
   releaseAll(client: number): void {
-    for (const [env, owner] of [...this.#owner]) if (owner === client) this.#give(env);
+    for (const [id, owner] of [...this.#owner]) {
+      if (owner === client) this.#serial(id, () => this.#give(id)).catch(() => undefined);
+    }
+  }
+
+  /** Runs `op` after every operation queued on env `id` before it, whatever their outcome. */
+  #serial<T>(id: number, op: () => Promise<T>): Promise<T> {
+    const run = (this.#tail.get(id) ?? Promise.resolve()).then(op, op);
+    this.#tail.set(id, run.catch(() => undefined));
+    return run;
+  }
+
+  #env(id: number): Env {
+    const env = this.#envs[id];
+    if (!env) throw new GbsError(ErrorCode.NoSuchEnv, `no env ${id}; this server runs envs 0–${this.#envs.length - 1}`);
+    return env;
   }
 
   async #take(client: number, id: number): Promise<Env> {
-    const env = this.#envs[id];
-    if (!env) throw new GbsError(ErrorCode.NoSuchEnv, `no env ${id}; this server runs envs 0–${this.#envs.length - 1}`);
+    const env = this.#env(id);
     const owner = this.#owner.get(id);
     if (owner !== undefined && owner !== client) throw new GbsError(ErrorCode.EnvBusy, `env ${id} is driven by another agent`);
     if (owner === undefined) {
@@ -54,9 +82,9 @@ export class AgentHost {
     return env;
   }
 
-  #give(id: number): void {
+  async #give(id: number): Promise<void> {
     this.#owner.delete(id);
-    this.#envs[id]?.setLockstep(false).catch(() => undefined);
+    await this.#envs[id]?.setLockstep(false).catch(() => undefined);
   }
 }
 

@@ -189,6 +189,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     publishProgress,
     lastProgress: () => lastProgress,
     checkToken: tokenChecker(options.control ?? { mode: 'off' }),
+    openControl: options.control?.mode === 'open',
+    allowOrigins: options.allowOrigins,
     health: () => ({ rom: rom.info.title, envs: count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
   });
   for (const env of envs) env.start();
@@ -202,9 +204,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     title: rom.info.title,
     recorder,
     async stop() {
+      // Viewers first (their disconnects release agent envs), then the emulators, then the disk.
+      await running.close();
       await stopEnvs();
       await recorder?.close();
-      await running.close();
     },
   };
 }

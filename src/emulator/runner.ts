@@ -107,10 +107,14 @@ export class Runner {
       return;
     }
     const due = Math.min(this.#pacer.due(performance.now()), MAX_FRAMES_PER_TICK);
-    for (let i = 0; i < due; i++) {
+    // Also bounded in time: at a speed the core can't reach, a tick must still yield after SLICE_MS.
+    const until = performance.now() + SLICE_MS;
+    let ran = 0;
+    while (ran < due && performance.now() < until) {
       if (!this.#runOne()) return;
+      ran++;
     }
-    this.#pacer.ran(due);
+    this.#pacer.ran(ran);
     this.#schedule(this.#pacer.msUntilNext(performance.now()));
   }
 }

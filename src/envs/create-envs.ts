@@ -73,6 +73,11 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
       o.log,
     ),
   );
-  await Promise.all(envs.map((e) => e.encoderName));
+  try {
+    await Promise.all(envs.map((e) => e.encoderName));
+  } catch (err) {
+    await Promise.all(envs.map((e) => e.stop()));
+    throw err;
+  }
   return { envs, encoder, policyName: `${policy.name} (seed + env id)` };
 }

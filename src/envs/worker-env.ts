@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { Button, Observe } from '../protocol/messages.js';
 import type { Env, EnvOutput, EnvStats, Observation } from './env.js';
@@ -13,6 +14,9 @@ import type { EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js
 
 /** The compiled worker entry. Tests run from src/, but workers need JS: `npm test` builds first. */
 export const WORKER_ENTRY = join(PACKAGE_ROOT, 'dist', 'envs', 'env-worker.js');
+
+/** How long a worker may take to stop before it is terminated. */
+export const STOP_GRACE_MS = 2000;
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
@@ -26,6 +30,7 @@ export class WorkerEnv implements Env {
   #nextId = 1;
   #stats: EnvStats;
   #exited = false;
+  #ready = false;
 
   constructor(data: EnvWorkerData, output: EnvOutput, log: Logger) {
     this.id = data.id;
@@ -37,6 +42,7 @@ export class WorkerEnv implements Env {
         switch (note.kind) {
           case 'ready':
             if (note.warning) log.warn({ env: this.id }, note.warning);
+            this.#ready = true;
             resolve(note.encoder);
             return;
           case 'frame':
@@ -63,12 +69,17 @@ export class WorkerEnv implements Env {
       });
       this.#worker.on('error', (err) => {
         log.error({ env: this.id, err: err.message }, 'env worker crashed');
+        if (this.#ready) {
+          output.event({ type: 'event', ts: Date.now(), level: 'error', code: 'GBS_ERR_ENV_CRASHED', message: `env ${this.id} crashed: ${err.message}` });
+        }
         reject(err);
       });
       this.#worker.on('exit', (code) => {
         this.#exited = true;
-        for (const p of this.#pending.values()) p.reject(new Error(`env ${this.id} worker exited (${code})`));
+        this.#stats = { ...this.#stats, fps: 0, emuFps: 0, speed: 0, paused: true };
+        for (const p of this.#pending.values()) p.reject(new GbsError(ErrorCode.EnvCrashed, `env ${this.id} is not running (worker exited with ${code})`));
         this.#pending.clear();
+        reject(new Error(`env ${this.id} worker exited (${code}) before it was ready`)); // no-op once ready
       });
     });
   }
@@ -88,7 +99,8 @@ export class WorkerEnv implements Env {
 
   async stop(): Promise<void> {
     if (this.#exited) return;
-    await this.#call({ op: 'stop' }).catch(() => undefined);
+    // A worker stuck in a long call must not hold shutdown up: give it a moment, then terminate.
+    await Promise.race([this.#call({ op: 'stop' }).catch(() => undefined), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
     await this.#worker.terminate();
   }
 

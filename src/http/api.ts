@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LatestFrames } from '../server/latest-frames.js';
 import type { Metrics } from './metrics.js';
 import { streamMjpeg } from './mjpeg.js';
+import { isOriginAllowed } from '../server/origin.js';
 
 export interface ApiContext {
   latest: LatestFrames;
@@ -28,6 +29,10 @@ export interface ApiContext {
   lastProgress?(): { ts: number; source?: string; values: Record<string, number> } | undefined;
   /** Checks a bearer token; undefined when no control token is configured. */
   checkToken?(token: string): boolean;
+  /** Without a token: whether anyone may publish progress (`--control open`). */
+  openControl?: boolean;
+  /** Browser origins allowed besides the page's own (`--allow-origin`). */
+  allowOrigins?: readonly string[];
 }
 
 export const MAX_PROGRESS_BODY = 16 * 1024;
@@ -55,12 +60,20 @@ function postProgress(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
     json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'progress is not supported by this server' });
     return;
   }
+  // A web page on another site must not be able to push numbers to every viewer.
+  if (!isOriginAllowed(req.headers.origin, req.headers.host, ctx.allowOrigins ?? [])) {
+    json(res, 403, { error: 'GBS_ERR_CONTROL_DENIED', message: 'cross-origin progress refused (see --allow-origin)' });
+    return;
+  }
   if (ctx.checkToken) {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token || !ctx.checkToken(token)) {
       json(res, 401, { error: 'GBS_ERR_CONTROL_DENIED', message: 'send Authorization: Bearer <control token>' });
       return;
     }
+  } else if (!ctx.openControl) {
+    json(res, 403, { error: 'GBS_ERR_CONTROL_DENIED', message: 'publishing progress needs --control-token T (then Authorization: Bearer T) or --control open' });
+    return;
   }
   const chunks: Buffer[] = [];
   let size = 0;

@@ -45,6 +45,8 @@ export const ErrorCode = {
   RateLimited: 'GBS_ERR_RATE_LIMITED',
   /** The env is driven by another agent. */
   EnvBusy: 'GBS_ERR_ENV_BUSY',
+  /** The env's worker is gone. */
+  EnvCrashed: 'GBS_ERR_ENV_CRASHED',
   /** No such env. */
   NoSuchEnv: 'GBS_ERR_NO_SUCH_ENV',
   /** A well-formed request this server does not support (yet). */

@@ -24,7 +24,7 @@ export interface ConnectionContext {
   agent?: {
     reset(message: Extract<ClientMessage, { type: 'reset' }>): Promise<ServerMessage>;
     step(message: Extract<ClientMessage, { type: 'step' }>): Promise<ServerMessage>;
-    release(message: Extract<ClientMessage, { type: 'release' }>): void;
+    release(message: Extract<ClientMessage, { type: 'release' }>): Promise<void>;
   };
   /** Publishes training numbers to every viewer. */
   progress?(values: Record<string, number>): void;
@@ -95,8 +95,10 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, `this connection may not send ${message.type}: agents need the control token (auth) or --control open`);
       if (!ctx.agent) throw new GbsError(ErrorCode.Unsupported, `${message.type} is not supported by this server`);
       if (message.type === 'release') {
-        ctx.agent.release(message);
-        ctx.reply({ type: 'ack', id: message.id, of: 'release' });
+        ctx.agent.release(message).then(
+          () => ctx.reply({ type: 'ack', id: message.id, of: 'release' }),
+          (err: unknown) => replyError(ctx, err, message.id),
+        );
       } else {
         const answer = message.type === 'reset' ? ctx.agent.reset(message) : ctx.agent.step(message);
         answer.then(ctx.reply, (err: unknown) => replyError(ctx, err, message.id));

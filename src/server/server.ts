@@ -14,7 +14,7 @@ import { handleClientData } from './connection.js';
 import { createStaticHandler } from './static-files.js';
 import { tokenChecker, type ControlPolicy } from './control.js';
 import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from './liveness.js';
-import { isOriginAllowed } from './origin.js';
+import { isHostAllowed, isOriginAllowed } from './origin.js';
 import { MESSAGE_RATE, TokenBucket } from './rate-limit.js';
 import type { AgentHost } from '../agent/agent-host.js';
 import { GbsError } from '../protocol/errors.js';
@@ -80,7 +80,12 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
   const { log } = options;
   const broadcaster = new Broadcaster<WebSocket>();
   const serveStatic = createStaticHandler(options.webRoot);
+  const hostOk = (req: IncomingMessage) => isHostAllowed(req.headers.host, options.host, options.allowOrigins ?? []);
   const http: Server = createServer((req, res) => {
+    if (!hostOk(req)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden host (a loopback server answers only to loopback names; see --allow-origin)');
+      return;
+    }
     try {
       if (options.routes?.(req, res)) return;
     } catch (err) {
@@ -95,10 +100,21 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
 
+  let closing = false;
   http.on('upgrade', (req, socket, head) => {
+    // A peer may reset the connection while we answer; never let that error go uncaught.
+    socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (closing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (path !== WS_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!hostOk(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
     if (!isOriginAllowed(req.headers.origin, req.headers.host, options.allowOrigins ?? [])) {
@@ -145,7 +161,9 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     for (const message of options.welcome?.() ?? []) reply(message);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
-      if (!(ctx.control ? controlBucket : bucket).take(performance.now())) {
+      if ((ctx.control ? controlBucket : bucket).take(performance.now())) {
+        refusals = Math.max(0, refusals - 1); // good behaviour earns the count back
+      } else {
         if (++refusals > MESSAGE_RATE.refusalsBeforeClose) {
           log.warn({ client: client.id }, 'closing client: message rate limit exceeded again and again');
           ws.close(CLOSE_POLICY_VIOLATION, 'message rate limit exceeded');
@@ -218,8 +236,9 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     publishFrame: (record, env = 0) => broadcaster.broadcastFrame(record, env),
     publishControl: (message) => broadcaster.broadcastControl(encodeRecord(message)),
     close: () => {
+      closing = true;
       clearInterval(heartbeat);
-      return closeAll(http, wss, broadcaster, statsTimer);
+      return closeAll(http, wss, statsTimer);
     },
   };
 }
@@ -245,11 +264,11 @@ function sendStats(broadcaster: Broadcaster<WebSocket>, source: ServerStatsSourc
 }
 
 /** Closes every client with 1001, waits briefly for their close handshakes, then stops listening. */
-async function closeAll(http: Server, wss: WebSocketServer, broadcaster: Broadcaster<WebSocket>, timer: NodeJS.Timeout): Promise<void> {
+async function closeAll(http: Server, wss: WebSocketServer, timer: NodeJS.Timeout): Promise<void> {
   clearInterval(timer);
   const closing: Promise<void>[] = [];
-  for (const client of [...broadcaster.clients()] as Client<WebSocket>[]) {
-    const ws = client.socket;
+  // Every socket ws knows, including ones that connected a moment ago (new upgrades get 503 now).
+  for (const ws of wss.clients) {
     closing.push(
       new Promise<void>((resolve) => {
         if (ws.readyState === ws.CLOSED) return resolve();
@@ -264,6 +283,7 @@ async function closeAll(http: Server, wss: WebSocketServer, broadcaster: Broadca
     );
   }
   await Promise.all(closing);
+  for (const ws of wss.clients) ws.terminate();
   await new Promise<void>((resolve) => wss.close(() => resolve()));
   http.closeAllConnections();
   await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -15,7 +15,7 @@ const REFUSED = /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/;
 let browser: Browser;
 
 function serverOptions(overrides: Partial<ServeOptions> = {}): ServeOptions {
-  return testServeOptions({ policy: { kind: 'random' }, ...overrides });
+  return testServeOptions({ policy: { kind: 'random' }, control: { mode: 'token', token: TOKEN }, ...overrides });
 }
 
 /** Opens the page and records every console error and page error. */
@@ -39,8 +39,11 @@ const screenHash = async (page: Page) => (await fingerprints(page, '#screen'))[0
 const text = (page: Page, selector: string) => page.locator(selector).textContent();
 const field = (page: Page, name: string) => text(page, `#state dd[data-field="${name}"]`);
 
+/** Servers here allow publishing progress with this token (viewers stay view-only). */
+const TOKEN = 'training-token-1';
+
 function postProgress(base: string, values: Record<string, number>): Promise<Response> {
-  return fetch(`${base}api/progress`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(values) });
+  return fetch(`${base}api/progress`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(values) });
 }
 
 beforeAll(async () => {
