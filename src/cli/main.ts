@@ -4,6 +4,7 @@
  * stack trace.
  */
 import { benchCommand } from './bench.js';
+import { exitOnSignals } from './shutdown.js';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
 import { createLogger } from '../log.js';
@@ -101,18 +102,7 @@ program
     const serving = await serve({ rom, ...flags, allowOrigins: flags.allowOrigin, control, log, record });
     const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
     process.stdout.write(`gbstream: streaming "${serving.title}" — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      serving.stop().then(
-        () => process.exit(0),
-        (err: unknown) => fatal(`error while shutting down: ${(err as Error).message}`),
-      );
-    };
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    exitOnSignals(log, () => serving.stop());
   });
 
 program.addCommand(inspectCommand());

@@ -5,6 +5,7 @@
  * control rights (a replay is a read-only file, so `pause`/`resume`/`speed`/`seek` are harmless).
  */
 import { listenError } from '../server/listen-error.js';
+import { exitOnSignals } from './shutdown.js';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
 import { createLogger, type Logger } from '../log.js';
@@ -148,20 +149,6 @@ export function replayCommand(): Command {
       process.stdout.write(
         `gbstream: replaying "${file}" (${index.hello.rom.title}, ${index.frames.length} frames, ${(index.durationMs / 1000).toFixed(1)} s) — viewer ${replaying.server.url} — WebSocket ${wsUrl}\n`,
       );
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'shutting down');
-        replaying.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`gbstream: error while shutting down: ${(err as Error).message}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      exitOnSignals(log, () => replaying.stop());
     });
 }
