@@ -7,6 +7,7 @@
  * with `node native/build.mjs`; GBSTREAM_TEST_NO_NATIVE=1 runs only the sharp half on purpose
  * (for machines without a compiler).
  */
+import { rgbToRgba } from '../src/encode/pixels.js';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config-error.js';
@@ -81,16 +82,7 @@ function gameBoyFrame(): Uint8Array {
   return rgb;
 }
 
-function withAlpha(rgb: Uint8Array): Uint8Array {
-  const out = new Uint8Array((rgb.length / 3) * 4);
-  for (let i = 0, o = 0; i < rgb.length; i += 3, o += 4) {
-    out[o] = rgb[i]!;
-    out[o + 1] = rgb[i + 1]!;
-    out[o + 2] = rgb[i + 2]!;
-    out[o + 3] = 255;
-  }
-  return out;
-}
+const withAlpha = (rgb: Uint8Array) => rgbToRgba(rgb);
 
 async function decode(jpeg: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });

@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { diskFullAfterFirstWrite } from './helpers/failing-file.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,14 +78,7 @@ describe('recorder', () => {
 
   it('on a disk error (ENOSPC) reports one event, stops recording, and never throws to the caller', async () => {
     const events: EventMessage[] = [];
-    let writes = 0;
-    const failing: RecordFile = {
-      writev: async () => {
-        if (++writes > 1) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-      },
-      datasync: async () => undefined,
-      close: async () => undefined,
-    };
+    const failing = diskFullAfterFirstWrite();
     const recorder = new Recorder({ hello, nextPath: () => 'x', open: async () => failing, onEvent: (e) => events.push(e), writeEveryMs: 10 });
     await recorder.start();
     for (let seq = 0; seq < 5; seq++) recorder.frame(frameRecord(seq));

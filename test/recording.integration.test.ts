@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { diskFullAfterFirstWrite } from './helpers/failing-file.js';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { serve, type ServeOptions } from '../src/cli/serve.js';
 import { silentLogger } from '../src/log.js';
 import { memoryByteSource, readRecordings, type RecordItem } from '../src/record/file-reader.js';
-import type { RecordFile } from '../src/record/recorder.js';
 import { CLI } from './helpers/cli.js';
 import { TestClient } from './helpers/ws-client.js';
 
@@ -62,14 +62,7 @@ describe('recording a live stream', () => {
   });
 
   it('when the disk fails, viewers get a GBS_ERR_RECORD_FAILED event and the stream carries on', async () => {
-    let writes = 0;
-    const failing: RecordFile = {
-      writev: async () => {
-        if (++writes > 1) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-      },
-      datasync: async () => undefined,
-      close: async () => undefined,
-    };
+    const failing = diskFullAfterFirstWrite();
     const serving = await serve({ ...base, record: { file: 'unused.gbrec', open: async () => failing } });
     const client = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
     await client.opened();

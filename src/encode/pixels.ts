@@ -1,8 +1,10 @@
 /**
- * Pixel copies out of serverboy. Its screen is a plain JS Array of 160×144 RGBA numbers that the
- * next frame replaces, so a published frame is copied to bytes first (~0.07 ms here). Alpha is
- * always 255, so dropping it makes the encoder's input 25 % smaller.
+ * Pixel format conversions. The pipeline itself needs none: it copies the core's RGB buffer
+ * (`ServerboyEmulator.screenRgb()`). These serve agents' observations and the test that compares
+ * that buffer with serverboy's own RGBA screen array.
  */
+
+/** RGBA (any array-like, e.g. serverboy's plain-Array screen) → RGB bytes. */
 export function rgbaToRgb(rgba: ArrayLike<number>, pixels: number, out = new Uint8Array(pixels * 3)): Uint8Array {
   for (let i = 0, o = 0; i < pixels * 4; i += 4, o += 3) {
     out[o] = rgba[i]!;

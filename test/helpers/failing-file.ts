@@ -1,0 +1,13 @@
+/** A record file whose first write succeeds and every later one fails with ENOSPC (disk full). */
+import type { RecordFile } from '../../src/record/recorder.js';
+
+export function diskFullAfterFirstWrite(): RecordFile {
+  let writes = 0;
+  return {
+    writev: async () => {
+      if (++writes > 1) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    },
+    datasync: async () => undefined,
+    close: async () => undefined,
+  };
+}
