@@ -1,291 +1,167 @@
 /**
- * Wires the stages: emulator → sampler → encoder → framer → sink (broadcaster, recorder).
- * The only file that knows all of them. The emulator loop never waits on the encoder or a sink:
- * encoding is asynchronous, and when an encode is still running at the next sample, that sample
- * is skipped (and counted) rather than queued.
+ * One env's publishing stages: emulator → sampler → encoder → frame record → sink.
+ *
+ * The env calls `afterFrame()` after every emulated frame. The sampler decides whether the frame
+ * is published; if so the screen is copied and the game state read at once (the next frame
+ * overwrites both), then encoded asynchronously and handed to the sink as a `frame` record.
+ * The emulator never waits on the encoder: a sample that comes while an encode is still running
+ * is skipped and counted, not queued.
+ *
+ * Contracts:
+ * - `afterFrame()` never throws. A failure (state read, pixel copy, an encoder that throws or
+ *   rejects, a sink that throws) skips that frame and is reported once per run of failures as
+ *   an event plus a log line: this is the stage's edge, called from the emulator's timer.
+ * - `discard()` (the env calls it on reset and state load) drops whatever is being encoded, so no
+ *   frame or state from before it is published after it.
+ * - `publishStill()` publishes a fixed picture after any encode in flight, so it is the last
+ *   thing viewers see (the env's fault placeholder).
  */
-import type { Logger } from './log.js';
 import type { FrameEncoder } from './encode/encoder.js';
-import { Runner } from './emulator/runner.js';
-import type { Speed } from './emulator/pacer.js';
-import { EmulatorFault, GB_FRAME_RATE, type EmulatorSnapshot, type ServerboyEmulator } from './emulator/serverboy.js';
-import { ErrorCode } from './protocol/constants.js';
-import { GbsError } from './protocol/errors.js';
-
-/** In-memory save slots per env (each a few hundred KB). */
-export const MAX_SLOTS = 16;
-import type { Policy } from './policy/policy.js';
-import { SCREEN_HEIGHT, SCREEN_WIDTH } from './protocol/constants.js';
-import type { Button, EventMessage, FrameMessage, GameState } from './protocol/messages.js';
-import { encodeRecord } from './protocol/record.js';
-import type { Clock } from './sampler/sampler.js';
-import { Sampler } from './sampler/sampler.js';
+import type { Emulator } from './emulator/emulator.js';
+import type { Logger } from './log.js';
+import { ErrorCode, SCREEN_HEIGHT, SCREEN_WIDTH } from './protocol/constants.js';
+import { frameRecord } from './protocol/frame-record.js';
+import type { GameState } from './protocol/messages.js';
+import type { RecordSink } from './protocol/sink.js';
+import { Sampler, type Clock } from './sampler/sampler.js';
 import type { MemoryMap } from './state/memory-map.js';
 import { readState } from './state/read-state.js';
 
-/** Where published records go. */
-export interface RecordSink {
-  /** A frame record: may be dropped per client. */
-  frame(record: Uint8Array, message: FrameMessage): void;
-  /** An event: never dropped. */
-  event(message: EventMessage): void;
-}
-
 export interface PipelineOptions {
-  emulator: ServerboyEmulator;
+  /** Read only: the screen, the bus (game state) and the frame number. */
+  emulator: Pick<Emulator, 'screenRgb' | 'readByte' | 'readWramBank'>;
   encoder: FrameEncoder;
-  policy: Policy;
   map: MemoryMap | undefined;
   fps: number;
-  speed: Speed;
   sink: RecordSink;
   log: Logger;
   env?: number;
-  /** Wall clock for sampling (ms, monotonic); injected by tests. */
+  /** Monotonic ms for sampling and encode timing; injected by tests. */
   clock?: Clock;
+  /** Capture time for `frame.ts`, ms since the epoch; injected by tests. */
+  wallClock?: () => number;
   /** Told how long each frame encode took, in seconds (metrics). */
   observeEncode?: (seconds: number) => void;
 }
 
 export interface PipelineStats {
-  /** Frames published in the last full second. */
-  fps: number;
-  /** Frames emulated in the last full second. */
-  emuFps: number;
-  /** emuFps relative to the Game Boy's 59.73 frames/s. */
-  speed: number;
   published: number;
   /** Samples skipped because the previous encode had not finished. */
   encodeBusySkips: number;
-  lastState: GameState;
+  /** Frames that failed to publish (reported as `GBS_ERR_FRAME_FAILED` events). */
+  failures: number;
 }
 
 export class Pipeline {
   readonly #o: PipelineOptions;
-  readonly #runner: Runner;
   readonly #sampler: Sampler;
-  readonly #pixels = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT * 3);
   readonly #env: number;
+  readonly #now: Clock;
+  readonly #wall: () => number;
+  readonly #pixels = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT * 3);
   #seq = 0;
-  #encoding = false;
-  #lockstep = false;
-  #stopped = false;
-  readonly #slots = new Map<string, EmulatorSnapshot>();
-  #steppedFrames = 0;
-  #input: { buttons: readonly Button[]; until: number } | undefined;
-  #stats: PipelineStats = { fps: 0, emuFps: 0, speed: 0, published: 0, encodeBusySkips: 0, lastState: {} };
-  #window = { at: performance.now(), published: 0, frames: 0 };
-  #statsTimer: NodeJS.Timeout | undefined;
+  /** The encode in flight (a sampled frame or a still), if any. */
+  #inFlight: Promise<void> | undefined;
+  /** Bumped by discard(): an encode started under an older epoch is not published. */
+  #epoch = 0;
+  #failing = false;
+  readonly #stats: PipelineStats = { published: 0, encodeBusySkips: 0, failures: 0 };
 
   constructor(options: PipelineOptions) {
     this.#o = options;
     this.#env = options.env ?? 0;
-    this.#sampler = new Sampler(options.fps, options.clock);
-    this.#runner = new Runner(options.emulator, options.speed, {
-      beforeFrame: (frame) => this.#applyInput(frame),
-      afterFrame: (frame) => this.#afterFrame(frame),
-      onFault: (err) => this.#onFault(err),
-    });
+    this.#now = options.clock ?? (() => performance.now());
+    this.#wall = options.wallClock ?? Date.now;
+    this.#sampler = new Sampler(options.fps, this.#now);
   }
 
   get stats(): Readonly<PipelineStats> {
     return this.#stats;
   }
 
-  start(): void {
-    this.#window = { at: performance.now(), published: this.#stats.published, frames: this.#runner.framesRun + this.#steppedFrames };
-    this.#statsTimer = setInterval(() => this.#rollStats(), 1000);
-    this.#statsTimer.unref();
-    this.#runner.start();
-  }
-
-  /** Stops for good: nothing (reset, resume, an agent's release) starts the loop again. */
-  stop(): void {
-    this.#stopped = true;
-    this.#runner.stop();
-    clearInterval(this.#statsTimer);
-  }
-
-  /** Starts the run loop unless stopped for good, faulted or driven by an agent. */
-  #run(): void {
-    if (!this.#stopped && !this.#lockstep && !this.#o.emulator.faulted) this.#runner.start();
-  }
-
-  /** Whether an agent drives this env frame by frame (the loop is stopped meanwhile). */
-  get lockstep(): boolean {
-    return this.#lockstep;
-  }
-
-  /**
-   * Lockstep for an agent: free running stops and the env advances only through `step`.
-   * Viewers keep receiving the sampled frames of the stepped frames.
-   */
-  setLockstep(on: boolean): void {
-    this.#lockstep = on;
-    if (on) this.#runner.stop();
-    else this.#run();
-  }
-
-  /**
-   * Runs exactly `frames` frames holding `buttons` (lockstep only) and returns the state after
-   * them. @throws EmulatorFault when the core faults (also reported as an event).
-   */
-  step(buttons: readonly Button[], frames: number): { frame: number; state: GameState } {
-    // Already reported once (event + placeholder); an agent stepping on doesn't repeat it.
-    if (this.#o.emulator.faulted) throw new EmulatorFault('emulator is stopped after a fault; reset it');
-    for (let i = 0; i < frames; i++) {
-      this.#o.emulator.hold(buttons, 1);
-      try {
-        this.#o.emulator.step();
-      } catch (err) {
-        this.#onFault(err as Error);
-        throw err;
+  /** Called after emulated frame `frame` finished: publishes it if the sampler says so. Never throws. */
+  afterFrame(frame: number): void {
+    try {
+      if (!this.#sampler.shouldPublish()) return;
+      if (this.#inFlight) {
+        this.#stats.encodeBusySkips++;
+        return;
       }
-      this.#steppedFrames++;
-      this.#afterFrame(this.#o.emulator.frame);
+      const ts = this.#wall();
+      // Copy now: the core rewrites its screen and memory on the next frame.
+      this.#pixels.set(this.#o.emulator.screenRgb());
+      const state = readState(this.#o.emulator, this.#o.map);
+      this.#encode(this.#pixels, { frame, ts, state }, true);
+    } catch (err) {
+      this.#failed(err);
     }
-    return this.observe();
   }
 
-  /** The emulated frame number and game state now. */
-  observe(): { frame: number; state: GameState } {
-    return { frame: this.#o.emulator.frame, state: readState(this.#o.emulator, this.#o.map) };
+  /**
+   * Publishes `pixels` (160×144 RGB) as frame `frame` with no game state, after the encode in
+   * flight (if any) has been published. Never throws.
+   */
+  publishStill(pixels: Uint8Array, frame: number): void {
+    const before = this.#inFlight ?? Promise.resolve();
+    const epoch = this.#epoch;
+    const run = before.then(() => {
+      if (epoch !== this.#epoch) return;
+      this.#encode(pixels, { frame, ts: this.#wall(), state: {} }, false);
+      return this.#inFlight; // settles when the still is published
+    });
+    this.#track(run);
   }
 
-  /** The screen now, as 160×144 RGB bytes (valid until the next frame). */
-  screenRgb(): Uint8Array {
-    return this.#o.emulator.screenRgb();
+  /** Drops any encode in flight: nothing sampled before this call is published after it. */
+  discard(): void {
+    this.#epoch++;
+    this.#inFlight = undefined;
   }
 
-  /** Holds buttons for `frames` frames, overriding the policy meanwhile (viewer/agent input). */
-  input(buttons: readonly Button[], frames: number): void {
-    this.#input = { buttons, until: this.#o.emulator.frame + frames };
-  }
-
-  #applyInput(frame: number): void {
-    const manual = this.#input && frame < this.#input.until ? this.#input.buttons : undefined;
-    this.#o.emulator.hold(manual ?? this.#o.policy.buttons(frame), 1);
-  }
-
-  #afterFrame(frame: number): void {
-    if (!this.#sampler.shouldPublish()) return;
-    if (this.#encoding) {
-      this.#stats.encodeBusySkips++;
+  #encode(pixels: Uint8Array, meta: { frame: number; ts: number; state: GameState }, timed: boolean): void {
+    const epoch = this.#epoch;
+    const started = this.#now();
+    let encoding: Promise<Uint8Array>;
+    try {
+      encoding = this.#o.encoder.encode(pixels, SCREEN_WIDTH, SCREEN_HEIGHT, 3);
+    } catch (err) {
+      this.#failed(err); // an encoder's synchronous argument check
       return;
     }
-    // Copy now: the screen array is replaced by the next frame.
-    const ts = Date.now();
-    this.#pixels.set(this.#o.emulator.screenRgb());
-    const state = readState(this.#o.emulator, this.#o.map);
-    this.#stats.lastState = state;
-    this.#encoding = true;
-    const started = performance.now();
-    this.#o.encoder
-      .encode(this.#pixels, SCREEN_WIDTH, SCREEN_HEIGHT, 3)
-      .then((data) => {
-        this.#o.observeEncode?.((performance.now() - started) / 1000);
-        const message: FrameMessage = {
-          type: 'frame',
-          env: this.#env,
-          seq: this.#seq++,
-          frame,
-          ts,
-          width: SCREEN_WIDTH,
-          height: SCREEN_HEIGHT,
-          format: 'jpeg',
-          data,
-          state,
-        };
+    this.#track(
+      encoding.then((data) => {
+        if (epoch !== this.#epoch) return; // reset or state load meanwhile: stale
+        if (timed) this.#o.observeEncode?.((this.#now() - started) / 1000);
+        const { record, message } = frameRecord({ env: this.#env, seq: this.#seq++, format: this.#o.encoder.format, data, ...meta });
         this.#stats.published++;
-        this.#o.sink.frame(encodeRecord(message), message);
-      })
-      .catch((err: unknown) => this.#o.log.error({ err }, 'frame encode failed; frame skipped'))
-      .finally(() => {
-        this.#encoding = false;
-      });
+        this.#failing = false;
+        this.#o.sink.frame(record, message);
+      }),
+    );
   }
 
-  #onFault(err: Error): void {
-    this.#o.log.error({ err: err.message }, 'emulator stopped; send a "reset" command to restart it');
-    this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'error', code: 'GBS_ERR_EMULATOR_FAULT', message: `${err.message}; the emulator is stopped until reset` });
-    this.#publishPlaceholder();
+  /** Marks `work` as the encode in flight until it settles; reports its failure. */
+  #track(work: Promise<unknown>): void {
+    const done: Promise<void> = work.then(
+      () => undefined,
+      (err: unknown) => this.#failed(err),
+    ).finally(() => {
+      if (this.#inFlight === done) this.#inFlight = undefined;
+    });
+    this.#inFlight = done;
   }
 
-  /** A dark red frame so viewers see the stop instead of a frozen picture that looks alive. */
-  #publishPlaceholder(): void {
-    const pixels = new Uint8Array(SCREEN_WIDTH * SCREEN_HEIGHT * 3);
-    for (let i = 0; i < pixels.length; i += 3) {
-      const stripe = Math.floor(i / 3 / SCREEN_WIDTH) % 16 < 2;
-      pixels[i] = stripe ? 0x90 : 0x40;
-      pixels[i + 1] = 0x10;
-      pixels[i + 2] = 0x10;
+  /** The stage's edge: one event and one log line per run of failures, then counted only. */
+  #failed(err: unknown): void {
+    this.#stats.failures++;
+    if (this.#failing) return;
+    this.#failing = true;
+    const message = err instanceof Error ? err.message : String(err);
+    this.#o.log.error({ err, env: this.#env }, 'publishing a frame failed; frame skipped');
+    try {
+      this.#o.sink.event({ type: 'event', ts: this.#wall(), level: 'error', code: ErrorCode.FrameFailed, message: `env ${this.#env}: publishing a frame failed (${message}); frames are skipped until it works again` });
+    } catch (sinkErr) {
+      this.#o.log.error({ err: sinkErr }, 'could not report a failed frame');
     }
-    const frame = this.#o.emulator.frame;
-    this.#o.encoder
-      .encode(pixels, SCREEN_WIDTH, SCREEN_HEIGHT, 3)
-      .then((data) => {
-        const message: FrameMessage = { type: 'frame', env: this.#env, seq: this.#seq++, frame, ts: Date.now(), width: SCREEN_WIDTH, height: SCREEN_HEIGHT, format: 'jpeg', data, state: {} };
-        this.#o.sink.frame(encodeRecord(message), message);
-      })
-      .catch((e: unknown) => this.#o.log.error({ err: e }, 'placeholder encode failed'));
   }
-
-  /** Restarts the ROM from power-on (also recovers from a fault). */
-  reset(): void {
-    this.#runner.stop();
-    this.#o.emulator.reset();
-    this.#input = undefined;
-    this.#o.sink.event({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_RESET', message: 'emulator reset' });
-    this.#run();
-  }
-
-  /** Saves the machine state in memory slot `slot` (at most MAX_SLOTS per env). */
-  save(slot: string): void {
-    if (!this.#slots.has(slot) && this.#slots.size >= MAX_SLOTS) {
-      throw new GbsError(ErrorCode.BadField, `at most ${MAX_SLOTS} save slots per env; reuse one of ${[...this.#slots.keys()].join(', ')}`);
-    }
-    this.#slots.set(slot, this.#o.emulator.saveState());
-  }
-
-  /** Restores slot `slot`; the run loop carries on from there. */
-  load(slot: string): void {
-    const snapshot = this.#slots.get(slot);
-    if (!snapshot) throw new GbsError(ErrorCode.BadField, `no save slot ${JSON.stringify(slot)} on env ${this.#env}`);
-    const wasRunning = this.#runner.running;
-    this.#runner.stop();
-    this.#o.emulator.loadState(snapshot);
-    this.#input = undefined;
-    if (wasRunning) this.#run();
-  }
-
-  pause(): void {
-    this.#runner.stop();
-  }
-
-  resume(): void {
-    this.#run();
-  }
-
-  get paused(): boolean {
-    return !this.#runner.running;
-  }
-
-  setSpeed(speed: Speed): void {
-    this.#runner.setSpeed(speed);
-  }
-
-  #rollStats(): void {
-    const now = performance.now();
-    const seconds = (now - this.#window.at) / 1000;
-    if (seconds <= 0) return;
-    const frames = this.#runner.framesRun + this.#steppedFrames;
-    this.#stats.fps = round1((this.#stats.published - this.#window.published) / seconds);
-    this.#stats.emuFps = round1((frames - this.#window.frames) / seconds);
-    this.#stats.speed = round1(this.#stats.emuFps / GB_FRAME_RATE, 100);
-    this.#window = { at: now, published: this.#stats.published, frames };
-  }
-}
-
-function round1(n: number, scale = 10): number {
-  return Math.round(n * scale) / scale;
 }

@@ -110,10 +110,10 @@ describe('remote agent protocol', () => {
     await c.request({ type: 'reset', id: 70 });
     await own.stop();
     const env = own.envs[0] as LocalEnv;
-    const frame = env.pipeline.observe().frame;
+    const frame = env.observe().frame;
     await new Promise((r) => setTimeout(r, 300));
-    expect(env.pipeline.paused).toBe(true);
-    expect(env.pipeline.observe().frame).toBe(frame);
+    expect(env.paused).toBe(true);
+    expect(env.observe().frame).toBe(frame);
   });
 
   it('viewers keep watching an env an agent drives', async () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { EmulatorFault } from '../src/emulator/emulator.js';
 import { ServerboyEmulator } from '../src/emulator/serverboy.js';
 import { rgbaToRgb } from '../src/encode/pixels.js';
 import { DEMO_ROM_PATH } from '../src/paths.js';
@@ -103,6 +104,22 @@ describe('ServerboyEmulator', () => {
     const again = run();
     expect(again).toEqual(first);
     expect(first.state['x']).toBeGreaterThan(0);
+  });
+
+  it('save states are bytes: they survive a structured clone (a thread, a file) and refuse another ROM', async () => {
+    const rom = await demoRom();
+    const emu = new ServerboyEmulator(rom);
+    for (let i = 0; i < 40; i++) emu.step();
+    const bytes = emu.saveState();
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(bytes.byteLength).toBeLessThan(256 * 1024); // the ROM itself is left out
+    const other = new ServerboyEmulator(rom);
+    other.loadState(structuredClone(bytes));
+    expect(other.frame).toBe(40);
+    for (let a = 0xc000; a < 0xe000; a += 3) expect(other.readByte(a)).toBe(emu.readByte(a));
+    const blargg = new ServerboyEmulator(new Uint8Array(await readFile(BLARGG)));
+    expect(() => blargg.loadState(bytes)).toThrow(EmulatorFault);
+    expect(() => blargg.loadState(new Uint8Array([1, 2, 3]))).toThrow(/not a serverboy save state/);
   });
 
   it('keeps serverboy’s console chatter out of stdout and hands it to the caller', async () => {

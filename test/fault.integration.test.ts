@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/cli/serve.js';
 import { buildDemoRom } from '../src/demo/rom.js';
-import { ServerboyEmulator, EmulatorFault } from '../src/emulator/serverboy.js';
+import { EmulatorFault } from '../src/emulator/emulator.js';
+import { ServerboyEmulator } from '../src/emulator/serverboy.js';
 import { silentLogger } from '../src/log.js';
 import { TestClient } from './helpers/ws-client.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../src/emulator/pacer.js';
-import { GB_FRAME_RATE } from '../src/emulator/serverboy.js';
+import { GB_FRAME_RATE } from '../src/emulator/emulator.js';
 import { Sampler } from '../src/sampler/sampler.js';
 
 /** Feeds the sampler one call per emulated frame at `emuFps`, for `seconds` of injected time. */

@@ -3,7 +3,8 @@
  * (commander prefixes: "option '--fps <n>' argument '0' is invalid.").
  */
 import { InvalidArgumentError } from 'commander';
-import type { Speed } from '../emulator/pacer.js';
+import { MAX_SPEED, type Speed } from '../emulator/pacer.js';
+import type { PolicySpec } from '../policy/spec.js';
 
 function fail(name: string, expected: string, value: string): never {
   throw new InvalidArgumentError(`Expected \`${name}\` to be ${expected}, got \`${value}\`.`);
@@ -28,8 +29,6 @@ export function parseFps(value: string): number {
   return n;
 }
 
-export const MAX_SPEED = 100;
-
 export function parseSpeed(value: string): Speed {
   if (value === 'max') return 'max';
   const n = Number(value.replace(/x$/i, ''));
@@ -41,8 +40,6 @@ export function parseHost(value: string): string {
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(value)) fail('host', 'a host name or IP address', value);
   return value.replace(/^\[(.*)\]$/, '$1');
 }
-
-export type PolicySpec = { kind: 'idle' } | { kind: 'random' } | { kind: 'script'; file: string };
 
 export function parsePolicy(value: string): PolicySpec {
   if (value === 'idle') return { kind: 'idle' };

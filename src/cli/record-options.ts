@@ -3,7 +3,7 @@
  * with a message that quotes it.
  */
 import { InvalidArgumentError } from 'commander';
-import { MAX_SPEED } from './options.js';
+import { MAX_SPEED } from '../emulator/pacer.js';
 
 function fail(name: string, expected: string, value: string): never {
   throw new InvalidArgumentError(`Expected \`${name}\` to be ${expected}, got \`${value}\`.`);

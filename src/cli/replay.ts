@@ -16,7 +16,8 @@ import type { HelloMessage } from '../protocol/messages.js';
 import { openRecording, type Recording } from '../record/index.js';
 import { Player } from '../replay/player.js';
 import { startServer, type StreamServer } from '../server/server.js';
-import { MAX_SPEED, parseHost, parsePort } from './options.js';
+import { MAX_SPEED } from '../emulator/pacer.js';
+import { parseHost, parsePort } from './options.js';
 import { parseReplaySpeed } from './record-options.js';
 
 export interface ReplayOptions {

@@ -25,7 +25,7 @@ import { LatestFrames } from '../server/latest-frames.js';
 import { listenError } from '../server/listen-error.js';
 import { startServer, type StreamServer } from '../server/server.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
-import type { PolicySpec } from './options.js';
+import type { PolicySpec } from '../policy/spec.js';
 
 export interface ServeOptions {
   rom?: string;

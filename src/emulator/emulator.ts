@@ -14,6 +14,7 @@
  * - `saveState()` is bytes: it can cross a thread, go to a file or to a Python client, and
  *   `loadState()` of those bytes on a core of the same kind and ROM resumes exactly there.
  */
+import { ErrorCode } from '../protocol/constants.js';
 import type { Button } from '../protocol/messages.js';
 
 /** CPU cycles in one LCD frame, and the Game Boy's frame rate that follows from it. */
@@ -23,7 +24,7 @@ export const GB_FRAME_RATE = CPU_HZ / CYCLES_PER_FRAME; // 59.7275 frames/s
 
 /** Thrown when the core faults (bad opcode, corrupt ROM) or refuses a ROM or state. */
 export class EmulatorFault extends Error {
-  readonly code = 'GBS_ERR_EMULATOR_FAULT';
+  readonly code = ErrorCode.EmulatorFault;
 }
 
 /** Facts about the loaded game and core. */

@@ -2,9 +2,12 @@
  * Pure pacing arithmetic: how many emulated frames are due at a wall-clock time.
  * `speed` is a multiple of the Game Boy's 59.73 frames/s; 'max' means as fast as the core goes.
  */
-import { GB_FRAME_RATE } from './serverboy.js';
+import { GB_FRAME_RATE } from './emulator.js';
 
 export type Speed = number | 'max';
+
+/** Highest speed multiplier a run or a replay accepts (`--speed`, the `speed` command). */
+export const MAX_SPEED = 100;
 
 /** Longest backlog the pacer catches up on; beyond it, it drops the debt instead of spiralling. */
 export const MAX_BACKLOG_MS = 250;

@@ -3,8 +3,9 @@
  * on a client or the disk. At `--speed max` it runs frames in slices of SLICE_MS and yields to
  * the event loop between slices so sockets are still served.
  */
+import type { Emulator } from './emulator.js';
+import type { Clock } from '../sampler/sampler.js';
 import { Pacer, type Speed } from './pacer.js';
-import type { ServerboyEmulator } from './serverboy.js';
 
 /** Longest run of frames between two turns of the event loop. */
 export const SLICE_MS = 8;
@@ -21,8 +22,9 @@ export interface RunnerHooks {
 }
 
 export class Runner {
-  readonly #emulator: ServerboyEmulator;
+  readonly #emulator: Emulator;
   readonly #hooks: RunnerHooks;
+  readonly #now: Clock;
   #speed: Speed;
   #pacer: Pacer | undefined;
   #timeout: NodeJS.Timeout | undefined;
@@ -30,10 +32,12 @@ export class Runner {
   #running = false;
   #frames = 0;
 
-  constructor(emulator: ServerboyEmulator, speed: Speed, hooks: RunnerHooks) {
+  /** @param now monotonic milliseconds for pacing and slices; tests inject their own. */
+  constructor(emulator: Emulator, speed: Speed, hooks: RunnerHooks, now: Clock = () => performance.now()) {
     this.#emulator = emulator;
     this.#speed = speed;
     this.#hooks = hooks;
+    this.#now = now;
   }
 
   get running(): boolean {
@@ -52,7 +56,7 @@ export class Runner {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#pacer = this.#speed === 'max' ? undefined : new Pacer(this.#speed, performance.now());
+    this.#pacer = this.#speed === 'max' ? undefined : new Pacer(this.#speed, this.#now());
     this.#schedule(0);
   }
 
@@ -99,22 +103,22 @@ export class Runner {
   #tick(): void {
     if (!this.#running) return;
     if (!this.#pacer) {
-      const until = performance.now() + SLICE_MS;
+      const until = this.#now() + SLICE_MS;
       do {
         if (!this.#runOne()) return;
-      } while (performance.now() < until);
+      } while (this.#now() < until);
       this.#schedule(0);
       return;
     }
-    const due = Math.min(this.#pacer.due(performance.now()), MAX_FRAMES_PER_TICK);
+    const due = Math.min(this.#pacer.due(this.#now()), MAX_FRAMES_PER_TICK);
     // Also bounded in time: at a speed the core can't reach, a tick must still yield after SLICE_MS.
-    const until = performance.now() + SLICE_MS;
+    const until = this.#now() + SLICE_MS;
     let ran = 0;
-    while (ran < due && performance.now() < until) {
+    while (ran < due && this.#now() < until) {
       if (!this.#runOne()) return;
       ran++;
     }
     this.#pacer.ran(ran);
-    this.#schedule(this.#pacer.msUntilNext(performance.now()));
+    this.#schedule(this.#pacer.msUntilNext(this.#now()));
   }
 }

@@ -17,15 +17,12 @@
 import { createRequire } from 'node:module';
 import type GameboyType from 'serverboy';
 import type { Button } from '../protocol/messages.js';
+import { CPU_HZ, CYCLES_PER_FRAME, EmulatorFault, type Emulator } from './emulator.js';
+import { decodeServerboyState, encodeServerboyState } from './serverboy-state.js';
 
 const require = createRequire(import.meta.url);
 const Gameboy = require('serverboy') as typeof GameboyType;
 const settings = require('serverboy/src/gameboy_core/settings.js') as unknown[];
-
-/** CPU cycles in one LCD frame, and the Game Boy's frame rate that follows from it. */
-export const CYCLES_PER_FRAME = 70224;
-export const CPU_HZ = 4194304;
-export const GB_FRAME_RATE = CPU_HZ / CYCLES_PER_FRAME; // 59.7275 frames/s
 
 /**
  * Opcodes the SM83 does not have. Real hardware locks up on them; serverboy logs to stdout and
@@ -74,18 +71,8 @@ export interface EmulatorOptions {
   fastScreen?: boolean;
 }
 
-/** A saved machine state (opaque to callers). */
-export interface EmulatorSnapshot {
-  readonly frame: number;
-  readonly core: unknown[];
-}
-
-/** Thrown when the core faults (bad opcode, corrupt ROM). */
-export class EmulatorFault extends Error {
-  readonly code = 'GBS_ERR_EMULATOR_FAULT';
-}
-
-export class ServerboyEmulator {
+export class ServerboyEmulator implements Emulator {
+  readonly core = 'serverboy';
   readonly #gb: GameboyType;
   #core: Core;
   readonly #rom: Uint8Array;
@@ -172,18 +159,19 @@ export class ServerboyEmulator {
   }
 
   /**
-   * A snapshot of the whole machine (serverboy's own save state: CPU, memory banks, LCD, timers)
-   * plus the frame counter. Kept in memory; a few hundred KB.
+   * The whole machine (serverboy's own save state: CPU, memory banks, LCD, timers) plus the
+   * frame counter, as bytes (about 150 KB; see serverboy-state.ts).
    */
-  saveState(): EmulatorSnapshot {
+  saveState(): Uint8Array {
     if (this.#faulted) throw new EmulatorFault('cannot save a faulted emulator; reset it');
-    return { frame: this.#frame, core: this.#core.saveState() };
+    return encodeServerboyState(this.#frame, this.#core.saveState(), this.#rom);
   }
 
-  /** Restores a snapshot taken by saveState() of this ROM (also recovers from a fault). */
-  loadState(snapshot: EmulatorSnapshot): void {
-    this.#core.saving(snapshot.core);
-    this.#frame = snapshot.frame;
+  /** Restores bytes from saveState() of this ROM (also recovers from a fault). */
+  loadState(bytes: Uint8Array): void {
+    const { frame, core } = decodeServerboyState(bytes, this.#rom);
+    this.#core.saving(core);
+    this.#frame = frame;
     this.#faulted = false;
     this.#held = [];
     this.#heldFrames = 0;
@@ -193,6 +181,12 @@ export class ServerboyEmulator {
   hold(buttons: readonly Button[], frames = 1): void {
     this.#held = buttons.map((b) => KEY_OF[b]);
     this.#heldFrames = Math.max(0, Math.floor(frames));
+  }
+
+  /** Runs `frames` frames holding `buttons`. @throws EmulatorFault */
+  run(buttons: readonly Button[], frames: number): void {
+    this.hold(buttons, frames);
+    for (let i = 0; i < frames; i++) this.step();
   }
 
   /** Runs one video frame with the held buttons. @throws EmulatorFault when the core throws. */
@@ -244,4 +238,7 @@ export class ServerboyEmulator {
   rawMemory(): ArrayLike<number> {
     return this.#gb.getMemory();
   }
+
+  /** Nothing to free: serverboy is plain JS objects the garbage collector takes. */
+  close(): void {}
 }

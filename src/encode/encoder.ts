@@ -1,5 +1,7 @@
+import type { FrameMessage } from '../protocol/messages.js';
+
 /**
- * The encoder stage's one interface: pixels in, JPEG bytes out.
+ * The encoder stage's one interface: pixels in, image bytes out (JPEG today).
  *
  * Implementations: `sharp` (always there) and the native libjpeg-turbo addon in `native/`
  * (used when it built). The pipeline encodes each published frame once and shares the bytes.
@@ -7,6 +9,8 @@
 export interface FrameEncoder {
   /** Which implementation this is; goes into `hello.encoder`. */
   readonly name: string;
+  /** The image format of what `encode` returns; the pipeline puts it in `frame.format`. */
+  readonly format: FrameMessage['format'];
   /**
    * Encodes one frame.
    * @param pixels `width * height * channels` bytes, row-major, no padding.

@@ -62,6 +62,7 @@ export function loadNativeBinding(): NativeBinding | undefined {
 
 export class NativeEncoder implements FrameEncoder {
   readonly name = 'native';
+  readonly format = 'jpeg';
   readonly #binding: NativeBinding;
   readonly #handle: object;
   readonly #quality: number;

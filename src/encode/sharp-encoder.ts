@@ -10,6 +10,7 @@ sharp.cache(false);
 
 export class SharpEncoder implements FrameEncoder {
   readonly name = 'sharp';
+  readonly format = 'jpeg';
   readonly #quality: number;
   readonly #subsampling: '4:4:4' | '4:2:0';
 

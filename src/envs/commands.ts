@@ -1,10 +1,20 @@
-/** Emulator commands a controlling client may send, applied to one pipeline. */
-import { MAX_SPEED } from '../cli/options.js';
-import type { Pipeline } from '../pipeline.js';
+/** Emulator commands a controlling client may send, applied to one env. */
+import { MAX_SPEED, type Speed } from '../emulator/pacer.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 
 export const COMMANDS = ['reset', 'pause', 'resume', 'speed', 'save', 'load'] as const;
+
+/** What a command acts on (a LocalEnv). */
+export interface CommandTarget {
+  /** The `reset` command: power-on restart. */
+  restart(): void;
+  pause(): void;
+  resume(): void;
+  setSpeed(speed: Speed): void;
+  save(slot: string): void;
+  load(slot: string): void;
+}
 
 function slotOf(args: Record<string, unknown>): string {
   const slot = args['slot'] ?? 'default';
@@ -15,30 +25,30 @@ function slotOf(args: Record<string, unknown>): string {
 }
 
 /** @throws GbsError for unknown names or bad args. */
-export function runCommand(pipeline: Pipeline, name: string, args: Record<string, unknown>): void {
+export function runCommand(target: CommandTarget, name: string, args: Record<string, unknown>): void {
   switch (name) {
     case 'reset':
-      pipeline.reset();
+      target.restart();
       return;
     case 'pause':
-      pipeline.pause();
+      target.pause();
       return;
     case 'resume':
-      pipeline.resume();
+      target.resume();
       return;
     case 'speed': {
       const value = args['value'];
       if (value === 'max' || (typeof value === 'number' && value > 0 && value <= MAX_SPEED)) {
-        pipeline.setSpeed(value);
+        target.setSpeed(value);
         return;
       }
       throw new GbsError(ErrorCode.BadField, `speed needs args.value: a number above 0 and at most ${MAX_SPEED}, or "max"; got ${JSON.stringify(value)}`);
     }
     case 'save':
-      pipeline.save(slotOf(args));
+      target.save(slotOf(args));
       return;
     case 'load':
-      pipeline.load(slotOf(args));
+      target.load(slotOf(args));
       return;
     default:
       throw new GbsError(ErrorCode.Unsupported, `unknown command ${JSON.stringify(name.slice(0, 32))}; commands: ${COMMANDS.join(', ')}`);

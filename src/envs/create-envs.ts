@@ -2,16 +2,15 @@
  * Creates the envs of a `serve` run: one env runs in this thread; several run one per worker
  * thread, so the main thread only serves and a slow client or disk never slows an emulator.
  */
+import type { CoreKind } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import { selectEncoder, type EncoderKind } from '../encode/select-encoder.js';
 import type { Logger } from '../log.js';
-import { idlePolicy, type Policy } from '../policy/policy.js';
-import { randomPolicy } from '../policy/random.js';
-import { loadScriptPolicy } from '../policy/script.js';
-import type { PolicySpec } from '../cli/options.js';
+import { makePolicy, type PolicySpec } from '../policy/spec.js';
+import type { RecordSink } from '../protocol/sink.js';
 import type { MemoryMap } from '../state/memory-map.js';
-import type { Env, EnvOutput } from './env.js';
-import { LocalEnv } from './local-env.js';
+import type { Env } from './env.js';
+import { createLocalEnv } from './local-env.js';
 import { WorkerEnv } from './worker-env.js';
 
 export const MAX_ENVS = 64;
@@ -28,20 +27,11 @@ export interface CreateEnvsOptions {
   fps: number;
   speed: Speed;
   sound: boolean;
+  /** Emulator core; default serverboy. */
+  core?: CoreKind;
   log: Logger;
-  output: EnvOutput;
+  output: RecordSink;
   observeEncode?: (seconds: number) => void;
-}
-
-export async function makePolicy(spec: PolicySpec, seed: number): Promise<Policy> {
-  switch (spec.kind) {
-    case 'idle':
-      return idlePolicy;
-    case 'random':
-      return randomPolicy(seed);
-    case 'script':
-      return loadScriptPolicy(spec.file);
-  }
 }
 
 /** Returns the envs (not started) and the name of the encoder they use. */
@@ -49,7 +39,7 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
   const policy = await makePolicy(o.policy, o.seed); // also checks a script file before any worker starts
   if (o.count === 1) {
     const encoder = selectEncoder(o.encoder, { quality: o.quality }, (msg) => o.log.warn(msg));
-    const env = new LocalEnv({ id: 0, rom: o.rom, map: o.map, policy, encoder, fps: o.fps, speed: o.speed, sound: o.sound, log: o.log, output: o.output, observeEncode: o.observeEncode });
+    const env = await createLocalEnv({ id: 0, rom: o.rom, core: o.core, sound: o.sound, map: o.map, policy, encoder, fps: o.fps, speed: o.speed, log: o.log, output: o.output, observeEncode: o.observeEncode });
     return { envs: [env], encoder: encoder.name, policyName: policy.name };
   }
   // Check the encoder choice once here, so `--encoder native` without the addon fails clearly.
@@ -67,6 +57,7 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
         fps: o.fps,
         speed: o.speed,
         sound: o.sound,
+        core: o.core,
         logLevel: o.log.level,
       },
       o.output,

@@ -5,11 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectEncoder } from '../encode/select-encoder.js';
 import { createLogger } from '../log.js';
-import { idlePolicy, type Policy } from '../policy/policy.js';
-import { randomPolicy } from '../policy/random.js';
-import { loadScriptPolicy } from '../policy/script.js';
+import { makePolicy } from '../policy/spec.js';
 import type { Button } from '../protocol/messages.js';
-import { LocalEnv } from './local-env.js';
+import { createLocalEnv } from './local-env.js';
 import type { EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js';
 
 if (!parentPort) throw new Error('env-worker.ts must run in a worker thread');
@@ -21,18 +19,16 @@ async function main(): Promise<void> {
   const log = createLogger({ level: data.logLevel }).child({ env: data.id });
   let warning: string | undefined;
   const encoder = selectEncoder(data.encoder, { quality: data.quality }, (msg) => (warning = msg));
-  let policy: Policy = idlePolicy;
-  if (data.policy.kind === 'random') policy = randomPolicy(data.seed);
-  else if (data.policy.kind === 'script') policy = await loadScriptPolicy(data.policy.file);
-  const env = new LocalEnv({
+  const env = await createLocalEnv({
     id: data.id,
     rom: data.rom,
+    core: data.core,
+    sound: data.sound,
     map: data.map,
-    policy,
+    policy: await makePolicy(data.policy, data.seed),
     encoder,
     fps: data.fps,
     speed: data.speed,
-    sound: data.sound,
     log,
     output: {
       frame: (record, message) => post({ kind: 'frame', record, message }, [record.buffer as ArrayBuffer]),

@@ -2,7 +2,7 @@
  * One emulated environment as the server sees it, wherever it runs: in this thread (`LocalEnv`)
  * or in a worker thread (`WorkerEnv`). Everything that crosses a thread is asynchronous.
  */
-import type { Button, EventMessage, FrameMessage, ObsMessage, Observe } from '../protocol/messages.js';
+import type { Button, ObsMessage, Observe } from '../protocol/messages.js';
 
 /** What an agent gets back from `reset`/`step`: the `obs` record without its envelope. */
 export type Observation = Omit<ObsMessage, 'type' | 'id'>;
@@ -15,12 +15,6 @@ export interface EnvStats {
   published: number;
   paused: boolean;
   lockstep: boolean;
-}
-
-/** Where an env's output goes (the main thread's broadcaster, recorder and HTTP store). */
-export interface EnvOutput {
-  frame(record: Uint8Array, message: FrameMessage): void;
-  event(message: EventMessage): void;
 }
 
 export interface Env {

@@ -1,8 +1,14 @@
 /**
- * An env in this thread: emulator, policy, encoder and pipeline. Also what each worker runs.
+ * An env in this thread: it owns the emulator and everything that decides what the emulator does
+ * next — the run loop, the policy and a viewer's input override, an agent's lockstep, save slots,
+ * reset, and the placeholder after a fault — and hands every finished frame to its pipeline.
+ * Also what each worker thread runs.
  */
-import { EmulatorFault, ServerboyEmulator } from '../emulator/serverboy.js';
+import type { Emulator } from '../emulator/emulator.js';
+import { EmulatorFault, GB_FRAME_RATE } from '../emulator/emulator.js';
+import { createEmulator, type CoreKind } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
+import { Runner } from '../emulator/runner.js';
 import { rgbToGray, rgbToRgba } from '../encode/pixels.js';
 import type { FrameEncoder } from '../encode/encoder.js';
 import type { Logger } from '../log.js';
@@ -10,90 +16,215 @@ import { Pipeline } from '../pipeline.js';
 import type { Policy } from '../policy/policy.js';
 import { ErrorCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { Button, Observe } from '../protocol/messages.js';
+import type { Button, GameState, Observe } from '../protocol/messages.js';
+import type { RecordSink } from '../protocol/sink.js';
+import type { Clock } from '../sampler/sampler.js';
 import type { MemoryMap } from '../state/memory-map.js';
-import { runCommand } from './commands.js';
-import type { Env, EnvOutput, EnvStats, Observation } from './env.js';
+import { readState } from '../state/read-state.js';
+import { runCommand, type CommandTarget } from './commands.js';
+import type { Env, EnvStats, Observation } from './env.js';
+import { faultPlaceholderPixels } from './fault-placeholder.js';
+import { SaveSlots } from './save-slots.js';
 
 export interface LocalEnvOptions {
   id: number;
-  rom: Uint8Array;
+  emulator: Emulator;
   map: MemoryMap | undefined;
   policy: Policy;
   encoder: FrameEncoder;
   fps: number;
   speed: Speed;
-  sound: boolean;
   log: Logger;
-  output: EnvOutput;
+  output: RecordSink;
   observeEncode?: (seconds: number) => void;
+  /** Monotonic ms for pacing, sampling and rates; injected by tests. */
+  clock?: Clock;
 }
 
-export class LocalEnv implements Env {
+export class LocalEnv implements Env, CommandTarget {
   readonly id: number;
-  readonly pipeline: Pipeline;
+  readonly #o: LocalEnvOptions;
+  readonly #emulator: Emulator;
+  readonly #pipeline: Pipeline;
+  readonly #runner: Runner;
+  readonly #slots: SaveSlots;
+  readonly #now: Clock;
+  #lockstep = false;
+  #stopped = false;
+  #steppedFrames = 0;
+  #input: { buttons: readonly Button[]; until: number } | undefined;
+  #rates = { fps: 0, emuFps: 0, speed: 0 };
+  #window = { at: 0, published: 0, frames: 0 };
+  #statsTimer: NodeJS.Timeout | undefined;
 
   constructor(o: LocalEnvOptions) {
     this.id = o.id;
-    const emulator = new ServerboyEmulator(o.rom, { sound: o.sound });
-    for (const note of emulator.loadNotes) o.log.warn({ env: o.id }, `serverboy: ${note}`);
-    this.pipeline = new Pipeline({
-      emulator,
-      encoder: o.encoder,
-      policy: o.policy,
-      map: o.map,
-      fps: o.fps,
-      speed: o.speed,
-      log: o.log,
-      env: o.id,
-      sink: o.output,
-      observeEncode: o.observeEncode,
-    });
+    this.#o = o;
+    this.#emulator = o.emulator;
+    this.#now = o.clock ?? (() => performance.now());
+    this.#slots = new SaveSlots(o.id);
+    for (const note of o.emulator.loadNotes) o.log.warn({ env: o.id }, `${o.emulator.core}: ${note}`);
+    this.#pipeline = new Pipeline({ emulator: o.emulator, encoder: o.encoder, map: o.map, fps: o.fps, sink: o.output, log: o.log, env: o.id, clock: o.clock, observeEncode: o.observeEncode });
+    this.#runner = new Runner(
+      o.emulator,
+      o.speed,
+      {
+        beforeFrame: (frame) => this.#applyInput(frame),
+        afterFrame: (frame) => this.#pipeline.afterFrame(frame),
+        onFault: (err) => this.#onFault(err),
+      },
+      this.#now,
+    );
   }
 
   start(): void {
-    this.pipeline.start();
+    this.#window = { at: this.#now(), published: this.#pipeline.stats.published, frames: this.#framesRun() };
+    this.#statsTimer = setInterval(() => this.#rollRates(), 1000);
+    this.#statsTimer.unref();
+    this.#runner.start();
   }
 
+  /** Stops for good: nothing (reset, resume, an agent's release) starts the loop again. */
   async stop(): Promise<void> {
-    this.pipeline.stop();
+    this.#stopped = true;
+    this.#runner.stop();
+    clearInterval(this.#statsTimer);
   }
 
+  /** Holds buttons for `frames` frames, overriding the policy meanwhile (viewer input). */
   input(buttons: readonly Button[], frames: number): void {
-    this.pipeline.input(buttons, frames);
+    this.#input = { buttons, until: this.#emulator.frame + frames };
   }
 
   async command(name: string, args: Record<string, unknown>): Promise<void> {
-    runCommand(this.pipeline, name, args);
+    runCommand(this, name, args);
   }
 
+  /** Lockstep for an agent: free running stops; the env advances only through `step`. */
   async setLockstep(on: boolean): Promise<void> {
-    this.pipeline.setLockstep(on);
+    this.#lockstep = on;
+    if (on) this.#runner.stop();
+    else this.#run();
   }
 
   async reset(observe: Observe): Promise<Observation> {
-    this.pipeline.reset();
-    return this.#observation(this.pipeline.observe(), observe);
+    this.restart();
+    return this.#observation(observe);
   }
 
+  /** Runs exactly `frames` frames holding `buttons` (viewers still get the sampled ones). */
   async step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation> {
-    try {
-      return this.#observation(this.pipeline.step(buttons, frames), observe);
-    } catch (err) {
-      if (err instanceof EmulatorFault) throw new GbsError(ErrorCode.Unsupported, `env ${this.id} faulted: ${err.message}; send reset`);
-      throw err;
+    // A fault is reported once (event + placeholder); an agent stepping on doesn't repeat it.
+    if (this.#emulator.faulted) throw this.#faultedError('the emulator is stopped after a fault');
+    for (let i = 0; i < frames; i++) {
+      this.#emulator.hold(buttons, 1);
+      try {
+        this.#emulator.step();
+      } catch (err) {
+        this.#onFault(err as Error);
+        throw this.#faultedError((err as Error).message);
+      }
+      this.#steppedFrames++;
+      this.#pipeline.afterFrame(this.#emulator.frame);
     }
+    return this.#observation(observe);
   }
 
   stats(): EnvStats {
-    const s = this.pipeline.stats;
-    return { env: this.id, fps: s.fps, emuFps: s.emuFps, speed: s.speed, published: s.published, paused: this.pipeline.paused, lockstep: this.pipeline.lockstep };
+    return { env: this.id, ...this.#rates, published: this.#pipeline.stats.published, paused: this.paused, lockstep: this.#lockstep };
   }
 
-  #observation(o: { frame: number; state: Observation['state'] }, observe: Observe): Observation {
-    const obs: Observation = { env: this.id, frame: o.frame, state: o.state };
+  /** The emulated frame number and game state now. */
+  observe(): { frame: number; state: GameState } {
+    return { frame: this.#emulator.frame, state: readState(this.#emulator, this.#o.map) };
+  }
+
+  get paused(): boolean {
+    return !this.#runner.running;
+  }
+
+  // --- commands (CommandTarget) ---
+
+  /** Restarts the ROM from power-on (also recovers from a fault). */
+  restart(): void {
+    this.#runner.stop();
+    this.#emulator.reset();
+    this.#pipeline.discard();
+    this.#input = undefined;
+    this.#o.output.event({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_RESET', message: 'emulator reset' });
+    this.#run();
+  }
+
+  pause(): void {
+    this.#runner.stop();
+  }
+
+  resume(): void {
+    this.#run();
+  }
+
+  setSpeed(speed: Speed): void {
+    this.#runner.setSpeed(speed);
+  }
+
+  /** Saves the machine state in memory slot `slot`. */
+  save(slot: string): void {
+    this.#slots.set(slot, this.#emulator.saveState());
+  }
+
+  /** Restores slot `slot`; the run loop carries on from there if it was running. */
+  load(slot: string): void {
+    const state = this.#slots.get(slot);
+    const wasRunning = this.#runner.running;
+    this.#runner.stop();
+    this.#emulator.loadState(state);
+    this.#pipeline.discard();
+    this.#input = undefined;
+    if (wasRunning) this.#run();
+  }
+
+  // --- internals ---
+
+  /** Starts the run loop unless stopped for good, faulted or driven by an agent. */
+  #run(): void {
+    if (!this.#stopped && !this.#lockstep && !this.#emulator.faulted) this.#runner.start();
+  }
+
+  #applyInput(frame: number): void {
+    const manual = this.#input && frame < this.#input.until ? this.#input.buttons : undefined;
+    this.#emulator.hold(manual ?? this.#o.policy.buttons(frame), 1);
+  }
+
+  #onFault(err: Error): void {
+    this.#o.log.error({ env: this.id, err: err.message }, 'emulator stopped; send a "reset" command to restart it');
+    this.#o.output.event({ type: 'event', ts: Date.now(), level: 'error', code: ErrorCode.EmulatorFault, message: `${err.message}; the emulator is stopped until reset` });
+    this.#pipeline.publishStill(faultPlaceholderPixels(), this.#emulator.frame);
+  }
+
+  #faultedError(why: string): GbsError {
+    return new GbsError(ErrorCode.Unsupported, `env ${this.id} faulted: ${why}; send reset`);
+  }
+
+  #framesRun(): number {
+    return this.#runner.framesRun + this.#steppedFrames;
+  }
+
+  #rollRates(): void {
+    const now = this.#now();
+    const seconds = (now - this.#window.at) / 1000;
+    if (seconds <= 0) return;
+    const published = this.#pipeline.stats.published;
+    const frames = this.#framesRun();
+    const emuFps = round((frames - this.#window.frames) / seconds, 10);
+    this.#rates = { fps: round((published - this.#window.published) / seconds, 10), emuFps, speed: round(emuFps / GB_FRAME_RATE, 100) };
+    this.#window = { at: now, published, frames };
+  }
+
+  #observation(observe: Observe): Observation {
+    const { frame, state } = this.observe();
+    const obs: Observation = { env: this.id, frame, state };
     if (observe !== 'none') {
-      const rgb = this.pipeline.screenRgb();
+      const rgb = this.#emulator.screenRgb();
       obs.screen = observe === 'rgba' ? rgbToRgba(rgb) : rgbToGray(rgb);
       obs.screenFormat = observe;
       obs.width = SCREEN_WIDTH;
@@ -101,4 +232,20 @@ export class LocalEnv implements Env {
     }
     return obs;
   }
+}
+
+function round(n: number, scale: number): number {
+  return Math.round(n * scale) / scale;
+}
+
+export interface LocalEnvSetup extends Omit<LocalEnvOptions, 'emulator'> {
+  rom: Uint8Array;
+  core?: CoreKind;
+  sound: boolean;
+}
+
+/** Loads the ROM into the chosen core and wraps it in a LocalEnv (not started). */
+export async function createLocalEnv(o: LocalEnvSetup): Promise<LocalEnv> {
+  const { rom, core, sound, ...rest } = o;
+  return new LocalEnv({ ...rest, emulator: await createEmulator(rom, { core, sound }) });
 }

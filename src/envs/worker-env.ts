@@ -9,7 +9,8 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { Button, Observe } from '../protocol/messages.js';
-import type { Env, EnvOutput, EnvStats, Observation } from './env.js';
+import type { RecordSink } from '../protocol/sink.js';
+import type { Env, EnvStats, Observation } from './env.js';
 import type { EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js';
 
 /** The compiled worker entry. Tests run from src/, but workers need JS: `npm test` builds first. */
@@ -32,7 +33,7 @@ export class WorkerEnv implements Env {
   #exited = false;
   #ready = false;
 
-  constructor(data: EnvWorkerData, output: EnvOutput, log: Logger) {
+  constructor(data: EnvWorkerData, output: RecordSink, log: Logger) {
     this.id = data.id;
     this.#log = log;
     this.#stats = { env: data.id, fps: 0, emuFps: 0, speed: 0, published: 0, paused: true, lockstep: false };

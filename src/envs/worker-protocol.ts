@@ -1,9 +1,10 @@
 /** Messages between the main thread and an env worker (structured clone, not the wire format). */
+import type { CoreKind } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
 import type { EventMessage, FrameMessage } from '../protocol/messages.js';
 import type { MemoryMap } from '../state/memory-map.js';
-import type { PolicySpec } from '../cli/options.js';
+import type { PolicySpec } from '../policy/spec.js';
 import type { EnvStats } from './env.js';
 
 export interface EnvWorkerData {
@@ -17,6 +18,7 @@ export interface EnvWorkerData {
   fps: number;
   speed: Speed;
   sound: boolean;
+  core?: CoreKind;
   logLevel: string;
 }
 

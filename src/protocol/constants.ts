@@ -53,6 +53,10 @@ export const ErrorCode = {
   Unsupported: 'GBS_ERR_UNSUPPORTED',
   /** The recorder stopped: the disk failed or could not keep up. The stream carries on. */
   RecordFailed: 'GBS_ERR_RECORD_FAILED',
+  /** The emulator core faulted (illegal opcode, a core that stopped); it runs again after reset. */
+  EmulatorFault: 'GBS_ERR_EMULATOR_FAULT',
+  /** Publishing a frame failed (state read, pixel copy, encoder); the frame was skipped. */
+  FrameFailed: 'GBS_ERR_FRAME_FAILED',
   /** A file that is missing, empty, or does not start with a `hello` record. */
   NotARecording: 'GBS_ERR_NOT_A_RECORDING',
 } as const;
