@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type Serving } from '../src/cli/serve.js';
+import { serve, type Serving } from '../src/app/serve.js';
 import { buildDemoRom } from '../src/demo/rom.js';
 import { EmulatorFault } from '../src/emulator/emulator.js';
 import { ServerboyEmulator } from '../src/emulator/serverboy.js';

@@ -6,7 +6,7 @@
 import { encode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type Serving } from '../src/cli/serve.js';
+import { serve, type Serving } from '../src/app/serve.js';
 import { testServeOptions } from './helpers/serve-options.js';
 import { mulberry32 } from '../src/policy/random.js';
 import { TestClient } from './helpers/ws-client.js';

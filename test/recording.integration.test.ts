@@ -4,7 +4,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serve, type ServeOptions } from '../src/cli/serve.js';
+import { serve, type ServeOptions } from '../src/app/serve.js';
 import { silentLogger } from '../src/log.js';
 import { memoryByteSource, readRecordings, type RecordItem } from '../src/record/file-reader.js';
 import { CLI } from './helpers/cli.js';

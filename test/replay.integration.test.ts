@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replay, type Replaying } from '../src/cli/replay.js';
+import { replay, type Replaying } from '../src/app/replay.js';
 import { silentLogger } from '../src/log.js';
 import { decodeBody } from '../src/protocol/record.js';
 import { runCli, startCli } from './helpers/cli.js';

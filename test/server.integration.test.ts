@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type Serving } from '../src/cli/serve.js';
+import { serve, type Serving } from '../src/app/serve.js';
 import { ErrorCode } from '../src/protocol/constants.js';
 import { testServeOptions } from './helpers/serve-options.js';
 import { TestClient } from './helpers/ws-client.js';

@@ -12,6 +12,7 @@ import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { ObsMessage, ReleaseMessage, ResetMessage, StepMessage } from '../protocol/messages.js';
 
+/** Satisfies the server's AgentPort (structurally: the agent layer doesn't import the server). */
 export class AgentHost {
   readonly #envs: readonly Env[];
   readonly #owner = new Map<number, number>(); // env → client id

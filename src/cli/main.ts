@@ -11,7 +11,8 @@ import { createLogger } from '../log.js';
 import { parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, parseToken, parseEnvs } from './options.js';
 import type { PolicySpec } from '../policy/spec.js';
 import type { ControlPolicy } from '../server/control.js';
-import { serve, VERSION } from './serve.js';
+import { serve, type ServeOptions } from '../app/serve.js';
+import { VERSION } from '../version.js';
 import type { Speed } from '../emulator/pacer.js';
 import { ENCODER_KINDS, type EncoderKind } from '../encode/select-encoder.js';
 import { parseRecordMaxMb, parseRecordMaxMin } from './record-options.js';
@@ -19,18 +20,9 @@ import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 import { exportCommand } from './export.js';
 
-interface ServeFlags {
-  port: number;
-  host: string;
-  fps: number;
-  quality: number;
-  speed: Speed;
-  map?: string;
-  policy: PolicySpec;
-  seed: number;
+/** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
+interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'policy' | 'seed' | 'force' | 'sound'> {
   envs: number;
-  force: boolean;
-  sound: boolean;
   control: 'off' | 'open';
   controlToken?: string;
   allowOrigin: string[];

@@ -2,12 +2,24 @@
  * Pure pacing arithmetic: how many emulated frames are due at a wall-clock time.
  * `speed` is a multiple of the Game Boy's 59.73 frames/s; 'max' means as fast as the core goes.
  */
+import { ErrorCode } from '../protocol/constants.js';
+import { GbsError } from '../protocol/errors.js';
 import { GB_FRAME_RATE } from './emulator.js';
 
 export type Speed = number | 'max';
 
 /** Highest speed multiplier a run or a replay accepts (`--speed`, the `speed` command). */
 export const MAX_SPEED = 100;
+
+/**
+ * Checks the `value` of a client's `speed` command: a number above 0 and at most MAX_SPEED, or
+ * "max" where `allowMax` (emulators can run flat out; a replay has no "as fast as possible").
+ * @throws GbsError `GBS_ERR_BAD_FIELD` quoting the value.
+ */
+export function speedArg(value: unknown, allowMax: boolean): Speed {
+  if ((allowMax && value === 'max') || (typeof value === 'number' && value > 0 && value <= MAX_SPEED)) return value as Speed;
+  throw new GbsError(ErrorCode.BadField, `speed needs args.value: a number above 0 and at most ${MAX_SPEED}${allowMax ? ', or "max"' : ''}; got ${JSON.stringify(value)}`);
+}
 
 /** Longest backlog the pacer catches up on; beyond it, it drops the debt instead of spiralling. */
 export const MAX_BACKLOG_MS = 250;

@@ -1,5 +1,5 @@
 /** Emulator commands a controlling client may send, applied to one env. */
-import { MAX_SPEED, type Speed } from '../emulator/pacer.js';
+import { speedArg, type Speed } from '../emulator/pacer.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 
@@ -36,14 +36,9 @@ export function runCommand(target: CommandTarget, name: string, args: Record<str
     case 'resume':
       target.resume();
       return;
-    case 'speed': {
-      const value = args['value'];
-      if (value === 'max' || (typeof value === 'number' && value > 0 && value <= MAX_SPEED)) {
-        target.setSpeed(value);
-        return;
-      }
-      throw new GbsError(ErrorCode.BadField, `speed needs args.value: a number above 0 and at most ${MAX_SPEED}, or "max"; got ${JSON.stringify(value)}`);
-    }
+    case 'speed':
+      target.setSpeed(speedArg(args['value'], true));
+      return;
     case 'save':
       target.save(slotOf(args));
       return;

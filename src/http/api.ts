@@ -14,7 +14,7 @@
  * Returns false for paths it does not own, so the static files handler gets them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LatestFrames } from '../server/latest-frames.js';
+import type { LatestFrames } from '../store/latest-frames.js';
 import type { Metrics } from './metrics.js';
 import { streamMjpeg } from './mjpeg.js';
 import { isOriginAllowed } from '../server/origin.js';

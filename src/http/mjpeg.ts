@@ -4,7 +4,7 @@
  * has drained; otherwise that frame is skipped for this reader.
  */
 import type { ServerResponse } from 'node:http';
-import type { LatestFrames } from '../server/latest-frames.js';
+import type { LatestFrames } from '../store/latest-frames.js';
 
 export const MJPEG_BOUNDARY = 'gbstreamframe';
 

@@ -16,7 +16,7 @@ import { tokenChecker, type ControlPolicy } from './control.js';
 import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from './liveness.js';
 import { isHostAllowed, isOriginAllowed } from './origin.js';
 import { MESSAGE_RATE, TokenBucket } from './rate-limit.js';
-import type { AgentHost } from '../agent/agent-host.js';
+import type { AgentPort } from './agents.js';
 import { GbsError } from '../protocol/errors.js';
 
 export const WS_PATH = '/ws';
@@ -51,7 +51,7 @@ export interface StreamServerOptions {
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void;
   onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
   /** Agent lockstep, per client id. */
-  agents?: AgentHost;
+  agents?: AgentPort;
   /** How many envs exist (for `subscribe` checks); default 1. */
   envCount?: number;
   /** Publishes training numbers from a controlling client. */

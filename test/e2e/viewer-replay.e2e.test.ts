@@ -4,7 +4,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replay, type Replaying } from '../../src/cli/replay.js';
+import { replay, type Replaying } from '../../src/app/replay.js';
 import { silentLogger } from '../../src/log.js';
 import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type Serving, type ServeOptions } from '../../src/cli/serve.js';
+import { serve, type Serving, type ServeOptions } from '../../src/app/serve.js';
 import { ARTIFACTS, canvasFingerprints as fingerprints, launchChromium } from '../helpers/browser.js';
 import { testServeOptions } from '../helpers/serve-options.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type Serving } from '../../src/cli/serve.js';
+import { serve, type Serving } from '../../src/app/serve.js';
 import { ARTIFACTS, canvasFingerprints, launchChromium } from '../helpers/browser.js';
 import { testServeOptions as serverOptions } from '../helpers/serve-options.js';
 

@@ -1,5 +1,5 @@
 /** ServeOptions for tests: a real server on port 0 running the demo ROM, quiet logs. */
-import type { ServeOptions } from '../../src/cli/serve.js';
+import type { ServeOptions } from '../../src/app/serve.js';
 import { silentLogger } from '../../src/log.js';
 
 export function testServeOptions(overrides: Partial<ServeOptions> = {}): ServeOptions {

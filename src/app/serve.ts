@@ -1,11 +1,18 @@
 /**
- * `gbstream serve`: load a ROM, run it in one or more envs, stream them. Returns a handle so
- * tests and the CLI share one code path; the CLI adds signals and exit codes.
+ * The composition root of a live run (`gbstream serve`, and the library's `serve()`): from here
+ * a reader reaches every stage in one step.
+ *
+ *   ROM + memory map ─► envs (createEnvs: LocalEnv, or one WorkerEnv per thread)
+ *   every env's records ─► fanOut(latest-frame store, server's broadcaster, recorder)
+ *   server (WebSocket + viewer files) ◄─ agents (AgentHost), input and commands ─► envs
+ *   HTTP API (/api/*, /metrics, /stream.mjpg) ◄─ latest-frame store, metrics
+ *
+ * Returns a handle so tests and the CLI share one code path; the CLI adds signals and exit codes.
  */
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentHost } from '../agent/agent-host.js';
 import { ConfigError } from '../config-error.js';
+import type { CoreKind } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
 import { createEnvs, MAX_ENVS } from '../envs/create-envs.js';
@@ -13,19 +20,21 @@ import type { Env } from '../envs/env.js';
 import { createApiHandler } from '../http/api.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
-import { DEMO_ROM_PATH, MAPS_DIR, PACKAGE_JSON, WEB_ROOT } from '../paths.js';
+import { DEMO_ROM_PATH, MAPS_DIR } from '../paths.js';
+import type { PolicySpec } from '../policy/spec.js';
 import { ErrorCode, PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { HelloMessage, ProgressMessage } from '../protocol/messages.js';
+import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
 import { loadRomFile } from '../rom/load.js';
 import { tokenChecker, type ControlPolicy } from '../server/control.js';
-import { LatestFrames } from '../server/latest-frames.js';
-import { listenError } from '../server/listen-error.js';
-import { startServer, type StreamServer } from '../server/server.js';
+import type { StreamServer } from '../server/server.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
-import type { PolicySpec } from '../policy/spec.js';
+import { LatestFrames } from '../store/latest-frames.js';
+import { VERSION } from '../version.js';
+import { startSite } from './site.js';
 
 export interface ServeOptions {
   rom?: string;
@@ -41,6 +50,8 @@ export interface ServeOptions {
   sound: boolean;
   /** JPEG encoder: native libjpeg-turbo addon, sharp, or auto (native when it built). */
   encoder?: EncoderKind;
+  /** Emulator core; default serverboy. */
+  core?: CoreKind;
   log: Logger;
   webRoot?: string;
   /** Who may send input; default nobody. */
@@ -61,8 +72,6 @@ export interface Serving {
   recorder: Recorder | undefined;
   stop(): Promise<void>;
 }
-
-export const VERSION: string = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
 
 export async function serve(options: ServeOptions): Promise<Serving> {
   const { log } = options;
@@ -87,7 +96,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     server?.publishControl(lastProgress);
   };
 
-  // Every env's output fans out to viewers, the recorder and the HTTP store.
+  // Every env's output fans out to the HTTP store, viewers and the recorder. The server and the
+  // recorder need the envs' encoder name (hello) first, so they are bound once they exist.
+  const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
+  const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
   const { envs, encoder, policyName } = await createEnvs({
     count,
     rom: rom.bytes,
@@ -95,23 +107,14 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     policy: options.policy,
     seed: options.seed,
     encoder: options.encoder ?? 'auto',
+    core: options.core,
     quality: options.quality,
     fps: options.fps,
     speed: options.speed,
     sound: options.sound,
     log,
     observeEncode: (seconds) => metrics?.observeEncode(seconds),
-    output: {
-      frame: (record, message) => {
-        latest.set(message);
-        server?.publishFrame(record, message.env);
-        recorder?.frame(record, message);
-      },
-      event: (message) => {
-        server?.publishControl(message);
-        recorder?.event(message);
-      },
-    },
+    output: fanOut(latest, toViewers, toDisk),
   });
   const stopEnvs = () => Promise.all(envs.map((e) => e.stop()));
 
@@ -142,23 +145,24 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     return { fps: sumOf('fps'), emuFps: sumOf('emuFps') / all.length, speed: all.reduce((n, s) => n + s.speed, 0) / all.length, envs: all };
   };
 
+  // The recorder gets the same records as the broadcaster; its failures reach viewers as events.
   try {
-    // The recorder gets the same records as the broadcaster; its failures reach viewers as events.
     recorder = options.record
       ? await startRecorder(options.record, hello, (event) => {
           log.error({ code: event.code }, event.message);
           server?.publishControl(event);
         })
       : undefined;
-    server = await startServer({
-      host: options.host,
-      port: options.port,
-      webRoot: options.webRoot ?? WEB_ROOT,
-      log,
+  } catch (err) {
+    await stopEnvs();
+    throw err;
+  }
+  server = await startSite(
+    options,
+    {
       hello: () => hello,
       stats: totals,
       control: options.control,
-      allowOrigins: options.allowOrigins,
       onInput: (message) => envAt(message.env).input(message.buttons, message.frames ?? 1),
       onCommand: (message) => envAt(message.env).command(message.name, message.args ?? {}),
       agents: new AgentHost(envs),
@@ -166,12 +170,12 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       onProgress: publishProgress,
       welcome: () => (lastProgress ? [lastProgress] : []),
       routes: (req, res) => api?.(req, res) ?? false,
-    });
-  } catch (err) {
-    await stopEnvs();
-    await recorder?.close();
-    throw listenError(err, options.host, options.port);
-  }
+    },
+    async () => {
+      await stopEnvs();
+      await recorder?.close();
+    },
+  );
 
   const running = server;
   const broadcaster = running.broadcaster;

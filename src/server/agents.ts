@@ -1,0 +1,13 @@
+/**
+ * What the server needs from whoever drives envs for remote agents (the agent layer's AgentHost):
+ * per-connection lockstep requests. An interface, so the server knows nothing of envs.
+ */
+import type { ObsMessage, ReleaseMessage, ResetMessage, StepMessage } from '../protocol/messages.js';
+
+export interface AgentPort {
+  reset(client: number, message: ResetMessage): Promise<ObsMessage>;
+  step(client: number, message: StepMessage): Promise<ObsMessage>;
+  release(client: number, message: ReleaseMessage): Promise<void>;
+  /** Gives back every env the client drove (it disconnected). */
+  releaseAll(client: number): void;
+}
