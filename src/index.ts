@@ -1,10 +1,11 @@
-/** gbstream's library API: the stages, usable alone. */
-export * from './protocol/constants.js';
-export * from './protocol/errors.js';
-export type * from './protocol/messages.js';
-export { BUTTONS } from './protocol/messages.js';
-export { encodeRecord, decodeRecords, decodeBody } from './protocol/record.js';
-export { RecordReader } from './protocol/reader.js';
+/**
+ * gbstream's library API: the stages, usable alone, and the composition roots (`serve`, `replay`).
+ * No CLI code: the `gbstream` command lives in cli/ and is not exported. A client that only speaks
+ * the protocol imports `gbstream/protocol` instead.
+ */
+export * from './protocol/index.js';
+export { frameRecord } from './protocol/frame-record.js';
+export { fanOut, type RecordSink } from './protocol/sink.js';
 export { ServerboyEmulator } from './emulator/serverboy.js';
 export { EmulatorFault, GB_FRAME_RATE } from './emulator/emulator.js';
 export type { Emulator, EmulatorInfo } from './emulator/emulator.js';

@@ -31,7 +31,8 @@ async function main(): Promise<void> {
     speed: data.speed,
     log,
     output: {
-      frame: (record, message) => post({ kind: 'frame', record, message }, [record.buffer as ArrayBuffer]),
+      // The record alone, transferred: the message (and its JPEG) is decoded from it on the other side.
+      frame: (record) => post({ kind: 'frame', record }, [record.buffer as ArrayBuffer]),
       event: (message) => post({ kind: 'event', message }),
     },
   });
@@ -55,8 +56,11 @@ async function main(): Promise<void> {
         case 'step':
           return env.step(call.buttons as Button[], call.frames, call.observe);
         case 'input':
-          env.input(call.buttons as Button[], call.frames);
-          return undefined;
+          return env.input(call.buttons as Button[], call.frames);
+        default: {
+          const never: never = call;
+          throw new Error(`unknown worker call ${JSON.stringify(never)}`);
+        }
       }
     };
     run().then(

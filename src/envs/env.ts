@@ -21,8 +21,8 @@ export interface Env {
   readonly id: number;
   start(): void;
   stop(): Promise<void>;
-  /** Viewer input: hold buttons for `frames` frames over the policy. */
-  input(buttons: readonly Button[], frames: number): void;
+  /** Viewer input: hold buttons for `frames` frames over the policy. Rejects (GbsError) when the env can't take it. */
+  input(buttons: readonly Button[], frames: number): Promise<void>;
   /** reset, pause, resume, speed {value}. @throws/rejects GbsError on bad names or args. */
   command(name: string, args: Record<string, unknown>): Promise<void>;
   /** Agent lockstep. */

@@ -92,7 +92,7 @@ export class LocalEnv implements Env, CommandTarget {
   }
 
   /** Holds buttons for `frames` frames, overriding the policy meanwhile (viewer input). */
-  input(buttons: readonly Button[], frames: number): void {
+  async input(buttons: readonly Button[], frames: number): Promise<void> {
     this.#input = { buttons, until: this.#emulator.frame + frames };
   }
 

@@ -11,7 +11,7 @@ import { GbsError } from '../protocol/errors.js';
 import type { Button, Observe } from '../protocol/messages.js';
 import type { RecordSink } from '../protocol/sink.js';
 import type { Env, EnvStats, Observation } from './env.js';
-import type { EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js';
+import { frameOfRecord, type EnvWorkerData, type WorkerCall, type WorkerNote } from './worker-protocol.js';
 
 /** The compiled worker entry. Tests run from src/, but workers need JS: `npm test` builds first. */
 export const WORKER_ENTRY = join(PACKAGE_ROOT, 'dist', 'envs', 'env-worker.js');
@@ -47,7 +47,7 @@ export class WorkerEnv implements Env {
             resolve(note.encoder);
             return;
           case 'frame':
-            output.frame(note.record, note.message); // `data` arrives as a Uint8Array (structured clone)
+            output.frame(note.record, frameOfRecord(note.record));
             return;
           case 'event':
             output.event(note.message);
@@ -86,7 +86,7 @@ export class WorkerEnv implements Env {
   }
 
   #call(call: DistributiveOmit<WorkerCall, 'id'>): Promise<unknown> {
-    if (this.#exited) return Promise.reject(new Error(`env ${this.id} worker is not running`));
+    if (this.#exited) return Promise.reject(new GbsError(ErrorCode.EnvCrashed, `env ${this.id} is not running (its worker exited)`));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -105,8 +105,8 @@ export class WorkerEnv implements Env {
     await this.#worker.terminate();
   }
 
-  input(buttons: readonly Button[], frames: number): void {
-    this.#call({ op: 'input', buttons: [...buttons], frames }).catch(() => undefined);
+  async input(buttons: readonly Button[], frames: number): Promise<void> {
+    await this.#call({ op: 'input', buttons: [...buttons], frames });
   }
 
   async command(name: string, args: Record<string, unknown>): Promise<void> {

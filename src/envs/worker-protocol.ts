@@ -1,8 +1,13 @@
-/** Messages between the main thread and an env worker (structured clone, not the wire format). */
+/**
+ * Messages between the main thread and an env worker (structured clone, not the wire format),
+ * except frames: a frame crosses as its record alone, transferred (not copied), and the main
+ * thread decodes the message from it, so the image bytes cross once and are a view into the record.
+ */
 import type { CoreKind } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
 import type { EventMessage, FrameMessage } from '../protocol/messages.js';
+import { decodeRecords } from '../protocol/record.js';
 import type { MemoryMap } from '../state/memory-map.js';
 import type { PolicySpec } from '../policy/spec.js';
 import type { EnvStats } from './env.js';
@@ -35,8 +40,13 @@ export type WorkerCall =
 /** Worker → main. */
 export type WorkerNote =
   | { kind: 'ready'; encoder: string; warning?: string }
-  | { kind: 'frame'; record: Uint8Array; message: FrameMessage }
+  | { kind: 'frame'; record: Uint8Array }
   | { kind: 'event'; message: EventMessage }
   | { kind: 'stats'; stats: EnvStats }
   | { kind: 'reply'; id: number; value?: unknown; error?: { code: string; message: string } }
   | { kind: 'fatal'; message: string };
+
+/** The frame message of a record that came from a worker; `data` is a view into `record`. */
+export function frameOfRecord(record: Uint8Array): FrameMessage {
+  return decodeRecords(record)[0] as unknown as FrameMessage;
+}

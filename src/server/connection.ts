@@ -18,8 +18,8 @@ export interface ConnectionContext {
   checkToken?(token: string): boolean;
   /** Reply to this client (control record, never dropped). */
   reply(message: ServerMessage): void;
-  /** Applies an allowed `input`; throws GbsError when it cannot. */
-  input?(message: Extract<ClientMessage, { type: 'input' }>): void;
+  /** Applies an allowed `input`; throws or rejects with GbsError when it cannot (answered only then). */
+  input?(message: Extract<ClientMessage, { type: 'input' }>): void | Promise<void>;
   /** Agent lockstep operations (`reset`, `step`, `release`) for this client. */
   agent?: {
     reset(message: Extract<ClientMessage, { type: 'reset' }>): Promise<ServerMessage>;
@@ -78,16 +78,12 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       if (!ctx.control || !ctx.input) {
         throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send input: the server allows viewing only (control needs --control-token T and an auth message, or --control open)');
       }
-      ctx.input(message);
-      ctx.reply({ type: 'ack', id: message.id, of: 'input' });
+      ackWhenDone(ctx, ctx.input(message), message.id, 'input');
       return;
     case 'command':
       if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send commands');
       if (!ctx.command) throw new GbsError(ErrorCode.Unsupported, `command ${JSON.stringify(message.name)} is not supported by this server`);
-      Promise.resolve(ctx.command(message)).then(
-        () => ctx.reply({ type: 'ack', id: message.id, of: 'command' }),
-        (err: unknown) => replyError(ctx, err, message.id),
-      );
+      ackWhenDone(ctx, ctx.command(message), message.id, 'command');
       return;
     case 'reset':
     case 'step':
@@ -95,10 +91,7 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, `this connection may not send ${message.type}: agents need the control token (auth) or --control open`);
       if (!ctx.agent) throw new GbsError(ErrorCode.Unsupported, `${message.type} is not supported by this server`);
       if (message.type === 'release') {
-        ctx.agent.release(message).then(
-          () => ctx.reply({ type: 'ack', id: message.id, of: 'release' }),
-          (err: unknown) => replyError(ctx, err, message.id),
-        );
+        ackWhenDone(ctx, ctx.agent.release(message), message.id, 'release');
       } else {
         const answer = message.type === 'reset' ? ctx.agent.reset(message) : ctx.agent.step(message);
         answer.then(ctx.reply, (err: unknown) => replyError(ctx, err, message.id));
@@ -120,6 +113,14 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       throw new GbsError(ErrorCode.UnknownType, `unhandled message ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** Acks once `result` (a value or a promise) is done; a rejection becomes the `error` answer instead. */
+function ackWhenDone(ctx: ConnectionContext, result: void | Promise<void>, id: number | undefined, of: 'input' | 'command' | 'release'): void {
+  Promise.resolve(result).then(
+    () => ctx.reply({ type: 'ack', id, of }),
+    (err: unknown) => replyError(ctx, err, id),
+  );
 }
 
 function replyError(ctx: ConnectionContext, err: unknown, id?: number): void {

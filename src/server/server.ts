@@ -48,7 +48,7 @@ export interface StreamServerOptions {
   stats(): ServerStatsSource;
   /** Who may send input (default: nobody). */
   control?: ControlPolicy;
-  onInput?(message: Extract<ClientMessage, { type: 'input' }>): void;
+  onInput?(message: Extract<ClientMessage, { type: 'input' }>): void | Promise<void>;
   onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
   /** Agent lockstep, per client id. */
   agents?: AgentPort;
