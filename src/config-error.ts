@@ -3,12 +3,7 @@
  * The CLI prints its message as one line and exits non-zero; no stack trace. The message must
  * quote the offending value.
  */
-export class ConfigError extends Error {
-  readonly code: string;
+import type { ConfigErrorCode, ErrorCode } from './protocol/constants.js';
+import { CodedError } from './protocol/errors.js';
 
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'ConfigError';
-    this.code = code;
-  }
-}
+export class ConfigError extends CodedError<ConfigErrorCode | ErrorCode> {}

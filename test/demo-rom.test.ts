@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { assemble, assembleProgram, AsmError } from '../src/demo/asm.js';
-import { buildDemoRom, globalChecksum, headerChecksum, NINTENDO_LOGO } from '../src/demo/rom.js';
+import { assemble, assembleProgram, AsmError } from '../tools/demo/asm.js';
+import { buildDemoRom, globalChecksum, headerChecksum, NINTENDO_LOGO } from '../tools/demo/rom.js';
 
 const require = createRequire(import.meta.url);
 
@@ -154,9 +154,9 @@ describe('demo ROM image', () => {
   it('matches the committed src/demo/gbstream-demo.gbc byte for byte', () => {
     const committed = readFileSync(new URL('../src/demo/gbstream-demo.gbc', import.meta.url));
     expect(committed.length).toBe(rom.length);
-    // Compare as hex digests first for a short failure message; rebuild with `node dist/demo/build.js`.
+    // Compare as hex digests first for a short failure message; rebuild with `npm run demo:build`.
     const digest = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-    expect(digest(committed), 'stale gbstream-demo.gbc: run npx tsc && node dist/demo/build.js').toBe(digest(rom));
+    expect(digest(committed), 'stale gbstream-demo.gbc: run npm run demo:build').toBe(digest(rom));
   });
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/app/serve.js';
-import { buildDemoRom } from '../src/demo/rom.js';
+import { buildDemoRom } from '../tools/demo/rom.js';
 import { EmulatorFault } from '../src/emulator/emulator.js';
 import { ServerboyEmulator } from '../src/emulator/serverboy.js';
 import { silentLogger } from '../src/log.js';

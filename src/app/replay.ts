@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../config-error.js';
 import type { Logger } from '../log.js';
+import { EventCode } from '../protocol/constants.js';
 import type { HelloMessage } from '../protocol/messages.js';
 import { openRecording, type Recording } from '../record/index.js';
 import { runReplayCommand } from '../replay/commands.js';
@@ -56,7 +57,7 @@ export async function replay(options: ReplayOptions): Promise<Replaying> {
     read: (entry) => recording.read(entry),
     // Frames through the drop policy, events as never-dropped control records: both unchanged.
     send: (entry, bytes) => (entry.type === 'frame' ? server?.publishFrame(bytes, entry.env ?? 0) : server?.broadcaster.broadcastControl(bytes)),
-    onEnd: () => server?.publishControl({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_REPLAY_END', message: 'end of the recording; seek or resume to play again' }),
+    onEnd: () => server?.publishControl({ type: 'event', ts: Date.now(), level: 'info', code: EventCode.ReplayEnd, message: 'end of the recording; seek or resume to play again' }),
     onError: (err) => log.error({ err }, 'replay read failed'),
   });
 

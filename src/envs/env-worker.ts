@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { selectEncoder } from '../encode/select-encoder.js';
 import { createLogger } from '../log.js';
 import { makePolicy } from '../policy/spec.js';
+import { ErrorCode } from '../protocol/constants.js';
 import type { Button } from '../protocol/messages.js';
 import { createLocalEnv } from './local-env.js';
 import type { EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
       (value) => post({ kind: 'reply', id: call.id, value }),
       (err: unknown) => {
         const e = err as { code?: string; message?: string };
-        post({ kind: 'reply', id: call.id, error: { code: e.code ?? 'GBS_ERR_INTERNAL', message: e.message ?? String(err) } });
+        post({ kind: 'reply', id: call.id, error: { code: e.code ?? ErrorCode.Internal, message: e.message ?? String(err) } });
       },
     );
   });

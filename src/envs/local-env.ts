@@ -14,7 +14,7 @@ import type { FrameEncoder } from '../encode/encoder.js';
 import type { Logger } from '../log.js';
 import { Pipeline } from '../pipeline.js';
 import type { Policy } from '../policy/policy.js';
-import { ErrorCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
+import { ErrorCode, EventCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { Button, GameState, Observe } from '../protocol/messages.js';
 import type { RecordSink } from '../protocol/sink.js';
@@ -151,7 +151,7 @@ export class LocalEnv implements Env, CommandTarget {
     this.#emulator.reset();
     this.#pipeline.discard();
     this.#input = undefined;
-    this.#o.output.event({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_RESET', message: 'emulator reset' });
+    this.#o.output.event({ type: 'event', ts: Date.now(), level: 'info', code: EventCode.Reset, message: 'emulator reset' });
     this.#run();
   }
 

@@ -71,7 +71,7 @@ export class WorkerEnv implements Env {
       this.#worker.on('error', (err) => {
         log.error({ env: this.id, err: err.message }, 'env worker crashed');
         if (this.#ready) {
-          output.event({ type: 'event', ts: Date.now(), level: 'error', code: 'GBS_ERR_ENV_CRASHED', message: `env ${this.id} crashed: ${err.message}` });
+          output.event({ type: 'event', ts: Date.now(), level: 'error', code: ErrorCode.EnvCrashed, message: `env ${this.id} crashed: ${err.message}` });
         }
         reject(err);
       });

@@ -59,6 +59,45 @@ export const ErrorCode = {
   FrameFailed: 'GBS_ERR_FRAME_FAILED',
   /** A file that is missing, empty, or does not start with a `hello` record. */
   NotARecording: 'GBS_ERR_NOT_A_RECORDING',
+  /** Something failed that the request could not have caused (a bug): see the server log. */
+  Internal: 'GBS_ERR_INTERNAL',
+  /** HTTP: no API at this path. */
+  NotFound: 'GBS_ERR_NOT_FOUND',
+  /** HTTP: the env has published no frame yet. */
+  NoFrame: 'GBS_ERR_NO_FRAME',
+  /** The native JPEG addon refused its arguments (checked before libjpeg runs; native/src/jpeg_encoder.c). */
+  NativeArg: 'GBS_ERR_NATIVE_ARG',
+  /** libjpeg failed inside the native addon. */
+  NativeEncode: 'GBS_ERR_NATIVE_ENCODE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Codes of configuration errors (`ConfigError`): a bad ROM, map, script, option or file. The CLI
+ * prints the message and exits 1; nobody branches on them, so call sites write the string and
+ * the compiler checks it is one of these.
+ */
+export const CONFIG_ERROR_CODES = [
+  // a ROM file
+  'GBS_ERR_ROM_NOT_FOUND', 'GBS_ERR_ROM_IS_DIR', 'GBS_ERR_ROM_UNREADABLE', 'GBS_ERR_ROM_EMPTY',
+  'GBS_ERR_ROM_TOO_SMALL', 'GBS_ERR_ROM_BAD_SIZE', 'GBS_ERR_ROM_CHECKSUM',
+  // a memory map or button script
+  'GBS_ERR_MAP_UNREADABLE', 'GBS_ERR_MAP_INVALID', 'GBS_ERR_SCRIPT_UNREADABLE', 'GBS_ERR_SCRIPT_INVALID',
+  // what runs it
+  'GBS_ERR_ENCODER_UNKNOWN', 'GBS_ERR_ENCODER_UNAVAILABLE', 'GBS_ERR_CORE_UNKNOWN', 'GBS_ERR_ENVS',
+  // files and the network
+  'GBS_ERR_RECORD', 'GBS_ERR_EMPTY_RECORDING', 'GBS_ERR_EXPORT', 'GBS_ERR_PORT_IN_USE', 'GBS_ERR_LISTEN',
+] as const;
+
+export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
+
+/** Codes of `event` records that are news, not errors (errors carry an ErrorCode). */
+export const EventCode = {
+  /** An env was reset to power-on. */
+  Reset: 'GBS_RESET',
+  /** A replay reached the end of its recording. */
+  ReplayEnd: 'GBS_REPLAY_END',
+} as const;
+
+export type EventCode = (typeof EventCode)[keyof typeof EventCode];

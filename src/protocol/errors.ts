@@ -1,15 +1,21 @@
-import type { ErrorCode } from './constants.js';
+import type { ConfigErrorCode, ErrorCode } from './constants.js';
 
 /**
- * Error for bad data (a malformed record, a refused request). Carries a machine-readable `code`
- * so the stage's edge can turn it into an `error` record or a logged skip. Browser-safe.
+ * The one shape of gbstream's errors: a message for people and a machine-readable `code` from
+ * constants.ts. Browser-safe.
  */
-export class GbsError extends Error {
-  readonly code: ErrorCode;
+export class CodedError<Code extends string = ErrorCode | ConfigErrorCode> extends Error {
+  readonly code: Code;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: Code, message: string) {
     super(message);
-    this.name = 'GbsError';
+    this.name = new.target.name;
     this.code = code;
   }
 }
+
+/**
+ * Error for bad data (a malformed record, a refused request). The stage's edge turns it into an
+ * `error` record or a logged skip.
+ */
+export class GbsError extends CodedError<ErrorCode> {}

@@ -127,7 +127,7 @@ function replyError(ctx: ConnectionContext, err: unknown, id?: number): void {
   if (err instanceof GbsError) {
     ctx.reply({ type: 'error', id, code: err.code, message: err.message });
   } else {
-    ctx.reply({ type: 'error', id, code: 'GBS_ERR_INTERNAL', message: 'internal error handling this message' });
+    ctx.reply({ type: 'error', id, code: ErrorCode.Internal, message: 'internal error handling this message' });
   }
 }
 

@@ -16,10 +16,10 @@ import { ProgressTracker } from './progress.js';
 import { FrameRenderer, integerScale } from './renderer.js';
 import { drawSparkline } from './sparkline.js';
 import { StatePanel } from './state-panel.js';
-import { statusLine, type PollState } from './status.js';
+import { statusLine } from './status.js';
 import { parseReplayInfo, ReplayControls } from './replay-controls.js';
-import { RateWindow, RecentMean, Series } from './stats-window.js';
 import { TrainingPanel } from './training-panel.js';
+import { ViewerState } from './viewer-state.js';
 
 const PING_EVERY_MS = 2000;
 /** In fallback, a WebSocket that gave up (`gone`) is tried again this often. */
@@ -49,23 +49,8 @@ const progress = new ProgressTracker();
 const training = new TrainingPanel(el('training'));
 const fallback = new FallbackDecider();
 const clock = new ClockOffset();
-let fpsWindow = new RateWindow(1000);
-const bytesWindow = new RateWindow(1000);
-let latency = new RecentMean(10);
-const fpsSeries = new Series(60);
-const latencySeries = new Series(60);
+const view = new ViewerState();
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined;
-/** The newest frame of every env, so a focus switch shows the new env at once. */
-const latestFrame = new Map<number, { data: Uint8Array; width: number; height: number }>();
-
-let serverStats: { dropped: number; record: Record<string, unknown> } | undefined;
-let pingId = 0;
-const pings = new Map<number, number>();
-let connState: ConnState = 'idle';
-let retryAt = 0;
-let poll: PollState = 'off';
-let pollRetryAt = 0;
-let fallbackRetryTimer = 0;
 
 const wsUrl = new URL('ws', location.href);
 wsUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -77,9 +62,8 @@ const input = new InputController((buttons: Button[], frames: number) => {
 input.attachKeyboard(window);
 input.attachButtons(controlsEl);
 
-let commandId = 1000;
 const replay = new ReplayControls(el('replay'), (name, args) => {
-  conn.send({ type: 'command', id: ++commandId, name, args });
+  conn.send({ type: 'command', id: view.nextCommandId(), name, args });
 });
 
 /** A socket that fails at once, for browsers (or tests) without WebSocket: the fallback takes over. */
@@ -127,10 +111,10 @@ const poller = new HttpPoller({
   onProgress: (p) => showProgress(p as unknown as Record<string, unknown>),
   onHealth: (health, retryInMs) => {
     if (!health) {
-      poll = 'down';
-      pollRetryAt = Date.now() + (retryInMs ?? 0);
+      view.poll = 'down';
+      view.pollRetryAt = Date.now() + (retryInMs ?? 0);
     } else {
-      poll = 'ok';
+      view.poll = 'ok';
       if (typeof health.rom === 'string') titleEl.textContent = health.rom;
       setEnvCount(health.envs);
     }
@@ -160,7 +144,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       setEnvCount(r['envs']);
       setControl(r['control'] === true);
       replay.setInfo(parseReplayInfo(r['replay']));
-      isReplay = r['replay'] !== undefined;
+      view.isReplay = r['replay'] !== undefined;
       renderStatus();
       if (token) conn.send({ type: 'auth', id: 1, token });
       ping();
@@ -172,7 +156,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       const state = (r['state'] as Record<string, unknown>) ?? {};
       envs.setState(routed.env, state);
       if (routed.focused) {
-        latency.add(clock.latency(r['ts'] as number, Date.now()));
+        view.latency.add(clock.latency(r['ts'] as number, Date.now()));
         panel.update(state);
         replay.frame(r['ts'] as number);
       }
@@ -183,11 +167,10 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       showProgress(r);
       break;
     case 'stats': // `dropped` is this viewer's; the emulator speed shown is the focused env's
-      serverStats = { dropped: r['dropped'] as number, record: r };
+      view.serverStats = { dropped: r['dropped'] as number, record: r };
       break;
     case 'pong': {
-      const sent = pings.get(r['id'] as number);
-      pings.delete(r['id'] as number);
+      const sent = view.pong(r['id'] as number);
       if (sent !== undefined) clock.add(sampleFrom(sent, r['serverTs'] as number, Date.now()));
       break;
     }
@@ -212,11 +195,11 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
 /** One frame of `env`, from the socket or from a poll: into its grid cell, and the big canvas when focused. */
 function showFrame(env: number, data: Uint8Array, width: number, height: number, bytes: number): void {
   const now = performance.now();
-  bytesWindow.add(now, bytes);
-  latestFrame.set(env, { data, width, height });
+  view.bytes.add(now, bytes);
+  view.latestFrame.set(env, { data, width, height });
   if (envs.multi) grid.push(env, data, width, height);
   if (env !== envs.focused) return;
-  fpsWindow.add(now);
+  view.fps.add(now);
   renderer.push(data, width, height);
 }
 
@@ -224,7 +207,7 @@ function setEnvCount(count: unknown): void {
   const before = envs.count;
   envs.setCount(count);
   if (envs.count !== before || grid.size !== (envs.multi ? envs.count : 0)) grid.setCount(envs.count, envs.focused);
-  for (const env of latestFrame.keys()) if (!envs.has(env)) latestFrame.delete(env);
+  view.keepFramesOf((env) => envs.has(env));
   showFocus();
 }
 
@@ -233,12 +216,11 @@ function focusEnv(env: number): void {
   if (!envs.focus(env)) return;
   input.releaseAll();
   grid.setFocused(env);
-  fpsWindow = new RateWindow(1000);
-  latency = new RecentMean(10);
+  view.resetMeters();
   panel.clear();
   const state = envs.stateOf(env);
   if (state) panel.update(state);
-  const frame = latestFrame.get(env);
+  const frame = view.latestFrame.get(env);
   if (frame) renderer.push(frame.data, frame.width, frame.height);
   showFocus();
 }
@@ -253,9 +235,7 @@ function showFocus(): void {
 grid.onFocus = focusEnv;
 
 function ping(): void {
-  const id = ++pingId;
-  pings.set(id, Date.now());
-  if (pings.size > 20) pings.delete(pings.keys().next().value as number);
+  const id = view.nextPing(Date.now());
   conn.send({ type: 'ping', id, t: Date.now() });
 }
 
@@ -266,37 +246,34 @@ function setControl(allowed: boolean, why?: string): void {
 }
 
 /** The status line, in words (the dot's colour only repeats them). */
-let isReplay = false;
-
 function renderStatus(): void {
-  const line = statusLine({ conn: connState, poll: poller.running ? poll : 'off', retryAt, pollRetryAt, now: Date.now() });
+  const line = statusLine({ conn: view.conn, poll: poller.running ? view.poll : 'off', retryAt: view.retryAt, pollRetryAt: view.pollRetryAt, now: Date.now() });
   const state = line.state;
-  const text = isReplay && line.text === 'Live' ? 'Live — replay of a recording' : line.text;
+  const text = view.isReplay && line.text === 'Live' ? 'Live — replay of a recording' : line.text;
   statusEl.dataset['state'] = state;
   if (statusText.textContent !== text) statusText.textContent = text;
-  const fresh = connState === 'live' || (poller.running && poll === 'ok');
+  const fresh = view.conn === 'live' || (poller.running && view.poll === 'ok');
   stage.classList.toggle('stale', !fresh && renderer.hasFrame);
-  el('retry').hidden = connState !== 'gone';
+  el('retry').hidden = view.conn !== 'gone';
 }
 
 function onState(state: ConnState, detail: { retryInMs?: number; code?: number }): void {
-  const from = connState;
-  connState = state;
-  if (state === 'reconnecting') retryAt = Date.now() + (detail.retryInMs ?? 0);
+  const from = view.conn;
+  view.conn = state;
+  if (state === 'reconnecting') view.retryAt = Date.now() + (detail.retryInMs ?? 0);
   const useHttp = fallback.observe(from, state);
   if (useHttp && !poller.running) {
-    poll = 'starting';
-    fpsWindow = new RateWindow(1000);
-    latency = new RecentMean(10);
+    view.poll = 'starting';
+    view.resetMeters();
     setControl(false, 'HTTP fallback');
     poller.start();
   } else if (!useHttp && poller.running) {
     poller.stop();
-    poll = 'off';
+    view.poll = 'off';
   }
-  clearTimeout(fallbackRetryTimer);
+  clearTimeout(view.fallbackRetryTimer);
   // The WebSocket keeps being tried in the background while the page runs on HTTP.
-  if (state === 'gone' && useHttp) fallbackRetryTimer = window.setTimeout(() => conn.retry(), FALLBACK_WS_RETRY_MS);
+  if (state === 'gone' && useHttp) view.fallbackRetryTimer = window.setTimeout(() => conn.retry(), FALLBACK_WS_RETRY_MS);
   if (state !== 'live') input.releaseAll();
   renderStatus();
 }
@@ -341,18 +318,18 @@ function formatBytes(n: number): string {
 
 setInterval(() => {
   const now = performance.now();
-  const fps = fpsWindow.rate(now);
-  const lat = latency.value;
-  fpsSeries.push(fps);
-  latencySeries.push(lat ?? 0);
+  const fps = view.fps.rate(now);
+  const lat = view.latency.value;
+  view.fpsSeries.push(fps);
+  view.latencySeries.push(lat ?? 0);
   el('stat-fps').textContent = fps.toFixed(1);
-  el('stat-dropped').textContent = serverStats ? String(serverStats.dropped) : '–';
+  el('stat-dropped').textContent = view.serverStats ? String(view.serverStats.dropped) : '–';
   el('stat-latency').textContent = lat === undefined ? '–' : `${Math.max(0, lat).toFixed(0)} ms${clock.known ? '' : ' (uncorrected)'}`;
-  el('stat-bytes').textContent = formatBytes(bytesWindow.rate(now));
-  const speed = serverStats && statsForEnv(serverStats.record, envs.focused)?.speed;
+  el('stat-bytes').textContent = formatBytes(view.bytes.rate(now));
+  const speed = view.serverStats && statsForEnv(view.serverStats.record, envs.focused)?.speed;
   el('stat-speed').textContent = speed === undefined ? '–' : `${speed.toFixed(2)}×`;
-  drawSparkline(el<HTMLCanvasElement>('spark-fps'), fpsSeries, '#4caf50');
-  drawSparkline(el<HTMLCanvasElement>('spark-latency'), latencySeries, '#ff9800');
+  drawSparkline(el<HTMLCanvasElement>('spark-fps'), view.fpsSeries, '#4caf50');
+  drawSparkline(el<HTMLCanvasElement>('spark-latency'), view.latencySeries, '#ff9800');
 }, 1000);
 
 setInterval(() => {

@@ -1,7 +1,7 @@
 /**
  * Builds the embedded demo ROM from src/demo/demo.asm and writes src/demo/gbstream-demo.gbc.
  *
- *   npx tsc -p tsconfig.json && node dist/demo/build.js
+ *   npm run demo:build
  *
  * The built ROM is committed; test/demo-rom.test.ts checks it still matches the source.
  */

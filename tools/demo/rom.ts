@@ -9,7 +9,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assembleProgram } from './asm.js';
-import { headerChecksum } from '../rom/header.js';
+import { headerChecksum } from '../../src/rom/header.js';
 
 export const ROM_SIZE = 0x8000;
 export const TITLE = 'GBSTREAM DEMO';
@@ -31,9 +31,12 @@ export function globalChecksum(rom: Uint8Array): number {
   return sum;
 }
 
-/** Path of demo.asm: next to this module in src/, or src/demo/ when running from dist/demo/. */
+/**
+ * Path of demo.asm. The source ships next to the ROM it builds (src/demo/); this tool does not.
+ * Two levels up from tools/demo/ (run by vitest) and from tools/.build/ (bundled by demo:build).
+ */
 export function demoSourcePath(): string {
-  const candidates = ['./demo.asm', '../../src/demo/demo.asm'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const candidates = ['../../src/demo/demo.asm'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`demo.asm not found (looked in ${candidates.join(', ')})`);
   return found;
