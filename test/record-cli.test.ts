@@ -102,4 +102,18 @@ describe('gbstream serve recording options', () => {
     expectCleanFailure(await runCli(['serve', '--record-max-min', '5']), /need --record FILE or --record-dir DIR/);
     expectCleanFailure(await runCli(['serve', '--port', '0', '--record', '/nonexistent-dir/x.gbrec']), /cannot record to "\/nonexistent-dir\/x.gbrec" \(ENOENT\)/);
   });
+
+  it('never truncates an existing recording: refuses with one line and exit 1, file untouched (issue 12 item 3)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gbs-keep-'));
+    const file = join(dir, 'run.gbrec');
+    await writeFile(file, 'an earlier recording');
+    expectCleanFailure(await runCli(['serve', '--port', '0', '--record', file]), /"[^"]*run\.gbrec" exists.*never overwrites/);
+    expect(await readFile(file, 'utf8')).toBe('an earlier recording');
+    // An earlier run's rotated file would be overwritten by this run's rotation: refused too.
+    const other = join(dir, 'other.gbrec');
+    await writeFile(join(dir, 'other-001.gbrec'), 'earlier rotated file');
+    expectCleanFailure(await runCli(['serve', '--port', '0', '--record', other, '--record-max-mb', '1']), /"[^"]*other-001\.gbrec" exists.*never overwrites/);
+    expect(await readFile(join(dir, 'other-001.gbrec'), 'utf8')).toBe('earlier rotated file');
+    expect((await readdir(dir)).sort()).toEqual(['other-001.gbrec', 'run.gbrec']);
+  });
 });

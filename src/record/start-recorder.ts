@@ -1,9 +1,11 @@
 /**
  * Starts a recorder from the CLI's `--record FILE` / `--record-dir DIR` and rotation options.
  * A destination that cannot be written is a configuration error: gbstream refuses to start rather
- * than stream without the recording that was asked for.
+ * than stream without the recording that was asked for — or destroy one: `--record FILE` refuses
+ * when FILE or one of its rotated files (`FILE-001…`) exists.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { ConfigError } from '../config-error.js';
 import type { EventMessage, HelloMessage } from '../protocol/messages.js';
 import { dirRecordingPath, fileSeriesPath } from './naming.js';
@@ -32,6 +34,7 @@ export async function startRecorder(spec: RecordSpec, hello: Omit<HelloMessage, 
       throw new ConfigError('GBS_ERR_RECORD', `cannot create the recording directory "${dir}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }
   }
+  if (file !== undefined) await refuseExisting(file, spec.maxBytes !== undefined || spec.maxMs !== undefined);
   const recorder = new Recorder({
     hello,
     onEvent,
@@ -44,7 +47,32 @@ export async function startRecorder(spec: RecordSpec, hello: Omit<HelloMessage, 
     await recorder.start();
   } catch (err) {
     const where = dir ?? file;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw existsError(file!);
     throw new ConfigError('GBS_ERR_RECORD', `cannot record to "${where}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   return recorder;
+}
+
+function existsError(path: string): ConfigError {
+  return new ConfigError('GBS_ERR_RECORD', `"${path}" exists: gbstream never overwrites a recording; choose another name or move it`);
+}
+
+/** Refuses when `file` or (when rotating) a file of its series (`stem-NNN.ext`) exists already. */
+async function refuseExisting(file: string, rotates: boolean): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dirname(file));
+  } catch {
+    return; // No such directory: opening the file reports it.
+  }
+  const ext = extname(file);
+  const stem = basename(file).slice(0, basename(file).length - ext.length);
+  const series = new RegExp(`^${escapeRegExp(stem)}-\\d{3,}${escapeRegExp(ext)}$`);
+  if (names.includes(basename(file))) throw existsError(file);
+  const rotated = rotates ? names.filter((n) => series.test(n)).sort() : [];
+  if (rotated.length > 0) throw existsError(join(dirname(file), rotated[0]!));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

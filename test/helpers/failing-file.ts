@@ -4,8 +4,9 @@ import type { RecordFile } from '../../src/record/recorder.js';
 export function diskFullAfterFirstWrite(): RecordFile {
   let writes = 0;
   return {
-    writev: async () => {
+    writev: async (chunks) => {
       if (++writes > 1) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      return { bytesWritten: chunks.reduce((n, c) => n + c.byteLength, 0) };
     },
     datasync: async () => undefined,
     close: async () => undefined,
