@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tokenChecker, tokenMatches } from '../src/server/control.js';
 import { livenessVerdict } from '../src/server/liveness.js';
-import { isOriginAllowed } from '../src/server/origin.js';
+import { isHostAllowed, isLoopback, isOriginAllowed } from '../src/server/origin.js';
 import { TokenBucket } from '../src/server/rate-limit.js';
 
 describe('livenessVerdict', () => {
@@ -41,6 +41,36 @@ describe('isOriginAllowed', () => {
     expect(isOriginAllowed('https://dash.example', '127.0.0.1:8080', ['https://dash.example'])).toBe(true);
     expect(isOriginAllowed('https://any.example', '127.0.0.1:8080', ['*'])).toBe(true);
     expect(isOriginAllowed('null', '127.0.0.1:8080', [])).toBe(false);
+  });
+});
+
+describe('isHostAllowed (DNS-rebinding guard, issue 12 item 6)', () => {
+  const allowed = (host: string, origins: string[] = []) => isHostAllowed(host, '127.0.0.1', origins);
+  it('accepts exact loopback names, with or without a port', () => {
+    for (const host of ['127.0.0.1', '127.0.0.1:8080', '127.1.2.3:80', '127.255.255.254', 'localhost', 'localhost:8080', 'LOCALHOST:8080', '[::1]', '[::1]:8080', '::1']) {
+      expect(allowed(host), host).toBe(true);
+    }
+  });
+  it('refuses hostile names that only look like loopback', () => {
+    const hostile = [
+      '127.0.0.1.evil.example', '127.0.0.1.evil.example:8080', '127.evil', '127.evil:8080', 'localhost.evil', 'localhost.evil:8080',
+      '0x7f.1', '0x7f000001', '2130706433', '127.1', '127.0.0.01', '127.0.0.256', '0177.0.0.1', 'evil.example', 'evil.example:8080',
+      'localhost:8080@evil.example', 'localhost:80x', '[::1].evil', '[::1]:', '127.0.0.1:', '', ' 127.0.0.1', 'localhost.', '[::2]', '::2',
+    ];
+    for (const host of hostile) expect(allowed(host), host).toBe(false);
+  });
+  it('accepts the hosts of --allow-origin origins, and everything with *', () => {
+    expect(allowed('dash.example', ['https://dash.example'])).toBe(true);
+    expect(allowed('dash.example:8080', ['https://dash.example'])).toBe(true);
+    expect(allowed('dash.example.evil', ['https://dash.example'])).toBe(false);
+    expect(allowed('anything.example', ['*'])).toBe(true);
+  });
+  it('applies only to a server bound to loopback', () => {
+    expect(isHostAllowed('evil.example', '0.0.0.0', [])).toBe(true);
+    expect(isHostAllowed('evil.example', '127.0.0.1.evil.example', [])).toBe(true);
+    expect(isLoopback('127.0.0.1.evil.example')).toBe(false);
+    expect(isLoopback('127.0.0.2')).toBe(true);
+    expect(isLoopback('::1')).toBe(true);
   });
 });
 
