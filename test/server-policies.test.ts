@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tokenChecker, tokenMatches } from '../src/server/control.js';
 import { livenessVerdict } from '../src/server/liveness.js';
 import { isHostAllowed, isLoopback, isOriginAllowed } from '../src/server/origin.js';
-import { TokenBucket } from '../src/server/rate-limit.js';
+import { ClientLimiter, MAX_FAILED_AUTHS, TokenBucket } from '../src/server/rate-limit.js';
 
 describe('livenessVerdict', () => {
   const limits = { stallMs: 10_000, byteCap: 1000 };
@@ -28,6 +28,33 @@ describe('TokenBucket', () => {
     expect(b.take(50)).toBe(false);
     expect(b.take(100)).toBe(true); // 100 ms at 10/s refills one
     expect(b.take(100)).toBe(false);
+  });
+});
+
+describe('ClientLimiter (issue 12 item 7)', () => {
+  const rate = { perSecond: 10, burst: 3, refusalsBeforeClose: 2, controlPerSecond: 100, controlBurst: 6 };
+  it('charges each record, warns on the first refusal and closes when refusals go on', () => {
+    let now = 0;
+    const limiter = new ClientLimiter(() => now, rate);
+    expect([1, 2, 3, 4].map(() => limiter.admit(false))).toEqual([true, true, true, false]);
+    expect(limiter.refuse()).toBe('warn');
+    expect(limiter.refuse()).toBe('quiet');
+    expect(limiter.exhausted).toBe(false);
+    now = 100; // one token back, and a good record earns one refusal back
+    expect(limiter.admit(false)).toBe(true);
+    expect(limiter.refuse()).toBe('quiet');
+    expect(limiter.refuse()).toBe('close');
+    expect(limiter.exhausted).toBe(true);
+  });
+  it('gives controlling clients the larger budget', () => {
+    const limiter = new ClientLimiter(() => 0, rate);
+    expect(Array.from({ length: 7 }, () => limiter.admit(true)).filter(Boolean)).toHaveLength(6);
+  });
+  it(`is exhausted at the ${MAX_FAILED_AUTHS}th failed auth`, () => {
+    const limiter = new ClientLimiter(() => 0, rate);
+    const verdicts = Array.from({ length: MAX_FAILED_AUTHS }, () => limiter.authFailed());
+    expect(verdicts.lastIndexOf(false)).toBe(MAX_FAILED_AUTHS - 2);
+    expect(verdicts.at(-1)).toBe(true);
   });
 });
 

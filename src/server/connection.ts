@@ -9,11 +9,16 @@ import { GbsError } from '../protocol/errors.js';
 import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { decodeRecords } from '../protocol/record.js';
 import { parseClientMessage } from './client-message.js';
+import { MESSAGE_RATE, type ClientLimiter } from './rate-limit.js';
 
 /** What a connection may ask of the rest of the server. */
 export interface ConnectionContext {
   /** Whether this client may send input/command; `auth` with the right token sets it. */
   control: boolean;
+  /** Charges every record; closes the connection on abuse or repeated failed auths. */
+  limiter?: ClientLimiter;
+  /** Closes this connection for breaking the rules (the server picks the close code and logs). */
+  close?(reason: string): void;
   /** Checks a control token (constant time); undefined when no token is configured. */
   checkToken?(token: string): boolean;
   /** Reply to this client (control record, never dropped). */
@@ -40,27 +45,46 @@ function toBytes(data: RawData): Uint8Array {
   return data;
 }
 
-/** Handles one WebSocket message from a client. */
+/**
+ * Handles one WebSocket message from a client. Every record is charged to the rate limit; once a
+ * record is refused, the rest of its message is skipped.
+ */
 export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary: boolean): void {
+  if (ctx.limiter?.exhausted) return;
   if (!isBinary) {
-    ctx.reply({ type: 'error', code: ErrorCode.TextFrame, message: 'text frames are not part of the protocol; send binary records (uint32 BE length + msgpack map)' });
+    if (admit(ctx)) ctx.reply({ type: 'error', code: ErrorCode.TextFrame, message: 'text frames are not part of the protocol; send binary records (uint32 BE length + msgpack map)' });
     return;
   }
   let maps;
   try {
     maps = decodeRecords(toBytes(data), MAX_CLIENT_MESSAGE_BYTES);
   } catch (err) {
-    replyError(ctx, err);
+    if (admit(ctx)) replyError(ctx, err);
     return;
   }
+  if (maps.length === 0) admit(ctx);
   for (const map of maps) {
+    if (!admit(ctx)) return;
     const id = typeof map['id'] === 'number' ? map['id'] : undefined;
     try {
       handleMessage(ctx, parseClientMessage(map));
     } catch (err) {
       replyError(ctx, err, id);
     }
+    if (ctx.limiter?.exhausted) return;
   }
+}
+
+/** Charges one record; answers (now and then) or closes an over-rate client. */
+function admit(ctx: ConnectionContext): boolean {
+  const limiter = ctx.limiter;
+  if (!limiter || limiter.admit(ctx.control)) return true;
+  const verdict = limiter.refuse();
+  if (verdict === 'close') ctx.close?.('message rate limit exceeded again and again');
+  else if (verdict === 'warn') {
+    ctx.reply({ type: 'error', code: ErrorCode.RateLimited, message: `more than ${MESSAGE_RATE.perSecond} records/s; records are being ignored` });
+  }
+  return false;
 }
 
 function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
@@ -68,12 +92,22 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
     case 'ping':
       ctx.reply({ type: 'pong', id: message.id, t: message.t, serverTs: Date.now() });
       return;
-    case 'auth':
-      if (!ctx.checkToken) throw new GbsError(ErrorCode.ControlDenied, 'this server has no control token; start it with --control-token T (or --control open)');
-      if (!ctx.checkToken(message.token)) throw new GbsError(ErrorCode.ControlDenied, 'wrong control token');
+    case 'auth': {
+      const denied = !ctx.checkToken
+        ? new GbsError(ErrorCode.ControlDenied, 'this server has no control token; start it with --control-token TOKEN (or --control open)')
+        : !ctx.checkToken(message.token)
+          ? new GbsError(ErrorCode.ControlDenied, 'wrong control token')
+          : undefined;
+      if (denied) {
+        if (!ctx.limiter?.authFailed()) throw denied;
+        replyError(ctx, denied, message.id);
+        ctx.close?.('too many failed auth attempts');
+        return;
+      }
       ctx.control = true;
       ctx.reply({ type: 'ack', id: message.id, of: 'auth' });
       return;
+    }
     case 'input':
       if (!ctx.control || !ctx.input) {
         throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send input: the server allows viewing only (control needs --control-token T and an auth message, or --control open)');

@@ -1,6 +1,8 @@
 /**
- * Per-client message rate limit: a token bucket. `take()` is false when the client is over its
- * rate; the connection answers with an error, and closes with 1008 when abuse goes on.
+ * Per-client limits. A token bucket charges every record a client sends (one WebSocket message
+ * can carry ~270 small records, each parsed and answered with never-dropped control records, so
+ * counting messages would let a client multiply its rate); the connection answers an over-rate
+ * client with an error and closes it with 1008 when abuse goes on, or after a few failed `auth`s.
  */
 export class TokenBucket {
   readonly #rate: number;
@@ -30,3 +32,53 @@ export class TokenBucket {
  * only ping and press buttons; agents with control rights step in lockstep, many times a second.
  */
 export const MESSAGE_RATE = { perSecond: 50, burst: 100, refusalsBeforeClose: 200, controlPerSecond: 5000, controlBurst: 5000 };
+
+/** Failed `auth` messages one connection may send; the next failure closes it (no token guessing). */
+export const MAX_FAILED_AUTHS = 5;
+
+export type RefusalVerdict = 'quiet' | 'warn' | 'close';
+
+/** One connection's rate limit and auth-failure count, on an injected clock (ms). */
+export class ClientLimiter {
+  readonly #now: () => number;
+  readonly #bucket: TokenBucket;
+  readonly #controlBucket: TokenBucket;
+  readonly #rate: typeof MESSAGE_RATE;
+  #refusals = 0;
+  #failedAuths = 0;
+  #exhausted = false;
+
+  constructor(now: () => number, rate: typeof MESSAGE_RATE = MESSAGE_RATE) {
+    this.#now = now;
+    this.#rate = rate;
+    this.#bucket = new TokenBucket(rate.perSecond, rate.burst, now());
+    this.#controlBucket = new TokenBucket(rate.controlPerSecond, rate.controlBurst, now());
+  }
+
+  /** True once the connection should be closed: nothing more from it is handled. */
+  get exhausted(): boolean {
+    return this.#exhausted;
+  }
+
+  /** Charges one record (controlling clients have the agents' larger budget). */
+  admit(control: boolean): boolean {
+    if (!(control ? this.#controlBucket : this.#bucket).take(this.#now())) return false;
+    this.#refusals = Math.max(0, this.#refusals - 1); // good behaviour earns the count back
+    return true;
+  }
+
+  /** Counts one refused message: tell the client now and then, close when it goes on and on. */
+  refuse(): RefusalVerdict {
+    if (++this.#refusals > this.#rate.refusalsBeforeClose) {
+      this.#exhausted = true;
+      return 'close';
+    }
+    return this.#refusals === 1 || this.#refusals % 50 === 0 ? 'warn' : 'quiet';
+  }
+
+  /** Counts a failed `auth`; true when this one should close the connection. */
+  authFailed(): boolean {
+    if (++this.#failedAuths >= MAX_FAILED_AUTHS) this.#exhausted = true;
+    return this.#exhausted;
+  }
+}

@@ -15,7 +15,7 @@ import { createStaticHandler } from './static-files.js';
 import { tokenChecker, type ControlPolicy } from './control.js';
 import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from './liveness.js';
 import { isHostAllowed, isOriginAllowed } from './origin.js';
-import { MESSAGE_RATE, TokenBucket } from './rate-limit.js';
+import { ClientLimiter } from './rate-limit.js';
 import type { AgentPort } from './agents.js';
 import { GbsError } from '../protocol/errors.js';
 
@@ -23,7 +23,7 @@ export const WS_PATH = '/ws';
 export const STATS_INTERVAL_MS = 1000;
 /** Close code sent to clients when the server shuts down ("going away"). */
 export const CLOSE_GOING_AWAY = 1001;
-/** Close code for a client that keeps breaking the rules (rate limit). */
+/** Close code for a client that keeps breaking the rules (rate limit, failed auths). */
 export const CLOSE_POLICY_VIOLATION = 1008;
 export const HEARTBEAT_MS = 30_000;
 
@@ -134,6 +134,11 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     const agents = options.agents;
     const ctx = {
       control: policy.mode === 'open',
+      limiter: new ClientLimiter(() => performance.now()),
+      close: (reason: string) => {
+        log.warn({ client: client.id, reason }, 'closing client');
+        ws.close(CLOSE_POLICY_VIOLATION, reason);
+      },
       checkToken: tokenChecker(policy),
       reply,
       input: options.onInput,
@@ -152,26 +157,12 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
         release: (m: Extract<ClientMessage, { type: 'release' }>) => agents.release(client.id, m),
       },
     };
-    const bucket = new TokenBucket(MESSAGE_RATE.perSecond, MESSAGE_RATE.burst, performance.now());
-    const controlBucket = new TokenBucket(MESSAGE_RATE.controlPerSecond, MESSAGE_RATE.controlBurst, performance.now());
-    let refusals = 0;
     alive.set(ws, true);
     log.info({ client: client.id, remote: req.socket.remoteAddress, clients: broadcaster.size }, 'client connected');
     reply({ ...options.hello(), control: ctx.control });
     for (const message of options.welcome?.() ?? []) reply(message);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
-      if ((ctx.control ? controlBucket : bucket).take(performance.now())) {
-        refusals = Math.max(0, refusals - 1); // good behaviour earns the count back
-      } else {
-        if (++refusals > MESSAGE_RATE.refusalsBeforeClose) {
-          log.warn({ client: client.id }, 'closing client: message rate limit exceeded again and again');
-          ws.close(CLOSE_POLICY_VIOLATION, 'message rate limit exceeded');
-        } else if (refusals === 1 || refusals % 50 === 0) {
-          reply({ type: 'error', code: ErrorCode.RateLimited, message: `more than ${MESSAGE_RATE.perSecond} messages/s; messages are being ignored` });
-        }
-        return;
-      }
       try {
         handleClientData(ctx, data, isBinary);
       } catch (err) {
