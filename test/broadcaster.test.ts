@@ -45,8 +45,10 @@ describe('Broadcaster', () => {
     }
     expect(fast.sent).toBe(10);
     expect(fast.dropped).toBe(0);
+    // One sent; the newest waits for the socket to drain; the eight between were superseded.
     expect(slow.sent).toBe(1);
-    expect(slow.dropped).toBe(9);
+    expect(slow.dropped).toBe(8);
+    expect(slow.pendingFrames).toBe(1);
     expect(slow.socket.sent.filter((d) => d.byteLength === 1)).toHaveLength(10);
     expect(b.published).toBe(10);
   });
@@ -66,10 +68,13 @@ describe('Broadcaster', () => {
     const c = b.add(new FakeSocket());
     c.socket.bufferedAmount = 1_000_000;
     b.broadcastFrame(new Uint8Array(1000));
+    b.broadcastFrame(new Uint8Array(1000));
+    expect(c.sent).toBe(0);
     expect(c.dropped).toBe(1);
     c.socket.bufferedAmount = 0;
     b.broadcastFrame(new Uint8Array(1000));
     expect(c.sent).toBe(1);
+    expect(c.dropped).toBe(2);
   });
 
   it('skips clients that are not open and forgets removed ones', () => {
@@ -80,5 +85,37 @@ describe('Broadcaster', () => {
     expect(c.socket.sent).toHaveLength(0);
     b.remove(c);
     expect(b.size).toBe(0);
+  });
+
+  it('latest frame wins per env: a slow client gets every env, not only the one that was first (issue 12 item 9)', () => {
+    const b = new Broadcaster<FakeSocket>();
+    const c = b.add(new FakeSocket());
+    const frames = (env: number, round: number) => new Uint8Array([env, round]);
+    // Env 1's frame always arrives while env 0's is in flight; the client drains once a round.
+    for (let round = 0; round < 10; round++) {
+      b.broadcastFrame(frames(0, round), 0);
+      b.broadcastFrame(frames(1, round), 1);
+      c.socket.flush();
+    }
+    const perEnv = [0, 1].map((env) => c.socket.sent.filter((d) => d[0] === env));
+    expect(perEnv[0]!.length).toBeGreaterThanOrEqual(4);
+    expect(perEnv[1]!.length).toBeGreaterThanOrEqual(4);
+    // Each env's frames arrive in order and a superseded frame is counted as dropped.
+    for (const sent of perEnv) expect(sent.map((d) => d[1])).toEqual([...sent.map((d) => d[1]!)].sort((x, y) => x - y));
+    expect(c.sent + c.dropped + c.pendingFrames).toBe(20);
+    expect(c.pendingFrames).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps one frame in flight per client and sends a waiting env frame as soon as the socket drains', () => {
+    const b = new Broadcaster<FakeSocket>();
+    const c = b.add(new FakeSocket());
+    b.broadcastFrame(new Uint8Array([0, 1]), 0);
+    b.broadcastFrame(new Uint8Array([0, 2]), 0);
+    b.broadcastFrame(new Uint8Array([0, 3]), 0);
+    expect(c.socket.sent).toHaveLength(1);
+    expect(c.dropped).toBe(1); // frame 2, superseded by frame 3 while waiting
+    c.socket.flush();
+    expect(c.socket.sent.map((d) => d[1])).toEqual([1, 3]);
+    expect(c.pendingFrames).toBe(0);
   });
 });

@@ -1,6 +1,12 @@
 /**
  * Fan-out of encoded records to clients. Knows bytes and sockets only: never JPEG, never the
  * emulator. One Buffer is sent to every client (server frames are not masked, so no copies).
+ *
+ * Latest frame wins per (client, env): a client has at most one frame in flight; a frame that
+ * cannot go now waits in that client's slot for its env, where a newer frame of the same env
+ * replaces it (the replaced one counts as dropped). When the socket drains, the env that has
+ * waited longest goes next — so with `--envs N` a slow client still sees every env, instead of
+ * only the env whose frames happen to arrive when the socket is free.
  */
 import { shouldSend } from './backpressure.js';
 
@@ -29,6 +35,8 @@ export class Client<S extends Socket = Socket> {
   sent = 0;
   dropped = 0;
   bytesSent = 0;
+  /** The newest unsent frame of each env, oldest-waiting env first (Map keeps insertion order). */
+  readonly waiting = new Map<number, Uint8Array>();
 
   constructor(socket: S, id: number) {
     this.socket = socket;
@@ -37,6 +45,11 @@ export class Client<S extends Socket = Socket> {
 
   get bufferedAmount(): number {
     return this.socket.bufferedAmount;
+  }
+
+  /** Frames waiting for this client's socket to drain (at most one per env). */
+  get pendingFrames(): number {
+    return this.waiting.size;
   }
 }
 
@@ -62,30 +75,40 @@ export class Broadcaster<S extends Socket = Socket> {
 
   remove(client: Client<S>): void {
     this.#clients.delete(client);
+    client.waiting.clear();
   }
 
   /**
-   * Sends a frame record of `env` to every client that subscribed to it and can take it now;
-   * drops it (and counts the drop) for subscribers that can't.
+   * Offers a frame record of `env` to every client that subscribed to it: sent now when the
+   * client can take it, else kept as that env's waiting frame (replacing, and dropping, an older one).
    */
   broadcastFrame(record: Uint8Array, env = 0, now = performance.now()): void {
     this.published++;
     for (const client of this.#clients) {
       if (client.socket.readyState !== OPEN) continue;
       if (!wants(client, env, now)) continue;
-      if (shouldSend(client, record.byteLength) !== 'send') {
-        client.dropped++;
-        continue;
-      }
-      client.inFlight = true;
+      if (client.waiting.has(env)) client.dropped++;
+      client.waiting.set(env, record);
       client.lastSentAt.set(env, now);
-      client.sent++;
-      client.bytesSent += record.byteLength;
-      client.socket.send(record, () => {
-        client.inFlight = false;
-        client.lastDrainAt = performance.now();
-      });
+      this.#pump(client);
     }
+  }
+
+  /** Sends the longest-waiting env's frame if the client can take one now. */
+  #pump(client: Client<S>): void {
+    const next = client.waiting.entries().next();
+    if (next.done || client.socket.readyState !== OPEN) return;
+    const [env, record] = next.value;
+    if (shouldSend(client, record.byteLength) !== 'send') return;
+    client.waiting.delete(env);
+    client.inFlight = true;
+    client.sent++;
+    client.bytesSent += record.byteLength;
+    client.socket.send(record, () => {
+      client.inFlight = false;
+      client.lastDrainAt = performance.now();
+      this.#pump(client);
+    });
   }
 
   /** Sends a control record (hello, stats, event, ack, error, pong): never dropped. */
@@ -94,6 +117,8 @@ export class Broadcaster<S extends Socket = Socket> {
     client.bytesSent += record.byteLength;
     client.socket.send(record, () => {
       client.lastDrainAt = performance.now();
+      // A full user-space queue (control records) may have held a frame back.
+      if (!client.inFlight) this.#pump(client);
     });
   }
 
