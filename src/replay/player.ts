@@ -5,8 +5,9 @@
  *
  * Playback is anchored: recorded time `anchorTs` was (or will be) shown at wall time
  * `anchorWall`; a record is due at `anchorWall + (ts - anchorTs) / speed`. Pause, speed and seek
- * re-anchor. When several frames are due at once (a slow disk, a high speed), only the newest is
- * sent — latest frame wins, as on the live stream — while events are always sent.
+ * re-anchor. When several frames of an env are due at once (a slow disk, a high speed), only that
+ * env's newest is sent — latest frame wins per env, as on the live stream — while events are
+ * always sent. A record that cannot be read is reported and skipped; playback carries on.
  */
 import type { IndexEntry } from '../record/index.js';
 
@@ -29,8 +30,8 @@ export interface PlayerOptions {
 }
 
 /**
- * Which of `entries[from..]` are due at `now`: indices to send (events, and only the newest due
- * frame) and the index to continue from. Pure.
+ * Which of `entries[from..]` are due at `now`: indices to send (events, and the newest due frame
+ * of each env, in file order) and the index to continue from. Pure.
  */
 export function dueRecords(entries: readonly IndexEntry[], from: number, now: number, anchorWall: number, anchorTs: number, speed: number): { send: number[]; next: number } {
   let last = from;
@@ -39,18 +40,17 @@ export function dueRecords(entries: readonly IndexEntry[], from: number, now: nu
     if (ts !== undefined && anchorWall + (ts - anchorTs) / speed > now) break;
     last++;
   }
-  let newestFrame = -1;
-  for (let i = last - 1; i >= from; i--) {
-    if (entries[i]!.type === 'frame' && entries[i]!.ts !== undefined) {
-      newestFrame = i;
-      break;
-    }
+  const newestOfEnv = new Map<number, number>();
+  for (let i = from; i < last; i++) {
+    const e = entries[i]!;
+    if (e.type === 'frame' && e.ts !== undefined) newestOfEnv.set(e.env ?? 0, i);
   }
+  const newest = new Set(newestOfEnv.values());
   const send: number[] = [];
   for (let i = from; i < last; i++) {
     const e = entries[i]!;
     if (e.ts === undefined) continue;
-    if (e.type !== 'frame' || i === newestFrame) send.push(i);
+    if (e.type !== 'frame' || newest.has(i)) send.push(i);
   }
   return { send, next: last };
 }
@@ -194,18 +194,11 @@ export class Player {
       const generation = this.#generation;
       this.#busy = true;
       (async () => {
-        for (const i of send) await this.#sendOne(this.#entries[i]!, generation);
-      })().then(
-        () => {
-          if (generation !== this.#generation) return;
-          this.#busy = false;
-          this.#pump();
-        },
-        (err: unknown) => {
-          this.#busy = false;
-          this.#o.onError?.(err);
-        },
-      );
+        for (const i of send) {
+          // A record that cannot be read is reported and skipped; the rest of the batch goes on.
+          await this.#sendOne(this.#entries[i]!, generation).catch((err: unknown) => this.#o.onError?.(err));
+        }
+      })().then(() => this.#sent(generation));
       return;
     }
     if (this.#next >= this.#entries.length) {
@@ -221,6 +214,13 @@ export class Player {
     }
     const due = this.#anchorWall + (this.#entries[this.#next]!.ts! - this.#anchorTs) / this.#speed;
     this.#timer = setTimeout(() => this.#pump(), Math.max(0, Math.ceil(due - now)));
+  }
+
+  /** A batch of sends finished; a stale one (seek, pause, stop since) must not touch a newer pump. */
+  #sent(generation: number): void {
+    if (generation !== this.#generation) return;
+    this.#busy = false;
+    this.#pump();
   }
 
   async #sendOne(entry: IndexEntry, generation: number): Promise<void> {
