@@ -61,7 +61,7 @@ describe('gbstream export', () => {
     expect(all.stderr).not.toContain('\r');
     const files = (await readdir(join(dir, 'all'))).sort();
     expect(files).toHaveLength(20);
-    expect(files[0]).toBe('frame-000000.png');
+    expect(files[0]).toBe('env0-frame-000000.png');
     const png = PNG.sync.read(await readFile(join(dir, 'all', files[0]!)));
     expect([png.width, png.height]).toEqual([160, 144]);
 
@@ -69,7 +69,7 @@ describe('gbstream export', () => {
     expect(some.code).toBe(0);
     // Frames at 0.5 … 1.5 s are seq 5 … 15 (11 frames); every 2nd: 5, 7, …, 15.
     const picked = (await readdir(join(dir, 'some'))).sort();
-    expect(picked).toEqual([5, 7, 9, 11, 13, 15].map((s) => `frame-${String(s).padStart(6, '0')}.png`));
+    expect(picked).toEqual([5, 7, 9, 11, 13, 15].map((s) => `env0-frame-${String(s).padStart(6, '0')}.png`));
     const big = PNG.sync.read(await readFile(join(dir, 'some', picked[0]!)));
     expect([big.width, big.height]).toEqual([480, 432]);
   });

@@ -1,7 +1,7 @@
 /**
  * Frames out of a recording: PNG files (JPEG decoded by sharp, scaled with nearest-neighbour so
  * pixel art stays sharp, written by pngjs) and a contact sheet of evenly spaced thumbnails with
- * their times.
+ * their times (and envs, in a multi-env recording).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,13 +19,20 @@ export interface FrameSelection {
   every?: number;
 }
 
-/** The frames in a time range, every Nth. */
+/** The frames in a time range, every Nth of each env (in a multi-env file envs interleave). */
 export function selectFrames(frames: readonly FrameEntry[], selection: FrameSelection): FrameEntry[] {
   const start = frames[0]?.ts ?? 0;
   const from = start + (selection.fromMs ?? 0);
   const to = selection.toMs === undefined ? Infinity : start + selection.toMs;
   const every = selection.every ?? 1;
-  return frames.filter((f) => f.ts >= from && f.ts <= to).filter((_, i) => i % every === 0);
+  const seen = new Map<number, number>();
+  return frames
+    .filter((f) => f.ts >= from && f.ts <= to)
+    .filter((f) => {
+      const k = seen.get(f.env) ?? 0;
+      seen.set(f.env, k + 1);
+      return k % every === 0;
+    });
 }
 
 /** `n` frames evenly spaced over `frames` (all of them when there are fewer). */
@@ -49,8 +56,9 @@ export async function decodeFrame(recording: Recording, entry: FrameEntry, scale
   return { width, height, rgba, jpeg };
 }
 
+/** `env<E>-frame-<seq>.png`: `seq` counts per env, so the env is part of every name. */
 export function pngName(entry: FrameEntry): string {
-  return `frame-${String(entry.seq).padStart(6, '0')}.png`;
+  return `env${entry.env}-frame-${String(entry.seq).padStart(6, '0')}.png`;
 }
 
 export interface PngExportOptions extends FrameSelection {
@@ -94,6 +102,12 @@ export function formatTime(ms: number): string {
   return `${minutes}:${seconds.toFixed(1).padStart(4, '0')}`;
 }
 
+/** A thumbnail's label: time from the start and emulated frame, and the env when there are several. */
+export function thumbnailLabel(entry: FrameEntry, startTs: number, envs: number): string {
+  const label = `${formatTime(entry.ts - startTs)}  #${entry.frame}`;
+  return envs > 1 ? `env ${entry.env}  ${label}` : label;
+}
+
 /** Writes one PNG of evenly spaced thumbnails (full size, 160×144) labelled with their time. */
 export async function writeContactSheet(recording: Recording, options: ContactSheetOptions): Promise<{ file: string; thumbnails: number; width: number; height: number }> {
   const { frames } = recording.index;
@@ -106,6 +120,7 @@ export async function writeContactSheet(recording: Recording, options: ContactSh
   const width = GAP + columns * (cellW + GAP);
   const height = GAP + rows * (cellH + GAP);
   const start = recording.index.startTs;
+  const envs = Math.max(recording.index.hello.envs, new Set(frames.map((f) => f.env)).size);
   const layers: OverlayOptions[] = [];
   const labels: string[] = [];
   for (const [k, entry] of picked.entries()) {
@@ -113,7 +128,7 @@ export async function writeContactSheet(recording: Recording, options: ContactSh
     const top = GAP + Math.floor(k / columns) * (cellH + GAP);
     const { jpeg } = await decodeFrame(recording, entry);
     layers.push({ input: Buffer.from(jpeg), left, top });
-    labels.push(`<text x="${left + 2}" y="${top + cellH - 5}">${formatTime(entry.ts - start)}  #${entry.frame}</text>`);
+    labels.push(`<text x="${left + 2}" y="${top + cellH - 5}">${thumbnailLabel(entry, start, envs)}</text>`);
   }
   // Text through an SVG overlay: sharp renders it with librsvg, no font files of our own.
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans Mono, monospace" font-size="12" fill="#e8e8e8">${labels.join('')}</g></svg>`;
