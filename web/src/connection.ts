@@ -3,6 +3,10 @@
  * (idle → connecting → live → reconnecting → connecting … → gone), reconnect with backoff, and
  * **no queue while disconnected**: `send` returns false instead of buffering. Transport only:
  * records are decoded with the shared schema codec and handed on.
+ *
+ * A live socket that closes always goes to `reconnecting`: giving up (`gone`) counts only
+ * attempts in a row that never opened. Short-lived connections (a server that accepts and
+ * closes) still back off, because the backoff schedule resets only after a stable connection.
  */
 import { decodeRecords, encodeRecord } from '../../src/protocol/record.js';
 import { Backoff } from './backoff.js';
@@ -52,6 +56,8 @@ export class Connection {
   #socket: SocketLike | undefined;
   #timer: unknown;
   #openedAt = 0;
+  /** Attempts in a row that closed before opening. */
+  #failures = 0;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -77,6 +83,7 @@ export class Connection {
   retry(): void {
     if (this.#state !== 'gone') return;
     this.#backoff.reset();
+    this.#failures = 0;
     this.#connect();
   }
 
@@ -102,6 +109,7 @@ export class Connection {
     socket.onopen = () => {
       if (this.#socket !== socket) return;
       this.#openedAt = (this.#o.now ?? Date.now)();
+      this.#failures = 0;
       this.#transition('live', {});
     };
     socket.onmessage = (ev) => {
@@ -121,9 +129,11 @@ export class Connection {
     socket.onclose = (ev) => {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
+      if (this.#state === 'closed') return;
       const wasLive = this.#state === 'live';
       if (wasLive) this.#backoff.connectionEnded((this.#o.now ?? Date.now)() - this.#openedAt);
-      if (this.#backoff.attempt >= (this.#o.maxAttempts ?? 20)) {
+      else this.#failures++;
+      if (!wasLive && this.#failures >= (this.#o.maxAttempts ?? 20)) {
         this.#transition('gone', { code: ev.code, reason: ev.reason });
         return;
       }
