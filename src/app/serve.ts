@@ -24,12 +24,13 @@ import { DEMO_ROM_PATH, MAPS_DIR } from '../paths.js';
 import type { PolicySpec } from '../policy/spec.js';
 import { ErrorCode, PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { HelloMessage, ProgressMessage } from '../protocol/messages.js';
+import type { HelloMessage } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
 import { loadRomFile } from '../rom/load.js';
 import { tokenChecker, type ControlPolicy } from '../server/control.js';
+import { ProgressCoalescer } from '../server/progress.js';
 import type { StreamServer } from '../server/server.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
 import { LatestFrames } from '../store/latest-frames.js';
@@ -89,12 +90,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   let api: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const latest = new LatestFrames();
   const startedAt = Date.now();
-  // The latest training numbers: sent to viewers who join later, and served at GET /api/progress.
-  let lastProgress: ProgressMessage | undefined;
-  const publishProgress = (values: Record<string, number>, source: string) => {
-    lastProgress = { type: 'progress', ts: Date.now(), source, values };
-    server?.publishControl(lastProgress);
-  };
+  // Training numbers go to viewers coalesced (≤ ~10/s, latest wins); the latest is sent to
+  // viewers who join later and served at GET /api/progress.
+  const progress = new ProgressCoalescer({ publish: (message) => server?.publishControl(message) });
+  const publishProgress = (values: Record<string, number>, source: string) => progress.offer(values, source);
 
   // Every env's output fans out to the HTTP store, viewers and the recorder. The server and the
   // recorder need the envs' encoder name (hello) first, so they are bound once they exist.
@@ -168,7 +167,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       agents: new AgentHost(envs),
       envCount: count,
       onProgress: publishProgress,
-      welcome: () => (lastProgress ? [lastProgress] : []),
+      welcome: () => (progress.latest ? [progress.latest] : []),
       routes: (req, res) => api?.(req, res) ?? false,
     },
     async () => {
@@ -191,7 +190,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     latest,
     metrics,
     publishProgress,
-    lastProgress: () => lastProgress,
+    lastProgress: () => progress.latest,
     checkToken: tokenChecker(options.control ?? { mode: 'off' }),
     openControl: options.control?.mode === 'open',
     allowOrigins: options.allowOrigins,
@@ -209,6 +208,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     recorder,
     async stop() {
       // Viewers first (their disconnects release agent envs), then the emulators, then the disk.
+      progress.close();
       await running.close();
       await stopEnvs();
       await recorder?.close();
