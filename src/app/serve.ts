@@ -178,12 +178,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 
   const running = server;
   const broadcaster = running.broadcaster;
-  const sum = (pick: (c: { sent: number; dropped: number }) => number) => [...broadcaster.clients()].reduce((n, c) => n + pick(c), 0);
   metrics = createMetrics({
     clients: () => broadcaster.size,
     framesPublished: () => envStats().reduce((n, s) => n + s.published, 0),
-    framesSent: () => sum((c) => c.sent),
-    framesDropped: () => sum((c) => c.dropped),
+    framesSent: () => broadcaster.framesSent,
+    framesDropped: () => broadcaster.framesDropped,
     emulatorFps: () => envStats().map((s) => ({ env: s.env, fps: s.emuFps })),
   });
   api = createApiHandler({
@@ -194,6 +193,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     checkToken: tokenChecker(options.control ?? { mode: 'off' }),
     openControl: options.control?.mode === 'open',
     allowOrigins: options.allowOrigins,
+    envCount: count,
     health: () => ({ rom: rom.info.title, envs: count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
   });
   for (const env of envs) env.start();

@@ -5,7 +5,7 @@
  *   GET /api/envs            every env's latest frame number, seq and timestamp
  *   GET /api/state           latest game state of every env, as JSON
  *   GET /api/frame.jpg?env=N latest frame of env N
- *   GET /stream.mjpg?env=N   MJPEG stream of env N (latest frame wins)
+ *   GET /stream.mjpg?env=N   MJPEG stream of env N (latest frame wins; readers capped, 503 past it)
  *   GET /metrics             Prometheus text format
  *   GET /api/progress        the latest training numbers (204 before any)
  *   POST /api/progress       training numbers as a JSON object of numbers, sent on to every
@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LatestFrames } from '../store/latest-frames.js';
 import type { Metrics } from './metrics.js';
-import { streamMjpeg } from './mjpeg.js';
+import { MjpegStreams, type MjpegOptions } from './mjpeg.js';
 import { isOriginAllowed } from '../server/origin.js';
 
 export interface ApiContext {
@@ -33,6 +33,10 @@ export interface ApiContext {
   openControl?: boolean;
   /** Browser origins allowed besides the page's own (`--allow-origin`). */
   allowOrigins?: readonly string[];
+  /** Envs 0…envCount-1 exist; `?env=` of another is 404. Default: envs that published. */
+  envCount?: number;
+  /** MJPEG reader cap and liveness limits. */
+  mjpeg?: Partial<MjpegOptions>;
 }
 
 export const MAX_PROGRESS_BODY = 16 * 1024;
@@ -104,18 +108,28 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Parses `?env=N` (default 0). Returns undefined after answering 400 for a bad value. */
-function envParam(url: URL, res: ServerResponse): number | undefined {
+/**
+ * Parses `?env=N` (default 0). Returns undefined after answering 400 for a bad value or 404 for
+ * an env this server does not run.
+ */
+function envParam(ctx: ApiContext, url: URL, res: ServerResponse): number | undefined {
   const raw = url.searchParams.get('env') ?? '0';
   const env = Number(raw);
   if (!/^\d{1,6}$/.test(raw) || !Number.isInteger(env)) {
     json(res, 400, { error: 'GBS_ERR_BAD_FIELD', message: `env must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 20))}` });
     return undefined;
   }
+  const exists = ctx.envCount !== undefined ? env < ctx.envCount : ctx.latest.get(env) !== undefined;
+  if (!exists) {
+    const which = ctx.envCount !== undefined ? `this server runs envs 0–${ctx.envCount - 1}` : 'it has published no frame';
+    json(res, 404, { error: 'GBS_ERR_NO_SUCH_ENV', message: `no env ${env}; ${which}` });
+    return undefined;
+  }
   return env;
 }
 
 export function createApiHandler(ctx: ApiContext) {
+  const mjpeg = new MjpegStreams(ctx.latest, ctx.mjpeg);
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
@@ -151,7 +165,7 @@ export function createApiHandler(ctx: ApiContext) {
         return true;
       }
       case '/api/frame.jpg': {
-        const env = envParam(url, res);
+        const env = envParam(ctx, url, res);
         if (env === undefined) return true;
         const frame = ctx.latest.get(env);
         if (!frame) {
@@ -163,9 +177,9 @@ export function createApiHandler(ctx: ApiContext) {
         return true;
       }
       case '/stream.mjpg': {
-        const env = envParam(url, res);
+        const env = envParam(ctx, url, res);
         if (env === undefined) return true;
-        streamMjpeg(res, ctx.latest, env);
+        mjpeg.serve(res, env);
         return true;
       }
       case '/metrics':

@@ -23,8 +23,8 @@ export function createMetrics(source: MetricsSource): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'gbstream_process_' });
   new Gauge({ name: 'gbstream_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(source.clients()); } });
   new Counter({ name: 'gbstream_frames_published_total', help: 'Frames published by the pipeline', registers: [registry], collect() { this.reset(); this.inc(source.framesPublished()); } });
-  new Counter({ name: 'gbstream_frames_sent_total', help: 'Frame records sent to WebSocket clients (sum over clients, current clients only)', registers: [registry], collect() { this.reset(); this.inc(source.framesSent()); } });
-  new Counter({ name: 'gbstream_frames_dropped_total', help: 'Frame records dropped for slow clients (sum over clients, current clients only)', registers: [registry], collect() { this.reset(); this.inc(source.framesDropped()); } });
+  new Counter({ name: 'gbstream_frames_sent_total', help: 'Frame records sent to WebSocket clients (all clients since start)', registers: [registry], collect() { this.reset(); this.inc(source.framesSent()); } });
+  new Counter({ name: 'gbstream_frames_dropped_total', help: 'Frame records dropped for slow clients (all clients since start)', registers: [registry], collect() { this.reset(); this.inc(source.framesDropped()); } });
   new Gauge({
     name: 'gbstream_emulator_fps',
     help: 'Emulated frames per second over the last second',

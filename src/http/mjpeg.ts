@@ -1,44 +1,138 @@
 /**
  * `/stream.mjpg?env=N`: multipart/x-mixed-replace, one JPEG part per published frame, with the
- * WebSocket's rule for slow readers: latest frame wins. A part is written only when the response
- * has drained; otherwise that frame is skipped for this reader.
+ * WebSocket's rules for slow readers: latest frame wins (a part is written only when the response
+ * has drained; otherwise that frame is skipped for this reader), and the same liveness limits — a
+ * reader that has drained nothing for `stallMs` while a part is pending, or whose queue passed
+ * `byteCap`, is let go. Readers are capped (`maxReaders`): one more gets 503 with Retry-After.
  */
-import type { ServerResponse } from 'node:http';
+import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from '../server/liveness.js';
 import type { LatestFrames } from '../store/latest-frames.js';
 
 export const MJPEG_BOUNDARY = 'gbstreamframe';
+/** Concurrent MJPEG readers per server: each is an open socket fed every frame of its env. */
+export const DEFAULT_MJPEG_MAX_READERS = 16;
 
 export function mjpegPart(jpeg: Uint8Array): Buffer {
   const head = `--${MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.byteLength}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head), jpeg, Buffer.from('\r\n')]);
 }
 
-/** Streams frames of `env` to `res` until the client goes away. Returns the skip counter. */
-export function streamMjpeg(res: ServerResponse, latest: LatestFrames, env: number): { skipped: number } {
-  const counters = { skipped: 0 };
-  res.writeHead(200, {
-    'content-type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`,
-    'cache-control': 'no-cache, no-store',
-    connection: 'close',
-  });
-  let draining = false;
-  const write = (jpeg: Uint8Array) => {
-    if (draining) {
-      counters.skipped++;
-      return;
+/** The part of a ServerResponse a reader uses; tests pass one whose socket never drains. */
+export interface MjpegResponse {
+  writeHead(status: number, headers: Record<string, string | number>): unknown;
+  flushHeaders(): void;
+  write(chunk: Uint8Array): boolean;
+  end(body?: string): unknown;
+  destroy(): unknown;
+  readonly writableLength: number;
+  once(event: 'drain', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+export interface MjpegOptions extends LivenessLimits {
+  maxReaders: number;
+  /** Monotonic clock, ms. */
+  now?: () => number;
+}
+
+interface Reader {
+  res: MjpegResponse;
+  draining: boolean;
+  lastDrainAt: number;
+  skipped: number;
+}
+
+export class MjpegStreams {
+  readonly #latest: LatestFrames;
+  readonly #o: MjpegOptions;
+  readonly #now: () => number;
+  readonly #readers = new Set<Reader>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(latest: LatestFrames, options: Partial<MjpegOptions> = {}) {
+    this.#latest = latest;
+    this.#o = { ...DEFAULT_LIVENESS, maxReaders: DEFAULT_MJPEG_MAX_READERS, ...options };
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  get size(): number {
+    return this.#readers.size;
+  }
+
+  /** Streams frames of `env` to `res` until it goes away; false (after a 503) when full. */
+  serve(res: MjpegResponse, env: number): boolean {
+    if (this.#readers.size >= this.#o.maxReaders) {
+      const body = JSON.stringify({ error: 'GBS_ERR_BUSY', message: `${this.#o.maxReaders} MJPEG readers already; try again later` });
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return false;
     }
-    if (!res.write(mjpegPart(jpeg))) {
-      draining = true;
-      res.once('drain', () => {
-        draining = false;
-      });
+    res.writeHead(200, {
+      'content-type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`,
+      'cache-control': 'no-cache, no-store',
+      connection: 'close',
+    });
+    // Headers now, not with the first part: an env that has not published yet still answers.
+    res.flushHeaders();
+    const reader: Reader = { res, draining: false, lastDrainAt: this.#now(), skipped: 0 };
+    this.#readers.add(reader);
+    const write = (jpeg: Uint8Array) => {
+      if (reader.draining) {
+        reader.skipped++;
+        return;
+      }
+      if (!res.write(mjpegPart(jpeg))) {
+        reader.draining = true;
+        res.once('drain', () => {
+          reader.draining = false;
+          reader.lastDrainAt = this.#now();
+        });
+      } else reader.lastDrainAt = this.#now();
+    };
+    const first = this.#latest.get(env);
+    if (first) write(first.data);
+    const unsubscribe = this.#latest.subscribe((frame) => {
+      if (frame.env === env) write(frame.data);
+    });
+    res.on('close', () => {
+      unsubscribe();
+      this.#readers.delete(reader);
+      if (this.#readers.size === 0) this.#stopTimer();
+    });
+    this.#startTimer();
+    return true;
+  }
+
+  /** Lets go of readers past the liveness limits; returns how many. */
+  sweep(): number {
+    const now = this.#now();
+    let let_go = 0;
+    for (const reader of [...this.#readers]) {
+      const verdict = livenessVerdict({ bufferedAmount: reader.res.writableLength, inFlight: reader.draining, lastDrainAt: reader.lastDrainAt }, now, this.#o);
+      if (verdict === undefined) continue;
+      this.#readers.delete(reader);
+      reader.res.destroy();
+      let_go++;
     }
-  };
-  const first = latest.get(env);
-  if (first) write(first.data);
-  const unsubscribe = latest.subscribe((frame) => {
-    if (frame.env === env) write(frame.data);
-  });
-  res.on('close', unsubscribe);
-  return counters;
+    if (this.#readers.size === 0) this.#stopTimer();
+    return let_go;
+  }
+
+  /** Ends every reader (server shutdown). */
+  close(): void {
+    for (const reader of [...this.#readers]) reader.res.destroy();
+    this.#readers.clear();
+    this.#stopTimer();
+  }
+
+  #startTimer(): void {
+    if (this.#timer || this.#o.now) return; // an injected clock means the test sweeps
+    this.#timer = setInterval(() => this.sweep(), Math.max(100, this.#o.stallMs / 4));
+    this.#timer.unref();
+  }
+
+  #stopTimer(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
 }

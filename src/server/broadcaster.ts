@@ -58,6 +58,9 @@ export class Broadcaster<S extends Socket = Socket> {
   #nextId = 1;
   /** Frames published (whether or not any client took them). */
   published = 0;
+  /** Frame records sent and dropped over every client ever connected: never go down. */
+  framesSent = 0;
+  framesDropped = 0;
 
   get size(): number {
     return this.#clients.size;
@@ -87,7 +90,10 @@ export class Broadcaster<S extends Socket = Socket> {
     for (const client of this.#clients) {
       if (client.socket.readyState !== OPEN) continue;
       if (!wants(client, env, now)) continue;
-      if (client.waiting.has(env)) client.dropped++;
+      if (client.waiting.has(env)) {
+        client.dropped++;
+        this.framesDropped++;
+      }
       client.waiting.set(env, record);
       client.lastSentAt.set(env, now);
       this.#pump(client);
@@ -103,6 +109,7 @@ export class Broadcaster<S extends Socket = Socket> {
     client.waiting.delete(env);
     client.inFlight = true;
     client.sent++;
+    this.framesSent++;
     client.bytesSent += record.byteLength;
     client.socket.send(record, () => {
       client.inFlight = false;
