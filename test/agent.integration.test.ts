@@ -120,9 +120,15 @@ describe('remote agent protocol', () => {
     const c = await agent();
     const viewer = new TestClient(wsUrl);
     await viewer.opened();
-    await c.request({ type: 'reset', id: 30 });
-    for (let i = 0; i < 20; i++) await c.request({ type: 'step', id: 31 + i, buttons: ['left'], frames: 6 });
-    await viewer.waitFor((m) => m.type === 'frame', 5000);
+    const reset = await c.request({ type: 'reset', id: 30 });
+    // The server runs in this process: frames captured from now on (same clock) are the agent's.
+    const resetAt = Date.now();
+    const driven = (m: Record<string, unknown>) => m['type'] === 'frame' && m['env'] === 0 && (m['ts'] as number) >= resetAt && (m['frame'] as number) > (reset['frame'] as number);
+    let last: Record<string, unknown> = reset;
+    // Step until the viewer has a frame of the driven env (the sampler publishes at wall-clock fps).
+    for (let i = 0; i < 300 && !viewer.messages.some(driven); i++) last = await c.request({ type: 'step', id: 31 + i, buttons: ['left'], frames: 6 });
+    const seen = await viewer.waitFor(driven, 5000);
+    expect(seen['frame'] as number).toBeLessThanOrEqual(last['frame'] as number);
     c.ws.close();
     viewer.ws.close();
   });

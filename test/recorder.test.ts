@@ -79,10 +79,10 @@ describe('recorder', () => {
   it('on a disk error (ENOSPC) reports one event, stops recording, and never throws to the caller', async () => {
     const events: EventMessage[] = [];
     const failing = diskFullAfterFirstWrite();
-    const recorder = new Recorder({ hello, nextPath: () => 'x', open: async () => failing, onEvent: (e) => events.push(e), writeEveryMs: 10 });
+    const recorder = new Recorder({ hello, nextPath: () => 'x', open: async () => failing, syncDir: async () => undefined, onEvent: (e) => events.push(e) });
     await recorder.start();
     for (let seq = 0; seq < 5; seq++) recorder.frame(frameRecord(seq));
-    await new Promise((r) => setTimeout(r, 60));
+    await recorder.flush(); // what the write timer does, without waiting for it
     for (let seq = 5; seq < 10; seq++) recorder.frame(frameRecord(seq));
     await recorder.close();
     expect(events).toHaveLength(1);
@@ -94,10 +94,10 @@ describe('recorder', () => {
   it('when the disk cannot keep up, the bounded queue overflows into one event instead of growing', async () => {
     const events: EventMessage[] = [];
     const stuck: RecordFile = { writev: () => new Promise(() => undefined), datasync: async () => undefined, close: async () => undefined };
-    const recorder = new Recorder({ hello, nextPath: () => 'x', open: async () => stuck, onEvent: (e) => events.push(e), queueCapBytes: 10_000 });
+    const recorder = new Recorder({ hello, nextPath: () => 'x', open: async () => stuck, syncDir: async () => undefined, onEvent: (e) => events.push(e), queueCapBytes: 10_000 });
     // start() writes the hello: with a disk that never answers, do not wait for it.
     void recorder.start();
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setImmediate(r));
     for (let seq = 0; seq < 200; seq++) recorder.frame(frameRecord(seq));
     expect(events).toHaveLength(1);
     expect(events[0]!.message).toMatch(/cannot keep up/);

@@ -90,3 +90,54 @@ describe('replay with several envs and failing reads (issue 12 item 13)', () => 
     player.stop();
   });
 });
+
+describe('replay pacing on an injected clock (issue 12 item 17: no wall-clock assertions)', () => {
+  async function play(speed: number, count = 20) {
+    vi.useFakeTimers();
+    const start = performance.now();
+    const entries = Array.from({ length: count }, (_, k) => frame(k * 100));
+    const sentAt: number[] = [];
+    const clock = () => performance.now() - start; // faked with the timers
+    const player = new Player({ entries, clock, speed, read: async () => new Uint8Array(1), send: () => sentAt.push(clock()) });
+    player.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    player.stop();
+    vi.useRealTimers();
+    return sentAt;
+  }
+
+  it('at 1× sends each frame at its recorded time', async () => {
+    const at = await play(1);
+    expect(at).toHaveLength(20);
+    at.forEach((t, k) => expect(t).toBeCloseTo(k * 100, 0));
+  });
+
+  it('at 4× plays 20 frames in a quarter of the time', async () => {
+    const at = await play(4);
+    expect(at).toHaveLength(20);
+    expect(at.at(-1)! - at[0]!).toBeCloseTo(1900 / 4, 0);
+  });
+
+  it('pause holds playback still; resume carries on from where it paused', async () => {
+    vi.useFakeTimers();
+    try {
+      const start = performance.now();
+      const clock = () => performance.now() - start;
+      const sent: number[] = [];
+      const player = new Player({ entries: Array.from({ length: 10 }, (_, k) => frame(k * 100)), clock, read: async () => new Uint8Array(1), send: (e) => sent.push(e.ts!) });
+      player.start();
+      await vi.advanceTimersByTimeAsync(250);
+      expect(sent).toEqual([0, 100, 200]);
+      player.pause();
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(sent).toEqual([0, 100, 200]);
+      expect(player.positionMs).toBe(250);
+      player.resume();
+      await vi.advanceTimersByTimeAsync(50);
+      expect(sent).toEqual([0, 100, 200, 300]);
+      player.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -51,9 +51,11 @@ describe('gbstream replay', () => {
     const t0 = performance.now();
     expect(await client.request({ type: 'command', id: 2, name: 'resume' })).toMatchObject({ type: 'ack', of: 'command' });
     const end = await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_REPLAY_END', 5000);
+    // Exact pacing is proven on an injected clock (replay-player.test.ts); here only that a real
+    // replay is never early, with a loose "not stuck" ceiling.
     const elapsed = end.receivedAt - t0;
     expect(elapsed).toBeGreaterThan(1700);
-    expect(elapsed).toBeLessThan(3000);
+    expect(elapsed).toBeLessThan(10_000);
 
     const recorded = await recordedFrames();
     const frames = client.messages.map((m, k) => [m, raw[k]!] as const).filter(([m]) => m.type === 'frame');
@@ -93,9 +95,10 @@ describe('gbstream replay', () => {
     await client.request({ type: 'command', id: 2, name: 'resume' });
     const first = await client.waitFor((m) => m.type === 'frame', 2000, from);
     const last = await client.waitFor((m) => m.type === 'frame' && m['seq'] === 19, 3000, from);
+    // 1900 ms of recording at 4×: never early, and faster than 1× (exact pacing: replay-player.test.ts).
     const ms = last.receivedAt - first.receivedAt;
     expect(ms).toBeGreaterThan(300);
-    expect(ms).toBeLessThan(900);
+    expect(ms).toBeLessThan(1900);
   });
 
   it('loops with --loop, and refuses bad commands with error codes', async () => {

@@ -30,8 +30,10 @@ describe('a real server on port 0 streaming the demo ROM', () => {
     const first = await client.waitFor((m) => m.type === 'frame');
     await new Promise((r) => setTimeout(r, 1050));
     const frames = client.of('frame').filter((f) => f.receivedAt - first.receivedAt <= 1000);
-    expect(frames.length).toBeGreaterThanOrEqual(9);
-    expect(frames.length).toBeLessThanOrEqual(12);
+    // About 10: the exact rate is proven on an injected clock (sampler.test.ts); a loaded machine
+    // may deliver a few late, so the wall-clock window here is wide.
+    expect(frames.length).toBeGreaterThanOrEqual(5);
+    expect(frames.length).toBeLessThanOrEqual(15);
 
     for (let i = 1; i < frames.length; i++) {
       expect(frames[i]!['seq']).toBe((frames[i - 1]!['seq'] as number) + 1);
