@@ -94,4 +94,20 @@ describe('gbstream CLI', () => {
     expect(await client.closed).toBe(1001);
     expect(await exited).toBe(0);
   });
+
+  it('takes the control token from GBSTREAM_CONTROL_TOKEN (kept out of ps), and says so in --help (issue 12 item 12)', async () => {
+    const help = await runCli(['serve', '--help']);
+    expect(help.stdout).toContain('GBSTREAM_CONTROL_TOKEN');
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/\* for any, which also turns off the Host check/);
+    const { child, wsUrl } = await startCli(['serve', '--port', '0'], 15_000, { ...process.env, GBSTREAM_CONTROL_TOKEN: 'from-the-environment' });
+    try {
+      const client = new TestClient(wsUrl);
+      await client.opened();
+      expect(await client.request({ type: 'auth', id: 1, token: 'from-the-environment' })).toMatchObject({ type: 'ack', of: 'auth' });
+      client.ws.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expectCleanFailure(await runCli(['serve', '--port', '0'], 15_000, { ...process.env, GBSTREAM_CONTROL_TOKEN: 'short' }), /`control-token`.*8/);
+  });
 });

@@ -137,6 +137,8 @@ describe('viewer in real Chromium', () => {
       expect(await wrong.page.locator('#control-state').textContent()).toBe('view only');
 
       await expect.poll(() => right.page.locator('#control-state').textContent(), { timeout: 10_000 }).toBe('control: yes');
+      // The token is read once and removed from the address bar (issue 12 item 12).
+      expect(await right.page.evaluate(() => location.href)).not.toContain('token');
       for (const p of [viewOnly, wrong, right]) expect(p.errors).toEqual([]);
     } finally {
       for (const p of [viewOnly, wrong, right]) await p.page.close();

@@ -9,9 +9,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], timeoutMs = 15_000): Promise<CliResult> {
+export function runCli(args: string[], timeoutMs = 15_000, env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -28,9 +28,9 @@ export function runCli(args: string[], timeoutMs = 15_000): Promise<CliResult> {
 }
 
 /** Starts `gbstream serve …` and resolves once it prints its WebSocket URL. */
-export function startCli(args: string[], timeoutMs = 15_000): Promise<{ child: ChildProcess; wsUrl: string; output: () => string }> {
+export function startCli(args: string[], timeoutMs = 15_000, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; wsUrl: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no URL within ${timeoutMs} ms: ${out}`)), timeoutMs);
     const onData = (d: Buffer) => {

@@ -7,6 +7,7 @@ import type { Button } from '../../src/protocol/messages.js';
 import { SCREEN_HEIGHT, SCREEN_WIDTH } from '../../src/protocol/constants.js';
 import { sampleFrom, ClockOffset } from './clock.js';
 import { Connection, type ConnState, type SocketLike } from './connection.js';
+import { takeToken } from './url-token.js';
 import { EnvFocus, statsForEnv } from './envs.js';
 import { EnvGrid } from './env-grid.js';
 import { FallbackDecider } from './fallback.js';
@@ -50,7 +51,7 @@ const training = new TrainingPanel(el('training'));
 const fallback = new FallbackDecider();
 const clock = new ClockOffset();
 const view = new ViewerState();
-const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined;
+const token = takeToken(location, history);
 
 const wsUrl = new URL('ws', location.href);
 wsUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
