@@ -184,6 +184,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     framesSent: () => broadcaster.framesSent,
     framesDropped: () => broadcaster.framesDropped,
     emulatorFps: () => envStats().map((s) => ({ env: s.env, fps: s.emuFps })),
+    recorder: recorder && (() => recorder!.stats),
   });
   api = createApiHandler({
     latest,

@@ -3,6 +3,7 @@
  * from the broadcaster and the pipeline (no double bookkeeping).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RecorderStats } from '../record/recorder.js';
 
 export interface MetricsSource {
   clients(): number;
@@ -10,6 +11,8 @@ export interface MetricsSource {
   framesSent(): number;
   framesDropped(): number;
   emulatorFps(): Array<{ env: number; fps: number }>;
+  /** The recorder's numbers, when the server records (no recorder metrics otherwise). */
+  recorder?(): RecorderStats;
 }
 
 export interface Metrics {
@@ -34,6 +37,7 @@ export function createMetrics(source: MetricsSource): Metrics {
       for (const { env, fps } of source.emulatorFps()) this.set({ env: String(env) }, fps);
     },
   });
+  if (source.recorder) addRecorderMetrics(registry, source.recorder);
   const encode = new Histogram({
     name: 'gbstream_encode_seconds',
     help: 'Time to encode one frame as JPEG',
@@ -41,4 +45,17 @@ export function createMetrics(source: MetricsSource): Metrics {
     registers: [registry],
   });
   return { registry, observeEncode: (s) => encode.observe(s) };
+}
+
+/** The recorder: is it keeping up (queued bytes), what has it written, has it stopped. */
+function addRecorderMetrics(registry: Registry, stats: () => RecorderStats): void {
+  const counter = (name: string, help: string, pick: (s: RecorderStats) => number) =>
+    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(pick(stats())); } });
+  const gauge = (name: string, help: string, pick: (s: RecorderStats) => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(pick(stats())); } });
+  counter('gbstream_recorder_records_total', 'Records accepted by the recorder (hello records of each file included)', (s) => s.records);
+  counter('gbstream_recorder_bytes_written_total', 'Bytes the recorder has written to disk', (s) => s.bytesWritten);
+  gauge('gbstream_recorder_queued_bytes', 'Bytes waiting to be written (the queue is bounded; over its cap recording stops)', (s) => s.queuedBytes);
+  gauge('gbstream_recorder_files', 'Recording files started so far (rotation included)', (s) => s.files.length);
+  gauge('gbstream_recorder_failed', '1 when recording stopped on a disk failure or a full queue', (s) => (s.failed ? 1 : 0));
 }
