@@ -14,6 +14,7 @@
  * Returns false for paths it does not own, so the static files handler gets them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../protocol/constants.js';
 import type { LatestFrames } from '../store/latest-frames.js';
 import type { Metrics } from './metrics.js';
 import { MjpegStreams, type MjpegOptions } from './mjpeg.js';
@@ -76,7 +77,7 @@ function postProgress(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
       return;
     }
   } else if (!ctx.openControl) {
-    json(res, 403, { error: 'GBS_ERR_CONTROL_DENIED', message: 'publishing progress needs --control-token T (then Authorization: Bearer T) or --control open' });
+    json(res, 403, { error: 'GBS_ERR_CONTROL_DENIED', message: 'publishing progress needs --control-token TOKEN (then Authorization: Bearer TOKEN) or --control open' });
     return;
   }
   const chunks: Buffer[] = [];
@@ -122,7 +123,7 @@ function envParam(ctx: ApiContext, url: URL, res: ServerResponse): number | unde
   const exists = ctx.envCount !== undefined ? env < ctx.envCount : ctx.latest.get(env) !== undefined;
   if (!exists) {
     const which = ctx.envCount !== undefined ? `this server runs envs 0–${ctx.envCount - 1}` : 'it has published no frame';
-    json(res, 404, { error: 'GBS_ERR_NO_SUCH_ENV', message: `no env ${env}; ${which}` });
+    json(res, 404, { error: ErrorCode.NoSuchEnv, message: `no env ${env}; ${which}` });
     return undefined;
   }
   return env;

@@ -5,6 +5,7 @@
  * reader that has drained nothing for `stallMs` while a part is pending, or whose queue passed
  * `byteCap`, is let go. Readers are capped (`maxReaders`): one more gets 503 with Retry-After.
  */
+import { ErrorCode } from '../protocol/constants.js';
 import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from '../server/liveness.js';
 import type { LatestFrames } from '../store/latest-frames.js';
 
@@ -62,7 +63,7 @@ export class MjpegStreams {
   /** Streams frames of `env` to `res` until it goes away; false (after a 503) when full. */
   serve(res: MjpegResponse, env: number): boolean {
     if (this.#readers.size >= this.#o.maxReaders) {
-      const body = JSON.stringify({ error: 'GBS_ERR_BUSY', message: `${this.#o.maxReaders} MJPEG readers already; try again later` });
+      const body = JSON.stringify({ error: ErrorCode.Busy, message: `${this.#o.maxReaders} MJPEG readers already; try again later` });
       res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5', 'content-length': Buffer.byteLength(body) });
       res.end(body);
       return false;

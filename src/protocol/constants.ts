@@ -57,6 +57,8 @@ export const ErrorCode = {
   EmulatorFault: 'GBS_ERR_EMULATOR_FAULT',
   /** Publishing a frame failed (state read, pixel copy, encoder); the frame was skipped. */
   FrameFailed: 'GBS_ERR_FRAME_FAILED',
+  /** A server resource is at its cap (e.g. MJPEG readers); retry later. */
+  Busy: 'GBS_ERR_BUSY',
   /** A file that is missing, empty, or does not start with a `hello` record. */
   NotARecording: 'GBS_ERR_NOT_A_RECORDING',
   /** Something failed that the request could not have caused (a bug): see the server log. */

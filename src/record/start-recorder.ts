@@ -47,7 +47,7 @@ export async function startRecorder(spec: RecordSpec, hello: Omit<HelloMessage, 
     await recorder.start();
   } catch (err) {
     const where = dir ?? file;
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw existsError(file!);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw existsError(where!);
     throw new ConfigError('GBS_ERR_RECORD', `cannot record to "${where}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   return recorder;

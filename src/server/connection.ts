@@ -110,7 +110,7 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
     }
     case 'input':
       if (!ctx.control || !ctx.input) {
-        throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send input: the server allows viewing only (control needs --control-token T and an auth message, or --control open)');
+        throw new GbsError(ErrorCode.ControlDenied, 'this connection may not send input: the server allows viewing only (control needs --control-token TOKEN and an auth message, or --control open)');
       }
       ackWhenDone(ctx, ctx.input(message), message.id, 'input');
       return;

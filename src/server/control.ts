@@ -1,6 +1,6 @@
 /**
  * Who may drive the emulator. Viewers are read-only by default; `--control open` lets every
- * client send input (local play), `--control-token T` lets clients that send `auth` with T.
+ * client send input (local play), `--control-token TOKEN` lets clients that send `auth` with that token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
