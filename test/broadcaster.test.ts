@@ -118,4 +118,27 @@ describe('Broadcaster', () => {
     expect(c.socket.sent.map((d) => d[1])).toEqual([1, 3]);
     expect(c.pendingFrames).toBe(0);
   });
+
+  it('a waiting frame of an env the client unsubscribed from is not sent', () => {
+    const b = new Broadcaster<FakeSocket>();
+    const c = b.add(new FakeSocket());
+    b.broadcastFrame(new Uint8Array([0, 1]), 0);
+    b.broadcastFrame(new Uint8Array([0, 2]), 0); // waits
+    c.envs = new Set([1]);
+    c.socket.flush();
+    expect(c.socket.sent.map((d) => d[1])).toEqual([1]);
+    expect(c.pendingFrames).toBe(0);
+  });
+
+  it('caps a subscription at its fps per env, on the injected clock', () => {
+    const b = new Broadcaster<FakeSocket>();
+    const c = b.add(new FakeSocket());
+    c.maxFps = 2;
+    for (let t = 0; t <= 2000; t += 100) {
+      b.broadcastFrame(new Uint8Array([0, t / 100]), 0, t);
+      c.socket.flush();
+    }
+    // 21 frames over 2 s at 10 fps; a 2 fps subscription gets those at 0, 500, 1000, 1500, 2000 ms.
+    expect(c.socket.sent.map((d) => d[1])).toEqual([0, 5, 10, 15, 20]);
+  });
 });

@@ -151,9 +151,11 @@ describe('training progress', () => {
     expect(await c.request({ type: 'subscribe', id: 3, envs: [0], fps: 2 })).toMatchObject({ type: 'ack' });
     const start = c.of('frame').length;
     await new Promise((r) => setTimeout(r, 2100));
+    // About 4; the exact cap is proven on an injected clock (broadcaster.test.ts), so the
+    // wall-clock window here is wide.
     const got = c.of('frame').length - start;
-    expect(got).toBeGreaterThanOrEqual(3);
-    expect(got).toBeLessThanOrEqual(6);
+    expect(got).toBeGreaterThanOrEqual(2);
+    expect(got).toBeLessThanOrEqual(8);
     c.ws.close();
   });
 });

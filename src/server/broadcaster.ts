@@ -102,6 +102,8 @@ export class Broadcaster<S extends Socket = Socket> {
 
   /** Sends the longest-waiting env's frame if the client can take one now. */
   #pump(client: Client<S>): void {
+    // A subscription may have changed since these frames were offered.
+    if (client.envs) for (const env of client.waiting.keys()) if (!client.envs.has(env)) client.waiting.delete(env);
     const next = client.waiting.entries().next();
     if (next.done || client.socket.readyState !== OPEN) return;
     const [env, record] = next.value;
