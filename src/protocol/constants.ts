@@ -100,6 +100,8 @@ export const EventCode = {
   Reset: 'GBS_RESET',
   /** A replay reached the end of its recording. */
   ReplayEnd: 'GBS_REPLAY_END',
+  /** A rotated recording name existed already (an earlier run's file, kept); the next one is used. */
+  RecordRenamed: 'GBS_RECORD_RENAMED',
 } as const;
 
 export type EventCode = (typeof EventCode)[keyof typeof EventCode];

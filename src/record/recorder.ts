@@ -29,7 +29,7 @@
  */
 import { open as openFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ErrorCode } from '../protocol/constants.js';
+import { ErrorCode, EventCode } from '../protocol/constants.js';
 import type { EventMessage, FrameMessage, HelloMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
 
@@ -312,7 +312,7 @@ export class Recorder {
       this.#files.push(path);
       if (skipped.length > 0) {
         const message = `recording: ${skipped.join(', ')} ${skipped.length === 1 ? 'exists' : 'exist'} (an earlier recording, kept); writing ${path} instead`;
-        this.#o.onEvent({ type: 'event', ts: Date.now(), level: 'info', code: 'GBS_RECORD_RENAMED', message });
+        this.#o.onEvent({ type: 'event', ts: Date.now(), level: 'info', code: EventCode.RecordRenamed, message });
       }
       if (this.#failed) return;
       await this.#syncDir(dirname(path));
