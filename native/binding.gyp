@@ -9,6 +9,16 @@
       "xcode_settings": {
         "OTHER_CFLAGS": ["-std=gnu11", "-O2"]
       }
+    },
+    {
+      "target_name": "gbstream_png",
+      "sources": ["src/png_encoder.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "libraries": ["-lz"],
+      "xcode_settings": {
+        "OTHER_CFLAGS": ["-std=gnu11", "-O2"]
+      }
     }
   ]
 }

@@ -82,3 +82,12 @@ try {
   fallback(`built but does not load: ${err instanceof Error ? err.message : String(err)}`);
 }
 console.log('gbstream: native JPEG encoder built');
+
+// The PNG addon (zlib) is a second target of the same build; a load failure costs only PNG speed.
+try {
+  const png = createRequire(import.meta.url)(join(here, 'build', 'Release', 'gbstream_png.node'));
+  png.encode(png.createEncoder(6, 0, 0), new Uint8Array(8 * 8 * 3), 8, 8, 3);
+  console.log('gbstream: native PNG encoder built');
+} catch (err) {
+  console.log(`gbstream: native PNG encoder does not load (${err instanceof Error ? err.message : String(err)}); using the JS PNG encoder`);
+}

@@ -1,16 +1,15 @@
-import type { FrameMessage } from '../protocol/messages.js';
-
 /**
- * The encoder stage's one interface: pixels in, image bytes out (JPEG today).
+ * The encoder stage's one interface: pixels in, image bytes (JPEG or PNG) out.
  *
- * Implementations: `sharp` (always there) and the native libjpeg-turbo addon in `native/`
- * (used when it built). The pipeline encodes each published frame once and shares the bytes.
+ * Implementations: JPEG by `sharp` (always there) or the native libjpeg-turbo addon in `native/`
+ * (used when it built); lossless PNG by the native zlib addon or its pure JS fallback. The
+ * pipeline encodes each published frame once and shares the bytes.
  */
 export interface FrameEncoder {
   /** Which implementation this is; goes into `hello.encoder`. */
   readonly name: string;
   /** The image format of what `encode` returns; the pipeline puts it in `frame.format`. */
-  readonly format: FrameMessage['format'];
+  readonly format: 'jpeg' | 'png';
   /**
    * Encodes one frame.
    * @param pixels `width * height * channels` bytes, row-major, no padding.

@@ -71,6 +71,10 @@ export const ErrorCode = {
   NativeArg: 'GBS_ERR_NATIVE_ARG',
   /** libjpeg failed inside the native addon. */
   NativeEncode: 'GBS_ERR_NATIVE_ENCODE',
+  /** An encoder got pixels that do not match width × height × channels, or a size out of range. */
+  EncodeArg: 'GBS_ERR_ENCODE_ARG',
+  /** An encoder failed on valid input (out of memory, a zlib error). */
+  EncodeFailed: 'GBS_ERR_ENCODE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
