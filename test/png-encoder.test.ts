@@ -9,13 +9,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../src/config-error.js';
 import { rgbToRgba } from '../src/encode/pixels.js';
 import { ServerboyEmulator } from '../src/emulator/serverboy.js';
 import { JsPngEncoder } from '../src/encode/png-js-encoder.js';
 import { NativePngEncoder, tryLoadNativePngBinding } from '../src/encode/png-native-encoder.js';
 import { PNG_FILTERS, type PngFilter, type PngOptions } from '../src/encode/png-options.js';
+import { encoderKindOf, selectEncoder, type EncoderKind } from '../src/encode/select-encoder.js';
 import { selectPngEncoder } from '../src/encode/select-png-encoder.js';
 import { GbsError } from '../src/protocol/errors.js';
 
@@ -228,5 +229,54 @@ describe('selectPngEncoder', () => {
   it('refuses an unknown kind with a ConfigError quoting it', () => {
     expect(() => selectPngEncoder('sharp' as 'js', {}, () => undefined)).toThrow(ConfigError);
     expect(() => selectPngEncoder('sharp' as 'js', {}, () => undefined)).toThrow(/"sharp"/);
+  });
+});
+
+describe('selectEncoder with --format', () => {
+  it.skipIf(skipNative)('gives the native PNG encoder for png + auto/native, and its format', () => {
+    for (const kind of ['auto', 'native'] as const) {
+      const enc = selectEncoder(kind, { quality: 80, format: 'png' }, () => undefined);
+      expect([enc.name, enc.format]).toEqual(['native-png', 'png']);
+    }
+    expect(selectEncoder('js', { quality: 80, format: 'png' }, () => undefined).name).toBe('js-png');
+    expect(selectEncoder('auto', { quality: 80 }, () => undefined).format).toBe('jpeg');
+  });
+
+  it('refuses a kind that cannot write the format, and an unknown format', () => {
+    const bad = (kind: EncoderKind, format: string) => () => selectEncoder(kind, { quality: 80, format: format as 'png' }, () => undefined);
+    expect(bad('sharp', 'png')).toThrow(expect.objectContaining({ code: 'GBS_ERR_ENCODER_UNKNOWN', message: expect.stringContaining('JPEG only') }));
+    expect(bad('js', 'jpeg')).toThrow(expect.objectContaining({ code: 'GBS_ERR_ENCODER_UNKNOWN', message: expect.stringContaining('PNG only') }));
+    expect(bad('auto', 'gif')).toThrow(expect.objectContaining({ code: 'GBS_ERR_ENCODER_UNKNOWN', message: expect.stringContaining('"gif"') }));
+  });
+
+  it('names the kind that makes an encoder again (worker threads)', () => {
+    expect(['native', 'sharp', 'native-png', 'js-png'].map(encoderKindOf)).toEqual(['native', 'sharp', 'native', 'js']);
+  });
+
+  it('without the addon: png + auto falls back to the JS encoder and warns once; png + native is a ConfigError', async () => {
+    // A fresh module instance whose addon paths point nowhere, to see the unavailable branch.
+    vi.resetModules();
+    vi.doMock('node:module', async (orig) => {
+      const mod = await orig<typeof import('node:module')>();
+      return {
+        ...mod,
+        createRequire: () => () => {
+          throw Object.assign(new Error('Cannot find module gbstream_png.node'), { code: 'MODULE_NOT_FOUND' });
+        },
+      };
+    });
+    try {
+      const fresh = await import('../src/encode/select-encoder.js');
+      const warnings: string[] = [];
+      expect(fresh.selectEncoder('auto', { quality: 80, format: 'png' }, (m) => warnings.push(m)).name).toBe('js-png');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^native PNG encoder unavailable \(.*not built.*\); using the JS PNG encoder$/);
+      expect(() => fresh.selectEncoder('native', { quality: 80, format: 'png' }, () => undefined)).toThrow(
+        expect.objectContaining({ code: 'GBS_ERR_ENCODER_UNAVAILABLE', message: expect.stringMatching(/native PNG encoder is unavailable: .*not built/) }),
+      );
+    } finally {
+      vi.doUnmock('node:module');
+      vi.resetModules();
+    }
   });
 });

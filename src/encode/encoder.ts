@@ -5,11 +5,14 @@
  * (used when it built); lossless PNG by the native zlib addon or its pure JS fallback. The
  * pipeline encodes each published frame once and shares the bytes.
  */
+import type { FrameFormat } from '../protocol/messages.js';
+import type { PngOptions } from './png-options.js';
+
 export interface FrameEncoder {
   /** Which implementation this is; goes into `hello.encoder`. */
   readonly name: string;
   /** The image format of what `encode` returns; the pipeline puts it in `frame.format`. */
-  readonly format: 'jpeg' | 'png';
+  readonly format: FrameFormat;
   /**
    * Encodes one frame.
    * @param pixels `width * height * channels` bytes, row-major, no padding.
@@ -24,4 +27,8 @@ export interface EncoderOptions {
   quality: number;
   /** Chroma subsampling; 4:4:4 keeps pixel art crisp. */
   subsampling?: '4:4:4' | '4:2:0';
+  /** Image format to write (`--format`); default `jpeg`. */
+  format?: FrameFormat;
+  /** zlib level, strategy and row filter for PNG; defaults chosen by bench/png.bench.mjs. */
+  png?: PngOptions;
 }

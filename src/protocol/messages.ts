@@ -41,6 +41,11 @@ export interface HelloMessage {
   /** Game-state field names, in map order: the keys of every `frame.state`. */
   fields: string[];
   encoder: string;
+  /**
+   * The stream's default image format (`--format`); each `frame.format` still says which its bytes
+   * are. Absent in recordings made before PNG frames existed: read it as `jpeg`.
+   */
+  format?: FrameFormat;
   /** Whether this client may send `input`/`command`. */
   control: boolean;
   /** Present when the server replays a recording (`gbstream replay`): enables replay controls. */
@@ -56,6 +61,9 @@ export interface ReplayInfo {
   startTs: number;
 }
 
+/** Image formats a frame's `data` can have. */
+export type FrameFormat = 'jpeg' | 'png';
+
 export interface FrameMessage {
   type: 'frame';
   env: number;
@@ -67,7 +75,8 @@ export interface FrameMessage {
   ts: number;
   width: number;
   height: number;
-  format: 'jpeg';
+  /** What `data` holds: a JPEG, or a lossless (usually palette) PNG. */
+  format: FrameFormat;
   data: Uint8Array;
   state: GameState;
 }
