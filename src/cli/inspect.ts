@@ -20,9 +20,13 @@ export interface InspectReport {
   measuredFps: number;
   speed: number | 'max';
   encoder: string;
+  /** The stream's default format from the hello (absent in recordings made before PNG frames). */
+  format?: string;
   map: string | null;
   fields: string[];
   frames: number;
+  /** Frames by image format, e.g. `{ jpeg: 120, png: 80 }`. */
+  formats: Record<string, number>;
   events: number;
   /** ISO time of the first and last frame. */
   start: string | null;
@@ -51,9 +55,11 @@ export function inspectReport(file: string, index: RecordingIndex): InspectRepor
     measuredFps: seconds > 0 ? Math.round(((frames.length - 1) / seconds) * 100) / 100 : 0,
     speed: hello.speed,
     encoder: hello.encoder,
+    format: hello.format,
     map: hello.map,
     fields: hello.fields,
     frames: frames.length,
+    formats: countFormats(frames),
     events: index.events.length,
     start: first ? new Date(first.ts).toISOString() : null,
     end: last ? new Date(last.ts).toISOString() : null,
@@ -66,6 +72,12 @@ export function inspectReport(file: string, index: RecordingIndex): InspectRepor
   };
 }
 
+function countFormats(frames: RecordingIndex['frames']): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of frames) counts[f.format] = (counts[f.format] ?? 0) + 1;
+  return counts;
+}
+
 export function formatReport(r: InspectReport): string {
   const lines = [
     `file       ${r.file} (${r.size.toLocaleString('en-US')} bytes)`,
@@ -73,6 +85,7 @@ export function formatReport(r: InspectReport): string {
     `recorded   ${r.start ?? '-'} → ${r.end ?? '-'} by ${r.server}, protocol ${r.protocol}, encoder ${r.encoder}`,
     `duration   ${(r.durationMs / 1000).toFixed(1)} s`,
     `frames     ${r.frames} (${r.measuredFps} fps measured; ${r.fps} fps configured; speed ${r.speed}), envs ${r.envs}`,
+    `formats    ${Object.entries(r.formats).map(([f, n]) => `${f} ${n}`).join(', ') || '-'}${r.format ? ` (stream default ${r.format})` : ''}`,
     `frame no.  ${r.first ? `${r.first.frame} … ${r.last!.frame} (seq ${r.first.seq} … ${r.last!.seq})` : '-'}`,
     `state      ${r.fields.length > 0 ? `${r.fields.join(', ')}${r.map ? ` (map ${r.map})` : ''}` : 'none'}`,
     `events     ${r.events}`,

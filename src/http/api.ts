@@ -4,8 +4,9 @@
  *   GET /api/health          liveness and a summary
  *   GET /api/envs            every env's latest frame number, seq and timestamp
  *   GET /api/state           latest game state of every env, as JSON
- *   GET /api/frame.jpg?env=N latest frame of env N
- *   GET /stream.mjpg?env=N   MJPEG stream of env N (latest frame wins; readers capped, 503 past it)
+ *   GET /api/frame.jpg?env=N latest frame of env N as JPEG (transcoded when the stream is PNG)
+ *   GET /api/frame.png?env=N latest frame of env N as PNG (transcoded when the stream is JPEG)
+ *   GET /stream.mjpg?env=N   MJPEG stream of env N (latest frame wins; JPEG whatever --format)
  *   GET /metrics             Prometheus text format
  *   GET /api/progress        the latest training numbers (204 before any)
  *   POST /api/progress       training numbers as a JSON object of numbers, sent on to every
@@ -16,6 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../protocol/constants.js';
 import type { LatestFrames } from '../store/latest-frames.js';
+import { FrameImages, IMAGE_MIME, type ImageFormat } from './frame-image.js';
 import type { Metrics } from './metrics.js';
 import { MjpegStreams, type MjpegOptions } from './mjpeg.js';
 import { isOriginAllowed } from '../server/origin.js';
@@ -38,6 +40,8 @@ export interface ApiContext {
   envCount?: number;
   /** MJPEG reader cap and liveness limits. */
   mjpeg?: Partial<MjpegOptions>;
+  /** Transcodes frames for HTTP readers (give it the server's `--quality`); default quality 80. */
+  images?: FrameImages;
 }
 
 export const MAX_PROGRESS_BODY = 16 * 1024;
@@ -129,8 +133,27 @@ function envParam(ctx: ApiContext, url: URL, res: ServerResponse): number | unde
   return env;
 }
 
+/** The latest frame of `?env=N` as one image in `format`, with its seq and frame number in headers. */
+function sendFrameImage(ctx: ApiContext, images: FrameImages, req: IncomingMessage, res: ServerResponse, url: URL, format: ImageFormat): void {
+  const env = envParam(ctx, url, res);
+  if (env === undefined) return;
+  const frame = ctx.latest.get(env);
+  if (!frame) {
+    json(res, 404, { error: 'GBS_ERR_NO_FRAME', message: `no frame published yet for env ${env}` });
+    return;
+  }
+  images.get(frame, format).then(
+    (data) => {
+      res.writeHead(200, { 'content-type': IMAGE_MIME[format], 'content-length': data.byteLength, 'cache-control': 'no-cache', 'x-gbstream-seq': String(frame.seq), 'x-gbstream-frame': String(frame.frame) });
+      res.end(req.method === 'HEAD' ? undefined : data);
+    },
+    (err: unknown) => json(res, 500, { error: 'GBS_ERR_ENCODE_FAILED', message: `cannot transcode the frame to ${format}: ${(err as Error).message}` }),
+  );
+}
+
 export function createApiHandler(ctx: ApiContext) {
-  const mjpeg = new MjpegStreams(ctx.latest, ctx.mjpeg);
+  const images = ctx.images ?? new FrameImages();
+  const mjpeg = new MjpegStreams(ctx.latest, ctx.mjpeg, images);
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
@@ -165,18 +188,10 @@ export function createApiHandler(ctx: ApiContext) {
         else json(res, 200, { ts: last.ts, source: last.source, values: last.values });
         return true;
       }
-      case '/api/frame.jpg': {
-        const env = envParam(ctx, url, res);
-        if (env === undefined) return true;
-        const frame = ctx.latest.get(env);
-        if (!frame) {
-          json(res, 404, { error: 'GBS_ERR_NO_FRAME', message: `no frame published yet for env ${env}` });
-          return true;
-        }
-        res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': frame.data.byteLength, 'cache-control': 'no-cache', 'x-gbstream-seq': String(frame.seq), 'x-gbstream-frame': String(frame.frame) });
-        res.end(req.method === 'HEAD' ? undefined : frame.data);
+      case '/api/frame.jpg':
+      case '/api/frame.png':
+        sendFrameImage(ctx, images, req, res, url, path === '/api/frame.png' ? 'png' : 'jpeg');
         return true;
-      }
       case '/stream.mjpg': {
         const env = envParam(ctx, url, res);
         if (env === undefined) return true;

@@ -1,13 +1,16 @@
 /**
- * `/stream.mjpg?env=N`: multipart/x-mixed-replace, one JPEG part per published frame, with the
- * WebSocket's rules for slow readers: latest frame wins (a part is written only when the response
+ * `/stream.mjpg?env=N`: multipart/x-mixed-replace, one JPEG part per published frame (JPEG
+ * whatever the stream's `--format`: MJPEG readers know no other; a PNG stream's frames are
+ * transcoded for these readers only, once per frame), with the WebSocket's rules for slow readers: latest frame wins (a part is written only when the response
  * has drained; otherwise that frame is skipped for this reader), and the same liveness limits — a
  * reader that has drained nothing for `stallMs` while a part is pending, or whose queue passed
  * `byteCap`, is let go. Readers are capped (`maxReaders`): one more gets 503 with Retry-After.
  */
 import { ErrorCode } from '../protocol/constants.js';
 import { DEFAULT_LIVENESS, livenessVerdict, type LivenessLimits } from '../server/liveness.js';
+import type { FrameMessage } from '../protocol/messages.js';
 import type { LatestFrames } from '../store/latest-frames.js';
+import { FrameImages, frameFormat } from './frame-image.js';
 
 export const MJPEG_BOUNDARY = 'gbstreamframe';
 /** Concurrent MJPEG readers per server: each is an open socket fed every frame of its env. */
@@ -48,10 +51,13 @@ export class MjpegStreams {
   readonly #o: MjpegOptions;
   readonly #now: () => number;
   readonly #readers = new Set<Reader>();
+  readonly #images: FrameImages;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(latest: LatestFrames, options: Partial<MjpegOptions> = {}) {
+  /** @param images transcodes PNG frames to JPEG, shared with /api/frame.jpg (one transcode a frame). */
+  constructor(latest: LatestFrames, options: Partial<MjpegOptions> = {}, images = new FrameImages()) {
     this.#latest = latest;
+    this.#images = images;
     this.#o = { ...DEFAULT_LIVENESS, maxReaders: DEFAULT_MJPEG_MAX_READERS, ...options };
     this.#now = options.now ?? (() => performance.now());
   }
@@ -90,12 +96,34 @@ export class MjpegStreams {
         });
       } else reader.lastDrainAt = this.#now();
     };
+    // Offers are numbered here, not by frame.seq (a looping replay starts seq over): a transcode
+    // that finishes after a newer frame was written is dropped, so parts never go back in time.
+    let offered = 0;
+    let written = 0;
+    let closed = false;
+    const offer = (frame: FrameMessage) => {
+      const n = ++offered;
+      if (frameFormat(frame) === 'jpeg') {
+        written = n;
+        write(frame.data);
+        return;
+      }
+      this.#images.get(frame, 'jpeg').then(
+        (jpeg) => {
+          if (closed || n <= written) return;
+          written = n;
+          write(jpeg);
+        },
+        () => reader.skipped++, // a frame sharp cannot read: the next one supersedes it
+      );
+    };
     const first = this.#latest.get(env);
-    if (first) write(first.data);
+    if (first) offer(first);
     const unsubscribe = this.#latest.subscribe((frame) => {
-      if (frame.env === env) write(frame.data);
+      if (frame.env === env) offer(frame);
     });
     res.on('close', () => {
+      closed = true;
       unsubscribe();
       this.#readers.delete(reader);
       if (this.#readers.size === 0) this.#stopTimer();

@@ -1,7 +1,8 @@
 /**
  * Frames out of a recording: PNG files (JPEG decoded by sharp, scaled with nearest-neighbour so
- * pixel art stays sharp, written by pngjs) and a contact sheet of evenly spaced thumbnails with
- * their times (and envs, in a multi-env recording).
+ * pixel art stays sharp, written by pngjs; a PNG frame at scale 1 is written byte for byte, so the
+ * file is exactly what was streamed) and a contact sheet of evenly spaced thumbnails with their
+ * times (and envs, in a multi-env recording).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,18 +43,22 @@ export function evenlySpaced<T>(frames: readonly T[], n: number): T[] {
   return Array.from({ length: n }, (_, k) => frames[Math.round((k * (frames.length - 1)) / (n - 1))]!);
 }
 
-/** Decodes a frame record's JPEG to RGBA, scaled `scale`×. */
-export async function decodeFrame(recording: Recording, entry: FrameEntry, scale = 1): Promise<{ width: number; height: number; rgba: Buffer; jpeg: Uint8Array }> {
+/** A frame record's image bytes (JPEG or PNG, as recorded). */
+export async function frameImage(recording: Recording, entry: FrameEntry): Promise<Uint8Array> {
   const bytes = await recording.read(entry);
-  const message = decodeBody(bytes.subarray(LENGTH_PREFIX_BYTES));
-  const jpeg = message['data'] as Uint8Array;
-  let image = sharp(jpeg);
+  return decodeBody(bytes.subarray(LENGTH_PREFIX_BYTES))['data'] as Uint8Array;
+}
+
+/** Decodes a frame record's image (JPEG or PNG; sharp detects which) to RGBA, scaled `scale`×. */
+export async function decodeFrame(recording: Recording, entry: FrameEntry, scale = 1): Promise<{ width: number; height: number; rgba: Buffer; image: Uint8Array }> {
+  const data = await frameImage(recording, entry);
+  let image = sharp(data);
   const meta = await image.metadata();
   const width = (meta.width ?? 0) * scale;
   const height = (meta.height ?? 0) * scale;
   if (scale !== 1) image = image.resize(width, height, { kernel: 'nearest' });
   const rgba = await image.ensureAlpha().raw().toBuffer();
-  return { width, height, rgba, jpeg };
+  return { width, height, rgba, image: data };
 }
 
 /** `env<E>-frame-<seq>.png`: `seq` counts per env, so the env is part of every name. */
@@ -73,11 +78,15 @@ export async function exportPngs(recording: Recording, options: PngExportOptions
   await mkdir(options.dir, { recursive: true });
   const written: string[] = [];
   for (const entry of selected) {
-    const { width, height, rgba } = await decodeFrame(recording, entry, options.scale ?? 1);
-    const png = new PNG({ width, height });
-    rgba.copy(png.data);
     const file = join(options.dir, pngName(entry));
-    await writeFile(file, PNG.sync.write(png));
+    if (entry.format === 'png' && (options.scale ?? 1) === 1) {
+      await writeFile(file, await frameImage(recording, entry));
+    } else {
+      const { width, height, rgba } = await decodeFrame(recording, entry, options.scale ?? 1);
+      const png = new PNG({ width, height });
+      rgba.copy(png.data);
+      await writeFile(file, PNG.sync.write(png));
+    }
     written.push(file);
     options.onProgress?.(written.length, selected.length, file);
   }
@@ -126,8 +135,7 @@ export async function writeContactSheet(recording: Recording, options: ContactSh
   for (const [k, entry] of picked.entries()) {
     const left = GAP + (k % columns) * (cellW + GAP);
     const top = GAP + Math.floor(k / columns) * (cellH + GAP);
-    const { jpeg } = await decodeFrame(recording, entry);
-    layers.push({ input: Buffer.from(jpeg), left, top });
+    layers.push({ input: Buffer.from(await frameImage(recording, entry)), left, top });
     labels.push(`<text x="${left + 2}" y="${top + cellH - 5}">${thumbnailLabel(entry, start, envs)}</text>`);
   }
   // Text through an SVG overlay: sharp renders it with librsvg, no font files of our own.

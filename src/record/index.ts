@@ -24,6 +24,8 @@ export interface IndexEntry {
   env?: number;
   seq?: number;
   frame?: number;
+  /** Frames: the image format of `data` (`jpeg` when the record does not say). */
+  format?: string;
 }
 
 export interface FrameEntry extends IndexEntry {
@@ -32,6 +34,7 @@ export interface FrameEntry extends IndexEntry {
   env: number;
   seq: number;
   frame: number;
+  format: string;
 }
 
 export class RecordingIndex {
@@ -116,6 +119,8 @@ export async function buildIndex(source: ByteSource, name = 'the file'): Promise
       entry.env = typeof m['env'] === 'number' ? m['env'] : 0;
       entry.seq = m['seq'];
       entry.frame = m['frame'];
+      // A recording may change format mid-run (a restart with another --format, a hub publisher).
+      entry.format = typeof m['format'] === 'string' ? m['format'] : 'jpeg';
     } else if (m.type === 'event') {
       events.push(m as unknown as EventMessage);
     }

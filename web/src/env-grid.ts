@@ -3,6 +3,7 @@
  * its newest frame and closes the bitmaps it skips), each inside a button that moves the focus.
  * Drawn at 1× (160×144 CSS pixels for a Game Boy), so every cell stays pixel-exact.
  */
+import type { FrameFormat } from '../../src/protocol/messages.js';
 import { FrameRenderer } from './renderer.js';
 
 interface Cell {
@@ -74,8 +75,8 @@ export class EnvGrid {
     });
   }
 
-  push(env: number, jpeg: Uint8Array, width: number, height: number): void {
-    this.#cells[env]?.renderer.push(jpeg, width, height);
+  push(env: number, data: Uint8Array, width: number, height: number, format: FrameFormat = 'jpeg'): void {
+    this.#cells[env]?.renderer.push(data, width, height, format);
   }
 
   setPaused(paused: boolean): void {

@@ -3,7 +3,7 @@
  * training panel and input, and the HTTP fallback when WebSocket cannot be used. DOM glue only;
  * the logic lives in the small modules beside this one.
  */
-import type { Button } from '../../src/protocol/messages.js';
+import type { Button, FrameFormat } from '../../src/protocol/messages.js';
 import { SCREEN_HEIGHT, SCREEN_WIDTH } from '../../src/protocol/constants.js';
 import { sampleFrom, ClockOffset } from './clock.js';
 import { Connection, type ConnState, type SocketLike } from './connection.js';
@@ -161,7 +161,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
         panel.update(state);
         replay.frame(r['ts'] as number);
       }
-      showFrame(routed.env, r['data'] as Uint8Array, r['width'] as number, r['height'] as number, bytes);
+      showFrame(routed.env, r['data'] as Uint8Array, r['width'] as number, r['height'] as number, bytes, r['format'] === 'png' ? 'png' : 'jpeg');
       break;
     }
     case 'progress':
@@ -194,14 +194,14 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
 }
 
 /** One frame of `env`, from the socket or from a poll: into its grid cell, and the big canvas when focused. */
-function showFrame(env: number, data: Uint8Array, width: number, height: number, bytes: number): void {
+function showFrame(env: number, data: Uint8Array, width: number, height: number, bytes: number, format: FrameFormat = 'jpeg'): void {
   const now = performance.now();
   view.bytes.add(now, bytes);
-  view.latestFrame.set(env, { data, width, height });
-  if (envs.multi) grid.push(env, data, width, height);
+  view.latestFrame.set(env, { data, width, height, format });
+  if (envs.multi) grid.push(env, data, width, height, format);
   if (env !== envs.focused) return;
   view.fps.add(now);
-  renderer.push(data, width, height);
+  renderer.push(data, width, height, format);
 }
 
 function setEnvCount(count: unknown): void {
@@ -222,7 +222,7 @@ function focusEnv(env: number): void {
   const state = envs.stateOf(env);
   if (state) panel.update(state);
   const frame = view.latestFrame.get(env);
-  if (frame) renderer.push(frame.data, frame.width, frame.height);
+  if (frame) renderer.push(frame.data, frame.width, frame.height, frame.format);
   showFocus();
 }
 

@@ -1,5 +1,7 @@
+import type { FrameFormat } from '../../src/protocol/messages.js';
+
 /**
- * Draws frames on a canvas: decode JPEG bytes to an ImageBitmap off the main thread, draw only
+ * Draws frames on a canvas: decode JPEG or PNG bytes to an ImageBitmap off the main thread, draw only
  * the newest in requestAnimationFrame, close bitmaps nobody will draw. When behind, skip to the
  * newest (jsmpeg's latency policy). Paused while the tab is hidden.
  */
@@ -7,6 +9,7 @@ export class FrameRenderer {
   readonly #canvas: HTMLCanvasElement;
   readonly #ctx: CanvasRenderingContext2D;
   #pending: Uint8Array | undefined;
+  #pendingFormat: FrameFormat = 'jpeg';
   #decoding = false;
   #ready: ImageBitmap | undefined;
   #rafId = 0;
@@ -25,15 +28,16 @@ export class FrameRenderer {
     this.#ctx.imageSmoothingEnabled = false;
   }
 
-  /** Offers JPEG bytes; replaces any frame still waiting to be decoded. */
-  push(jpeg: Uint8Array, width: number, height: number): void {
+  /** Offers image bytes (`frame.format`); replaces any frame still waiting to be decoded. */
+  push(data: Uint8Array, width: number, height: number, format: FrameFormat = 'jpeg'): void {
     if (this.#canvas.width !== width || this.#canvas.height !== height) {
       this.#canvas.width = width;
       this.#canvas.height = height;
       this.#ctx.imageSmoothingEnabled = false;
     }
     if (this.#pending) this.skipped++;
-    this.#pending = jpeg;
+    this.#pending = data;
+    this.#pendingFormat = format;
     this.#pump();
   }
 
@@ -46,9 +50,10 @@ export class FrameRenderer {
   #pump(): void {
     if (this.#paused || this.#decoding || !this.#pending) return;
     const bytes = this.#pending;
+    const type = `image/${this.#pendingFormat}`;
     this.#pending = undefined;
     this.#decoding = true;
-    createImageBitmap(new Blob([bytes as BlobPart], { type: 'image/jpeg' }))
+    createImageBitmap(new Blob([bytes as BlobPart], { type }))
       .then((bitmap) => {
         this.#ready?.close();
         this.#ready = bitmap;

@@ -3,6 +3,7 @@
  * status, the focused env's meters, the newest frame per env, ping bookkeeping and request ids.
  * No DOM: main.ts reads and updates it, tests drive it directly.
  */
+import type { FrameFormat } from '../../src/protocol/messages.js';
 import type { ConnState } from './connection.js';
 import type { PollState } from './status.js';
 import { RateWindow, RecentMean, Series } from './stats-window.js';
@@ -14,6 +15,8 @@ export interface ShownFrame {
   data: Uint8Array;
   width: number;
   height: number;
+  /** `frame.format`: which MIME type decodes `data`. */
+  format: FrameFormat;
 }
 
 export class ViewerState {
