@@ -2,7 +2,7 @@
 /**
  * Runs every benchmark suite in turn and prints their tables; `--json FILE` merges their results
  * into one { machine, results, ratios } file. `--filter NAME` runs only cases whose name contains
- * NAME (suite names: encode, record, emulator, pipeline, fanout).
+ * NAME (suite names: encode, png, record, emulator, pipeline, fanout).
  *
  *   npm run bench -- [--filter encode] [--json bench-results.json] [--quick]
  */
@@ -17,13 +17,14 @@ const { values: args } = parseArgs({
   options: { filter: { type: 'string' }, json: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
 });
 if (args.help) {
-  console.log('usage: npm run bench -- [--filter NAME] [--json FILE] [--quick]\n  suites: encode/*, record/*, emulator/* + pipeline/*, fanout/*');
+  console.log('usage: npm run bench -- [--filter NAME] [--json FILE] [--quick]\n  suites: encode/*, png/*, record/*, emulator/* + pipeline/*, fanout/*');
   process.exit(0);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'gbstream-bench-'));
 const suites = [
   { name: 'encode', script: 'bench/encode.bench.mjs', prefixes: ['encode'] },
+  { name: 'png', script: 'bench/png.bench.mjs', prefixes: ['png'] },
   { name: 'record', script: 'bench/record.bench.mjs', prefixes: ['record'] },
   { name: 'emulator', script: 'bench/emulator.bench.mjs', prefixes: ['emulator', 'pipeline'], extra: args.quick ? ['--seconds', '4'] : [] },
   { name: 'fanout', script: 'bench/load.mjs', prefixes: ['fanout'], extra: ['--viewers', args.quick ? '1,10,100' : '1,10,100,500', '--seconds', args.quick ? '5' : '10'] },
