@@ -4,7 +4,7 @@
  * scaling) and decodes JPEG frames as before, the contact sheet takes both, and `replay` sends
  * both unchanged.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -12,67 +12,26 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReport, inspectReport } from '../src/cli/inspect.js';
 import { replay } from '../src/cli/replay.js';
-import { ServerboyEmulator } from '../src/emulator/serverboy.js';
-import { JsPngEncoder } from '../src/encode/png-js-encoder.js';
-import { SharpEncoder } from '../src/encode/sharp-encoder.js';
 import { silentLogger } from '../src/log.js';
-import type { FrameFormat, HelloMessage } from '../src/protocol/messages.js';
-import { decodeRecords, encodeRecord } from '../src/protocol/record.js';
+import { decodeRecords } from '../src/protocol/record.js';
 import { exportPngs, pngName, writeContactSheet } from '../src/record/export.js';
 import { openRecording, type Recording } from '../src/record/index.js';
 import { runCli } from './helpers/cli.js';
+import { writeMixedRecording, type MixedFrame } from './helpers/mixed-recording.js';
 import { TestClient } from './helpers/ws-client.js';
 
 const W = 160;
 const H = 144;
 
-/** A hello as an older server wrote it: no `format` field. */
-const hello = {
-  type: 'hello',
-  protocol: 1,
-  server: 'gbstream test',
-  rom: { title: 'GBSTREAM DEMO', cgb: 'cgb-enhanced', cartridgeType: 0, cartridgeName: 'ROM ONLY', size: 32768, sha1: '0'.repeat(40), headerChecksumOk: true },
-  envs: 1,
-  fps: 10,
-  width: W,
-  height: H,
-  speed: 1,
-  map: null,
-  fields: [],
-  encoder: 'sharp',
-  control: false,
-} satisfies HelloMessage;
-
-interface Made {
-  format: FrameFormat;
-  data: Uint8Array;
-  rgb: Uint8Array;
-}
-
 let dir: string;
 let file: string;
-let frames: Made[];
+let frames: MixedFrame[];
 let recording: Recording;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gbs-png-rec-'));
   file = join(dir, 'mixed.gbrec');
-  const emu = new ServerboyEmulator(new Uint8Array(await readFile('src/demo/gbstream-demo.gbc')));
-  const jpeg = new SharpEncoder({ quality: 80 });
-  const png = new JsPngEncoder();
-  frames = [];
-  // Three JPEG frames, then the run goes on as PNG (a restart with --format png, say).
-  for (let i = 0; i < 6; i++) {
-    for (let f = 0; f < 30; f++) emu.step();
-    const rgb = emu.screenRgb().slice();
-    const format: FrameFormat = i < 3 ? 'jpeg' : 'png';
-    frames.push({ format, rgb, data: await (format === 'jpeg' ? jpeg : png).encode(rgb, W, H, 3) });
-  }
-  const records = [
-    encodeRecord(hello),
-    ...frames.map((f, seq) => encodeRecord({ type: 'frame', env: 0, seq, frame: (seq + 1) * 30, ts: 1_000_000 + seq * 100, width: W, height: H, format: f.format, data: f.data, state: {} })),
-  ];
-  await writeFile(file, Buffer.concat(records));
+  frames = await writeMixedRecording(file);
   recording = await openRecording(file);
 });
 
