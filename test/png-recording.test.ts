@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReport, inspectReport } from '../src/cli/inspect.js';
-import { replay } from '../src/cli/replay.js';
+import { replay } from '../src/app/replay.js';
 import { silentLogger } from '../src/log.js';
 import { decodeRecords } from '../src/protocol/record.js';
 import { exportPngs, pngName, writeContactSheet } from '../src/record/export.js';

@@ -18,13 +18,14 @@ import type { EncoderKind } from '../encode/select-encoder.js';
 import { createEnvs, MAX_ENVS } from '../envs/create-envs.js';
 import type { Env } from '../envs/env.js';
 import { createApiHandler } from '../http/api.js';
+import { FrameImages } from '../http/frame-image.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
 import { DEMO_ROM_PATH, MAPS_DIR } from '../paths.js';
 import type { PolicySpec } from '../policy/spec.js';
 import { ErrorCode, PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { HelloMessage } from '../protocol/messages.js';
+import type { FrameFormat, HelloMessage } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
@@ -49,10 +50,12 @@ export interface ServeOptions {
   seed: number;
   force: boolean;
   sound: boolean;
-  /** JPEG encoder: native libjpeg-turbo addon, sharp, or auto (native when it built). */
+  /** Encoder: a native addon, sharp (JPEG), js (PNG), or auto (native when it built). */
   encoder?: EncoderKind;
   /** Emulator core; default serverboy. */
   core?: CoreKind;
+  /** Image format of published frames: jpeg (default) or lossless png. */
+  format?: FrameFormat;
   log: Logger;
   webRoot?: string;
   /** Who may send input; default nobody. */
@@ -99,7 +102,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   // recorder need the envs' encoder name (hello) first, so they are bound once they exist.
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
   const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
-  const { envs, encoder, policyName } = await createEnvs({
+  const { envs, encoder, format, policyName } = await createEnvs({
     count,
     rom: rom.bytes,
     map,
@@ -107,6 +110,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     seed: options.seed,
     encoder: options.encoder ?? 'auto',
     core: options.core,
+    format: options.format,
     quality: options.quality,
     fps: options.fps,
     speed: options.speed,
@@ -130,6 +134,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     map: map?.name ?? null,
     fields: map ? Object.keys(map.fields) : [],
     encoder,
+    format,
   };
 
   const envAt = (env: number | undefined) => {
@@ -195,10 +200,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     openControl: options.control?.mode === 'open',
     allowOrigins: options.allowOrigins,
     envCount: count,
+    images: new FrameImages(options.quality),
     health: () => ({ rom: rom.info.title, envs: count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
   });
   for (const env of envs) env.start();
-  log.info({ rom: rom.info.title, sha1: rom.info.sha1, envs: count, map: map?.name ?? null, policy: policyName, fps: options.fps, speed: options.speed, encoder }, 'streaming');
+  log.info({ rom: rom.info.title, sha1: rom.info.sha1, envs: count, map: map?.name ?? null, policy: policyName, fps: options.fps, speed: options.speed, encoder, format }, 'streaming');
   if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');
 
   return {

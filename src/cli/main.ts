@@ -14,7 +14,8 @@ import type { ControlPolicy } from '../server/control.js';
 import { serve, type ServeOptions } from '../app/serve.js';
 import { VERSION } from '../version.js';
 import type { Speed } from '../emulator/pacer.js';
-import { ENCODER_KINDS, type EncoderKind } from '../encode/select-encoder.js';
+import { ENCODER_KINDS, FRAME_FORMATS, type EncoderKind } from '../encode/select-encoder.js';
+import type { FrameFormat } from '../protocol/messages.js';
 import { parseRecordMaxMb, parseRecordMaxMin } from './record-options.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
@@ -27,6 +28,7 @@ interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quali
   controlToken?: string;
   allowOrigin: string[];
   encoder: EncoderKind;
+  format: FrameFormat;
   record?: string;
   recordDir?: string;
   recordMaxMb?: number;
@@ -68,7 +70,8 @@ program
   .addOption(new Option('--control <mode>', 'who may send input: off (view only) or open (every client; local play)').choices(['off', 'open']).default('off'))
   .addOption(new Option('--control-token <token>', 'clients that send this token (auth message) may send input; prefer the environment variable, which ps does not show').env('GBSTREAM_CONTROL_TOKEN').argParser(parseToken))
   .addOption(new Option('--allow-origin <origin>', 'also accept browser connections from this origin, and its host in Host (repeatable; * for any, which also turns off the Host check that guards a loopback server against DNS rebinding)').argParser(collect).default([]))
-  .addOption(new Option('--encoder <kind>', 'JPEG encoder: native (libjpeg-turbo addon), sharp, or auto').choices(ENCODER_KINDS).default('auto'))
+  .addOption(new Option('--format <f>', 'frame images: jpeg, or png (lossless, indexed: ~1/10 the bytes on Game Boy frames)').choices(FRAME_FORMATS).default('jpeg'))
+  .addOption(new Option('--encoder <kind>', 'native (addon), sharp (JPEG only), js (PNG only), or auto: native when it built').choices(ENCODER_KINDS).default('auto'))
   .addOption(new Option('--sound', 'emulate sound (off by default: it costs CPU and nobody hears it)').default(false))
   .addOption(new Option('--record <file>', 'record every published record to this .gbrec file').conflicts('recordDir'))
   .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory, named by UTC time and ROM title'))

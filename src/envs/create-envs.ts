@@ -4,7 +4,8 @@
  */
 import type { CoreKind } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
-import { selectEncoder, type EncoderKind } from '../encode/select-encoder.js';
+import { encoderKindOf, selectEncoder, type EncoderKind } from '../encode/select-encoder.js';
+import type { FrameFormat } from '../protocol/messages.js';
 import type { Logger } from '../log.js';
 import { makePolicy, type PolicySpec } from '../policy/spec.js';
 import type { RecordSink } from '../protocol/sink.js';
@@ -23,6 +24,8 @@ export interface CreateEnvsOptions {
   /** Env i uses seed + i. */
   seed: number;
   encoder: EncoderKind;
+  /** Image format of published frames (`--format`); default `jpeg`. */
+  format?: FrameFormat;
   quality: number;
   fps: number;
   speed: Speed;
@@ -34,16 +37,17 @@ export interface CreateEnvsOptions {
   observeEncode?: (seconds: number) => void;
 }
 
-/** Returns the envs (not started) and the name of the encoder they use. */
-export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; encoder: string; policyName: string }> {
+/** Returns the envs (not started), the name of the encoder they use and the format it writes. */
+export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; encoder: string; format: FrameFormat; policyName: string }> {
+  const format = o.format ?? 'jpeg';
   const policy = await makePolicy(o.policy, o.seed); // also checks a script file before any worker starts
   if (o.count === 1) {
-    const encoder = selectEncoder(o.encoder, { quality: o.quality }, (msg) => o.log.warn(msg));
+    const encoder = selectEncoder(o.encoder, { quality: o.quality, format }, (msg) => o.log.warn(msg));
     const env = await createLocalEnv({ id: 0, rom: o.rom, core: o.core, sound: o.sound, map: o.map, policy, encoder, fps: o.fps, speed: o.speed, log: o.log, output: o.output, observeEncode: o.observeEncode });
-    return { envs: [env], encoder: encoder.name, policyName: policy.name };
+    return { envs: [env], encoder: encoder.name, format, policyName: policy.name };
   }
   // Check the encoder choice once here, so `--encoder native` without the addon fails clearly.
-  const encoder = selectEncoder(o.encoder, { quality: o.quality }, (msg) => o.log.warn(msg)).name;
+  const encoder = selectEncoder(o.encoder, { quality: o.quality, format }, (msg) => o.log.warn(msg)).name;
   const envs = Array.from({ length: o.count }, (_, id) =>
     new WorkerEnv(
       {
@@ -52,7 +56,8 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
         map: o.map,
         policy: o.policy,
         seed: o.seed + id,
-        encoder: o.encoder === 'auto' ? (encoder as EncoderKind) : o.encoder,
+        encoder: o.encoder === 'auto' ? encoderKindOf(encoder) : o.encoder,
+        format,
         quality: o.quality,
         fps: o.fps,
         speed: o.speed,
@@ -70,5 +75,5 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
     await Promise.all(envs.map((e) => e.stop()));
     throw err;
   }
-  return { envs, encoder, policyName: `${policy.name} (seed + env id)` };
+  return { envs, encoder, format, policyName: `${policy.name} (seed + env id)` };
 }

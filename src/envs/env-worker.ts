@@ -19,7 +19,7 @@ const post = (note: WorkerNote, transfer: ArrayBuffer[] = []) => port.postMessag
 async function main(): Promise<void> {
   const log = createLogger({ level: data.logLevel }).child({ env: data.id });
   let warning: string | undefined;
-  const encoder = selectEncoder(data.encoder, { quality: data.quality }, (msg) => (warning = msg));
+  const encoder = selectEncoder(data.encoder, { quality: data.quality, format: data.format }, (msg) => (warning = msg));
   const env = await createLocalEnv({
     id: data.id,
     rom: data.rom,

@@ -6,7 +6,7 @@
 import type { CoreKind } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
-import type { EventMessage, FrameMessage } from '../protocol/messages.js';
+import type { EventMessage, FrameFormat, FrameMessage } from '../protocol/messages.js';
 import { decodeRecords } from '../protocol/record.js';
 import type { MemoryMap } from '../state/memory-map.js';
 import type { PolicySpec } from '../policy/spec.js';
@@ -19,6 +19,8 @@ export interface EnvWorkerData {
   policy: PolicySpec;
   seed: number;
   encoder: EncoderKind;
+  /** Image format of published frames; default jpeg. */
+  format?: FrameFormat;
   quality: number;
   fps: number;
   speed: Speed;
