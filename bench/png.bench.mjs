@@ -153,7 +153,7 @@ suite.on('complete', () => {
     const jpeg = results.find((r) => r.name === `png/${set.name}/native-jpeg-q80`);
     if (png && jpeg) console.log(`${set.name}: native PNG is ${(png.bytes / jpeg.bytes).toFixed(3)} of native JPEG q80's bytes`);
   }
-  console.log(`PNG defaults: level ${PNG_DEFAULTS.level}, strategy ${PNG_DEFAULTS.strategy}, filter ${PNG_DEFAULTS.filter}`);
+  console.log(`PNG defaults: level ${PNG_DEFAULTS.level}, strategy ${PNG_DEFAULTS.strategy}, filter ${PNG_DEFAULTS.filter}; load average now ${machine().loadavg.join(' ')}`);
   const levels = args.levels ? levelsTable() : [];
   if (args.json) {
     writeFileSync(args.json, `${JSON.stringify({ machine: machine(), results, levels }, null, 2)}\n`);
@@ -165,5 +165,6 @@ if (suite.length === 0) {
   console.error(`png bench: no case matches --filter "${args.filter}"`);
   process.exit(1);
 }
-console.log(`png: ${suite.length} cases, ${FRAMES} frames per ROM (${sets.map((s) => s.name).join(', ')})`);
+const m = machine();
+console.log(`png: ${suite.length} cases, ${FRAMES} frames per ROM (${sets.map((s) => s.name).join(', ')}); ${m.cpus} × ${m.model}, Node ${m.node}, load average ${m.loadavg.join(' ')}`);
 suite.run();
