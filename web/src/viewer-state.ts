@@ -15,8 +15,8 @@ export interface ShownFrame {
   data: Uint8Array;
   width: number;
   height: number;
-  /** `frame.format`: which MIME type decodes `data`. */
-  format: FrameFormat;
+  /** `frame.format`: which MIME type decodes `data` (absent: jpeg). */
+  format?: FrameFormat;
 }
 
 export class ViewerState {
