@@ -74,7 +74,10 @@ export function inspectReport(file: string, index: RecordingIndex): InspectRepor
 
 function countFormats(frames: RecordingIndex['frames']): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const f of frames) counts[f.format] = (counts[f.format] ?? 0) + 1;
+  for (const f of frames) {
+    const format = f.format ?? 'jpeg';
+    counts[format] = (counts[format] ?? 0) + 1;
+  }
   return counts;
 }
 

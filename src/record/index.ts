@@ -34,7 +34,6 @@ export interface FrameEntry extends IndexEntry {
   env: number;
   seq: number;
   frame: number;
-  format: string;
 }
 
 export class RecordingIndex {
