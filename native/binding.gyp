@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "with_libretro%": "<!(node -p \"process.env.GBSTREAM_SKIP_LIBRETRO ? 0 : 1\")"
+  },
   "targets": [
     {
       "target_name": "gbstream_jpeg",
@@ -20,5 +23,21 @@
         "OTHER_CFLAGS": ["-std=gnu11", "-O2"]
       }
     }
+  ],
+  "conditions": [
+    ["with_libretro==1", {
+      "targets": [
+        {
+          "target_name": "gbstream_libretro",
+          "sources": ["src/libretro_frontend.c", "src/retro_core.c", "src/retro_bus.c", "src/retro_messages.c"],
+          "defines": ["NAPI_VERSION=8"],
+          "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+          "libraries": ["-ldl"],
+          "xcode_settings": {
+            "OTHER_CFLAGS": ["-std=gnu11", "-O2"]
+          }
+        }
+      ]
+    }]
   ]
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Install step (root `install` script): builds the native JPEG encoder with node-gyp.
+ * Install step (root `install` script): builds the native JPEG encoder and the libretro frontend
+ * with node-gyp.
  *
  * The addon is optional. On any failure (no compiler, no jpeglib.h, no node-gyp, no Node headers)
  * this prints exactly one line and exits 0, so `npm install` still succeeds and gbstream uses
@@ -69,7 +70,18 @@ const nodedir = findNodeDir();
 if (nodedir !== undefined) args.push(`--nodedir=${nodedir}`);
 
 // 5 minutes: a stuck header download (no network) must not hang npm install forever.
-const run = spawnSync(process.execPath, args, { cwd: here, encoding: 'utf8', timeout: 300_000 });
+const build = (env) => spawnSync(process.execPath, args, { cwd: here, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
+let run = build({});
+// The libretro frontend is optional too and must never cost the JPEG encoder: when the build of
+// both fails, build again without it (binding.gyp reads GBSTREAM_SKIP_LIBRETRO).
+let libretroMissing = process.env.GBSTREAM_SKIP_LIBRETRO ? 'GBSTREAM_SKIP_LIBRETRO is set' : undefined;
+if (!run.error && run.status !== 0 && libretroMissing === undefined) {
+  const retry = build({ GBSTREAM_SKIP_LIBRETRO: '1' });
+  if (!retry.error && retry.status === 0) {
+    libretroMissing = reasonFrom(`${run.stdout}\n${run.stderr}`);
+    run = retry;
+  }
+}
 if (run.error) fallback(`node-gyp did not run: ${run.error.message}`);
 if (run.status !== 0) fallback(reasonFrom(`${run.stdout}\n${run.stderr}`));
 if (!existsSync(addon)) fallback(`node-gyp succeeded but ${addon} is missing`);
@@ -91,3 +103,18 @@ try {
 } catch (err) {
   console.log(`gbstream: native PNG encoder does not load (${err instanceof Error ? err.message : String(err)}); using the JS PNG encoder`);
 }
+
+// Loading the libretro frontend proves it links (it needs only libdl); a core is loaded at run time.
+const libretro = join(here, 'build', 'Release', 'gbstream_libretro.node');
+if (libretroMissing === undefined) {
+  try {
+    if (typeof createRequire(import.meta.url)(libretro).open !== 'function') libretroMissing = 'it exports no open()';
+  } catch (err) {
+    libretroMissing = `built but does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  }
+}
+console.log(
+  libretroMissing === undefined
+    ? 'gbstream: libretro frontend built'
+    : `gbstream: libretro frontend not built (${libretroMissing}); only the serverboy core runs`,
+);

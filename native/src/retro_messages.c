@@ -1,0 +1,71 @@
+/*
+ * What a core says: its log interface lines and, while it loads, what it printf()s. Both end up in
+ * the instance's message buffer, which JS drains (LibretroEmulator.loadNotes / takeMessages).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "retro_core.h"
+
+/* ---- messages --------------------------------------------------------------------------------- */
+
+void core_message(retro_core *c, const char *prefix, const char *text) {
+  size_t plen = strlen(prefix), tlen = strlen(text);
+  while (tlen > 0 && (text[tlen - 1] == '\n' || text[tlen - 1] == '\r')) tlen--;
+  if (tlen == 0) return;
+  if (c->messages_len + plen + tlen + 1 >= CORE_MESSAGES_CAP) {
+    c->messages_dropped++;
+    return;
+  }
+  memcpy(c->messages + c->messages_len, prefix, plen);
+  memcpy(c->messages + c->messages_len + plen, text, tlen);
+  c->messages_len += plen + tlen;
+  c->messages[c->messages_len++] = '\n';
+}
+
+/*
+ * Some cores (gambatte among them) printf() while loading a game. That would land in gbstream's
+ * stdout, which carries program output. Around the few calls that do it, fds 1 and 2 point at a
+ * temp file whose text becomes core messages. Node writes nothing to them on this thread then;
+ * another thread writing in that window (a few ms) would see its text end up in the messages.
+ */
+void capture_begin(retro_core *c, capture *cap) {
+  cap->saved_out = cap->saved_err = cap->file = -1;
+  char path[1100];
+  snprintf(path, sizeof path, "%s/gbstream-core-out-XXXXXX", c->tmp_dir);
+  int fd = mkstemp(path);
+  if (fd < 0) return; /* no capture; the core's output goes where it would have gone */
+  unlink(path);
+  fflush(stdout);
+  fflush(stderr);
+  cap->saved_out = dup(1);
+  cap->saved_err = dup(2);
+  if (cap->saved_out < 0 || cap->saved_err < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+    if (cap->saved_out >= 0) dup2(cap->saved_out, 1), close(cap->saved_out);
+    if (cap->saved_err >= 0) dup2(cap->saved_err, 2), close(cap->saved_err);
+    close(fd);
+    cap->saved_out = cap->saved_err = -1;
+    return;
+  }
+  cap->file = fd;
+}
+
+void capture_end(retro_core *c, capture *cap) {
+  if (cap->file < 0) return;
+  fflush(stdout);
+  fflush(stderr);
+  dup2(cap->saved_out, 1);
+  dup2(cap->saved_err, 2);
+  close(cap->saved_out);
+  close(cap->saved_err);
+  char buf[4096];
+  ssize_t n = pread(cap->file, buf, sizeof buf - 1, 0);
+  close(cap->file);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) core_message(c, "", line);
+}
+
