@@ -1,12 +1,20 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config-error.js';
 import { coreDirs, findCore, looksLikePath, resolveCore } from '../src/emulator/core-path.js';
 
-function fakeCoreDir(): string {
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'gbstream-cores-'));
+  made.push(dir);
+  return dir;
+};
+
+function fakeCoreDir(): string {
+  const dir = tempDir();
   writeFileSync(join(dir, 'gambatte_libretro.so'), 'fake');
   return dir;
 }
@@ -35,7 +43,7 @@ describe('core discovery', () => {
   });
 
   it('a name that is not installed or a path that is not a file is a ConfigError quoting it', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'gbstream-cores-'));
+    const empty = tempDir();
     mkdirSync(join(empty, 'sub'));
     expect(() => resolveCore('nosuchcore', { GBSTREAM_CORE_DIR: empty, HOME: '/nonexistent' })).toThrow(ConfigError);
     expect(() => resolveCore('nosuchcore', { GBSTREAM_CORE_DIR: empty, HOME: '/nonexistent' })).toThrow(/"nosuchcore" not found .*GBSTREAM_CORE_DIR/);

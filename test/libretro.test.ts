@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +164,8 @@ describe.skipIf(!hasGambatte)('LibretroEmulator with a bad core file', () => {
         new LibretroEmulator(bad, new Uint8Array(32768));
       } catch (e) {
         return e as ConfigError;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
       return undefined;
     })();
