@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * libretro/* — gambatte through gbstream's libretro frontend against serverboy, side by side in
+ * one run, on the same ROMs:
+ *
+ *   emulator/serverboy-step:ROM    ServerboyEmulator.step(), one frame per call
+ *   emulator/gambatte-step:ROM     LibretroEmulator.step() on Debian's gambatte, one frame per call
+ *   libretro/bare-loop:ROM         the addon alone (run(h, 1, 0) in a loop): no gbstream around it
+ *   libretro/save-load:ROM         one saveState() + loadState() round trip (reported in µs)
+ *   pipeline/gambatte-max-1-viewer `gbstream serve --core gambatte --speed max`, one viewer
+ *
+ * ROMs: the embedded demo ROM and Pokémon Yellow as shipped inside the serverboy package (a
+ * commercial CGB-compatible game; skipped when absent). Each case runs in its own child process
+ * for --seconds after a 60-frame warm-up. Needs the libretro addon and libretro-gambatte.
+ *
+ *   npm run build && node bench/libretro.bench.mjs [--seconds 6] [--json FILE] [--filter NAME]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { machine } from './machine.mjs';
+import { decodeRecords } from '../dist/protocol/record.js';
+import { findCore } from '../dist/emulator/core-path.js';
+
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, json: { type: 'string' }, filter: { type: 'string' } } });
+const seconds = Math.min(60, Math.max(2, Number(args.seconds)));
+const CORE = findCore('gambatte');
+if (CORE === undefined) {
+  console.error('libretro bench: gambatte_libretro not found (apt install libretro-gambatte, or set GBSTREAM_CORE_DIR)');
+  process.exit(1);
+}
+const ROMS = { demo: 'src/demo/gbstream-demo.gbc', pokeyellow: 'node_modules/serverboy/roms/pokeyellow.gbc' };
+const dist = (p) => JSON.stringify(new URL(`../dist/${p}`, import.meta.url).href);
+
+/** Runs `body` (which defines step()) in a child; returns calls/s over `seconds` after warm-up. */
+function childLoop(name, rom, body, framesPerCall = 1) {
+  const code = `
+    import { readFileSync } from 'node:fs';
+    const rom = new Uint8Array(readFileSync(${JSON.stringify(rom)}));
+    const CORE = ${JSON.stringify(CORE)};
+    ${body}
+    for (let i = 0; i < 60; i++) step();
+    const t0 = performance.now(); let n = 0;
+    while (performance.now() - t0 < ${seconds * 1000}) { step(); n++; }
+    console.log(JSON.stringify({ hz: n / ((performance.now() - t0) / 1000) }));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (c) => {
+      if (c !== 0) return reject(new Error(`${name} exited ${c}`));
+      resolve({ name, hz: JSON.parse(out.trim().split('\n').pop()).hz * framesPerCall });
+    });
+  });
+}
+
+const serverboyStep = `
+  const { ServerboyEmulator } = await import(${dist('emulator/serverboy.js')});
+  const emu = new ServerboyEmulator(rom);
+  const step = () => emu.step();`;
+const gambatteStep = `
+  const { LibretroEmulator } = await import(${dist('emulator/libretro.js')});
+  const emu = new LibretroEmulator(CORE, rom);
+  const step = () => emu.step();`;
+const bareLoop = `
+  const { tryLoadLibretroBinding } = await import(${dist('emulator/libretro-binding.js')});
+  const { tmpdir } = await import('node:os');
+  const b = tryLoadLibretroBinding().binding;
+  const h = b.open(CORE, tmpdir(), tmpdir(), tmpdir());
+  b.loadGame(h, rom, 'game.gbc');
+  const step = () => b.run(h, 1, 0);`;
+const saveLoad = `
+  const { LibretroEmulator } = await import(${dist('emulator/libretro.js')});
+  const emu = new LibretroEmulator(CORE, rom);
+  emu.run([], 300);
+  const step = () => emu.loadState(emu.saveState());`;
+
+/** `gbstream serve --core gambatte --speed max` with one viewer; emulator speed from `stats`. */
+async function pipeline(name, rom) {
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', rom, '--core', 'gambatte', '--port', '0', '--speed', 'max', '--fps', '10', '--policy', 'random'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, GBSTREAM_LOG_LEVEL: 'warn', GBSTREAM_LOG_FORMAT: 'json' },
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /WebSocket (ws:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  const speeds = [];
+  let frames = 0;
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  ws.on('message', (data) => {
+    for (const m of decodeRecords(new Uint8Array(data))) {
+      if (m.type === 'stats') speeds.push(m.emuFps);
+      if (m.type === 'frame') frames++;
+    }
+  });
+  ws.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, (seconds + 2) * 1000));
+  ws.terminate();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  const steady = speeds.slice(2); // skip start-up seconds
+  return { name, hz: steady.reduce((a, b) => a + b, 0) / Math.max(1, steady.length), framesDelivered: frames };
+}
+
+const cases = [];
+for (const [label, rom] of Object.entries(ROMS)) {
+  if (!existsSync(rom)) continue;
+  cases.push(
+    [`emulator/serverboy-step:${label}`, (n) => childLoop(n, rom, serverboyStep)],
+    [`emulator/gambatte-step:${label}`, (n) => childLoop(n, rom, gambatteStep)],
+    [`libretro/bare-loop:${label}`, (n) => childLoop(n, rom, bareLoop)],
+    [`pipeline/gambatte-max-1-viewer:${label}`, (n) => pipeline(n, rom)],
+    [`libretro/save-load:${label}`, (n) => childLoop(n, rom, saveLoad)],
+  );
+}
+
+const results = [];
+for (const [name, run] of cases) {
+  if (args.filter && !name.includes(args.filter)) continue;
+  process.stderr.write(`  ${name} … `);
+  try {
+    const r = await run(name);
+    process.stderr.write(`${r.hz.toFixed(1)}/s\n`);
+    results.push(r);
+  } catch (err) {
+    process.stderr.write(`failed: ${err.message}\n`);
+  }
+}
+const hz = (n) => results.find((r) => r.name === n)?.hz;
+const ratio = (a, b) => (hz(a) && hz(b) ? Number((hz(a) / hz(b)).toFixed(2)) : undefined);
+console.table(
+  results.map((r) =>
+    r.name.startsWith('libretro/save-load')
+      ? { case: r.name, 'frames/s': '', 'µs per call': (1e6 / r.hz).toFixed(1) }
+      : { case: r.name, 'frames/s': r.hz.toFixed(1), 'µs per call': (1e6 / r.hz).toFixed(1) },
+  ),
+);
+const ratios = {};
+for (const label of Object.keys(ROMS)) {
+  const a = ratio(`emulator/gambatte-step:${label}`, `emulator/serverboy-step:${label}`);
+  if (a !== undefined) ratios[`gambatte-step ÷ serverboy-step, ${label} (target ≥ 15)`] = a;
+  const b = ratio(`pipeline/gambatte-max-1-viewer:${label}`, `libretro/bare-loop:${label}`);
+  if (b !== undefined) ratios[`serve --core gambatte ÷ bare loop, ${label} (target ≥ 0.9)`] = b;
+}
+console.table(ratios);
+if (args.json) writeFileSync(args.json, JSON.stringify({ machine: machine(), results, ratios }, null, 2));
