@@ -22,6 +22,8 @@ export interface InspectReport {
   encoder: string;
   /** The stream's default format from the hello (absent in recordings made before PNG frames). */
   format?: string;
+  /** The emulator core that ran the game. */
+  core: string;
   map: string | null;
   fields: string[];
   frames: number;
@@ -56,6 +58,8 @@ export function inspectReport(file: string, index: RecordingIndex): InspectRepor
     speed: hello.speed,
     encoder: hello.encoder,
     format: hello.format,
+    // Recordings from before cores could be chosen ran serverboy.
+    core: hello.core ?? 'serverboy',
     map: hello.map,
     fields: hello.fields,
     frames: frames.length,
@@ -85,7 +89,7 @@ export function formatReport(r: InspectReport): string {
   const lines = [
     `file       ${r.file} (${r.size.toLocaleString('en-US')} bytes)`,
     `rom        ${r.rom.title} (${r.rom.cgb}, ${r.rom.cartridgeName}, sha1 ${r.rom.sha1})`,
-    `recorded   ${r.start ?? '-'} → ${r.end ?? '-'} by ${r.server}, protocol ${r.protocol}, encoder ${r.encoder}`,
+    `recorded   ${r.start ?? '-'} → ${r.end ?? '-'} by ${r.server}, protocol ${r.protocol}, encoder ${r.encoder}, core ${r.core}`,
     `duration   ${(r.durationMs / 1000).toFixed(1)} s`,
     `frames     ${r.frames} (${r.measuredFps} fps measured; ${r.fps} fps configured; speed ${r.speed}), envs ${r.envs}`,
     `formats    ${Object.entries(r.formats).map(([f, n]) => `${f} ${n}`).join(', ') || '-'}${r.format ? ` (stream default ${r.format})` : ''}`,

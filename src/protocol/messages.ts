@@ -46,6 +46,11 @@ export interface HelloMessage {
    * are. Absent in recordings made before PNG frames existed: read it as `jpeg`.
    */
   format?: FrameFormat;
+  /**
+   * The emulator core: "serverboy", "gambatte", or a libretro core's own library_name.
+   * Absent in recordings made before cores could be chosen (they ran serverboy).
+   */
+  core?: string;
   /** Whether this client may send `input`/`command`. */
   control: boolean;
   /** Present when the server replays a recording (`gbstream replay`): enables replay controls. */
@@ -95,6 +100,8 @@ export interface StatsMessage {
   /** Emulation speed relative to the Game Boy's 59.73 frames/s. */
   speed: number;
   clients: number;
+  /** The emulator core running the envs (as in `hello.core`). */
+  core?: string;
   /** Per-env numbers when the server runs several envs. */
   envs?: Array<{ env: number; fps: number; emuFps: number; speed: number }>;
 }
