@@ -104,6 +104,16 @@ static bool from_descriptors(const retro_core *c, size_t addr, uint8_t *out) {
   return false;
 }
 
+/* What the cartridge maps at 0x4000 for gambatte's saved bank register `raw` (header type 0x147). */
+static unsigned effective_rom_bank(const retro_core *c, unsigned raw) {
+  uint8_t type = c->rom_size > 0x147 ? c->rom[0x147] : 0;
+  if (type == 0x00 || type == 0x08 || type == 0x09) return 1; /* no MBC: writes are ignored */
+  if (type >= 0x19 && type <= 0x1e) return raw;               /* MBC5: bank 0 is selectable */
+  if (type >= 0x01 && type <= 0x03) return (raw & 0x1f) == 0 ? raw | 1 : raw; /* MBC1 */
+  if (type == 0x05 || type == 0x06) return (raw & 0x0f) ? raw & 0x0f : 1;     /* MBC2 */
+  return raw ? raw : 1; /* MBC3 and the rest: 0 selects 1 */
+}
+
 static uint8_t snap_byte(retro_core *c, size_t off) { return c->snap[off]; }
 
 static uint8_t read_wram(retro_core *c, unsigned bank, uint16_t address) {
@@ -121,12 +131,11 @@ uint8_t bus_read(retro_core *c, uint16_t address) {
   if (address < 0x4000) return address < c->rom_size ? c->rom[address] : 0xff;
   if (address < 0x8000) {
     if (l->known && refresh(c)) {
-      unsigned bank = (unsigned)snap_byte(c, l->rombank) << 8 | snap_byte(c, l->rombank + 1);
-      uint8_t type = c->rom_size > 0x147 ? c->rom[0x147] : 0;
-      bool mbc5 = type >= 0x19 && type <= 0x1e;
-      if (bank == 0 && !mbc5) bank = 1; /* bank 0 in the register selects bank 1 except on MBC5 */
-      size_t banks = c->rom_size / 0x4000;
-      if (banks > 0) return c->rom[(bank % banks) * 0x4000 + (address - 0x4000)];
+      unsigned bank = effective_rom_bank(c, (unsigned)snap_byte(c, l->rombank) << 8 | snap_byte(c, l->rombank + 1));
+      size_t banks = 1; /* the MBC ignores bank bits beyond the ROM's size, a power of two */
+      while (banks * 0x4000 < c->rom_size) banks <<= 1;
+      size_t off = (bank % banks) * 0x4000 + (address - 0x4000);
+      return off < c->rom_size ? c->rom[off] : 0xff;
     }
   } else if (address < 0xa000) {
     if (l->known && refresh(c)) {
