@@ -12,7 +12,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentHost } from '../agent/agent-host.js';
 import { ConfigError } from '../config-error.js';
-import type { CoreKind } from '../emulator/create-emulator.js';
+import { chooseCore } from '../emulator/core-choice.js';
+import { checkCore } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
 import { createEnvs, MAX_ENVS } from '../envs/create-envs.js';
@@ -52,8 +53,8 @@ export interface ServeOptions {
   sound: boolean;
   /** Encoder: a native addon, sharp (JPEG), js (PNG), or auto (native when it built). */
   encoder?: EncoderKind;
-  /** Emulator core; default serverboy. */
-  core?: CoreKind;
+  /** Emulator core: auto (default: gambatte when installed, else serverboy), serverboy, a libretro core name, or a core file. */
+  core?: string;
   /** Image format of published frames: jpeg (default) or lossless png. */
   format?: FrameFormat;
   log: Logger;
@@ -86,6 +87,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const rom = await loadRomFile(options.rom ?? DEMO_ROM_PATH, { force: options.force });
   if (!rom.info.headerChecksumOk) log.warn({ rom: rom.path }, 'header checksum is wrong; running anyway (--force)');
   const map = options.map ? await loadMemoryMap(options.map) : await findMapForTitle(MAPS_DIR, rom.info.title);
+  const { choice: core, fallback } = chooseCore(options.core ?? 'auto');
+  if (fallback !== undefined) log.info(`--core auto: ${fallback}`);
+  // One load on this thread first: a core that does not load or refuses the ROM is one clear
+  // error before any env or worker starts, and the core's name is known for hello.
+  const coreName = await checkCore(rom.bytes, core);
 
   let server: StreamServer | undefined;
   let recorder: Recorder | undefined;
@@ -109,7 +115,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     policy: options.policy,
     seed: options.seed,
     encoder: options.encoder ?? 'auto',
-    core: options.core,
+    core,
     format: options.format,
     quality: options.quality,
     fps: options.fps,
@@ -135,6 +141,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     fields: map ? Object.keys(map.fields) : [],
     encoder,
     format,
+    core: coreName,
   };
 
   const envAt = (env: number | undefined) => {
@@ -146,7 +153,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const totals = () => {
     const all = envStats();
     const sumOf = (k: 'fps' | 'emuFps') => all.reduce((n, s) => n + s[k], 0);
-    return { fps: sumOf('fps'), emuFps: sumOf('emuFps') / all.length, speed: all.reduce((n, s) => n + s.speed, 0) / all.length, envs: all };
+    return { fps: sumOf('fps'), emuFps: sumOf('emuFps') / all.length, speed: all.reduce((n, s) => n + s.speed, 0) / all.length, core: coreName, envs: all };
   };
 
   // The recorder gets the same records as the broadcaster; its failures reach viewers as events.
@@ -201,10 +208,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     allowOrigins: options.allowOrigins,
     envCount: count,
     images: new FrameImages(options.quality),
-    health: () => ({ rom: rom.info.title, envs: count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
+    health: () => ({ rom: rom.info.title, core: coreName, envs: count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
   });
   for (const env of envs) env.start();
-  log.info({ rom: rom.info.title, sha1: rom.info.sha1, envs: count, map: map?.name ?? null, policy: policyName, fps: options.fps, speed: options.speed, encoder, format }, 'streaming');
+  log.info({ rom: rom.info.title, sha1: rom.info.sha1, envs: count, map: map?.name ?? null, policy: policyName, fps: options.fps, speed: options.speed, encoder, format, core: coreName }, 'streaming');
   if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');
 
   return {

@@ -16,13 +16,14 @@ import { VERSION } from '../version.js';
 import type { Speed } from '../emulator/pacer.js';
 import { ENCODER_KINDS, FRAME_FORMATS, type EncoderKind } from '../encode/select-encoder.js';
 import type { FrameFormat } from '../protocol/messages.js';
+import { parseCoreSpec } from '../emulator/core-choice.js';
 import { parseRecordMaxMb, parseRecordMaxMin } from './record-options.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 import { exportCommand } from './export.js';
 
 /** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
-interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'policy' | 'seed' | 'force' | 'sound'> {
+interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'policy' | 'seed' | 'force' | 'sound' | 'core'> {
   envs: number;
   control: 'off' | 'open';
   controlToken?: string;
@@ -72,6 +73,7 @@ program
   .addOption(new Option('--allow-origin <origin>', 'also accept browser connections from this origin, and its host in Host (repeatable; * for any, which also turns off the Host check that guards a loopback server against DNS rebinding)').argParser(collect).default([]))
   .addOption(new Option('--format <f>', 'frame images: jpeg, or png (lossless, indexed: ~1/10 the bytes on Game Boy frames)').choices(FRAME_FORMATS).default('jpeg'))
   .addOption(new Option('--encoder <kind>', 'native (addon), sharp (JPEG only), js (PNG only), or auto: native when it built').choices(ENCODER_KINDS).default('auto'))
+  .addOption(new Option('--core <core>', 'emulator core: auto (gambatte when installed, else serverboy), serverboy, gambatte, or a libretro core file').default('auto').argParser(parseCoreSpec))
   .addOption(new Option('--sound', 'emulate sound (off by default: it costs CPU and nobody hears it)').default(false))
   .addOption(new Option('--record <file>', 'record every published record to this .gbrec file').conflicts('recordDir'))
   .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory, named by UTC time and ROM title'))

@@ -70,6 +70,8 @@ export class LibretroEmulator implements Emulator {
   readonly core: string;
   readonly cgb: boolean;
   readonly loadNotes: readonly string[];
+  /** Everything the core said while loading (its log lines and what it printed). */
+  readonly loadLog: readonly string[];
   /** The core's own name and version, e.g. "Gambatte v0.5.0". */
   readonly coreVersion: string;
   readonly #b: LibretroBinding;
@@ -102,15 +104,17 @@ export class LibretroEmulator implements Emulator {
     try {
       b.loadGame(h, rom, options.romName ?? 'game.gbc');
     } catch (err) {
-      const said = b.messages(h).split('\n').filter(Boolean);
+      const said = b.messages(h).split('\n').filter((l) => l !== '' && !l.startsWith('info: ') && !l.startsWith('debug: '));
       b.close(h);
-      const why = said.length > 0 ? ` (it said: ${said.join('; ')})` : '';
-      throw new EmulatorFault(`${info.libraryName || basename(corePath)} refused the ROM: ${(err as Error).message}${why}`);
+      const why = said.length > 0 ? ` (it said: ${said.join('; ')})` : ` (${(err as Error).message})`;
+      throw new EmulatorFault(`${info.libraryName || basename(corePath)} refused the ROM${why}`);
     }
     this.#b = b;
     this.#h = h;
     this.#powerOn = b.saveState(h);
-    this.loadNotes = b.messages(h).split('\n').filter(Boolean);
+    this.loadLog = b.messages(h).split('\n').filter(Boolean);
+    // Warnings only; what the core prints as it loads ("MBC5 ROM+RAM loaded.") stays in loadLog.
+    this.loadNotes = this.loadLog.filter((l) => l.startsWith('warn: ') || l.startsWith('error: '));
     this.core = options.coreName ?? (info.libraryName.toLowerCase() === 'gambatte' ? 'gambatte' : info.libraryName);
     this.coreVersion = `${info.libraryName} ${info.libraryVersion}`.trim();
     // The core runs CGB mode exactly when the header asks for it (gambatte's "auto" hardware mode).

@@ -2,7 +2,7 @@
  * Creates the envs of a `serve` run: one env runs in this thread; several run one per worker
  * thread, so the main thread only serves and a slow client or disk never slows an emulator.
  */
-import type { CoreKind } from '../emulator/create-emulator.js';
+import type { CoreChoice } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import { encoderKindOf, selectEncoder, type EncoderKind } from '../encode/select-encoder.js';
 import type { FrameFormat } from '../protocol/messages.js';
@@ -31,7 +31,7 @@ export interface CreateEnvsOptions {
   speed: Speed;
   sound: boolean;
   /** Emulator core; default serverboy. */
-  core?: CoreKind;
+  core?: CoreChoice;
   log: Logger;
   output: RecordSink;
   observeEncode?: (seconds: number) => void;

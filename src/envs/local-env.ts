@@ -6,7 +6,7 @@
  */
 import type { Emulator } from '../emulator/emulator.js';
 import { EmulatorFault, GB_FRAME_RATE } from '../emulator/emulator.js';
-import { createEmulator, type CoreKind } from '../emulator/create-emulator.js';
+import { createEmulator, type CoreChoice } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import { Runner } from '../emulator/runner.js';
 import { rgbToGray, rgbToRgba } from '../encode/pixels.js';
@@ -240,7 +240,7 @@ function round(n: number, scale: number): number {
 
 export interface LocalEnvSetup extends Omit<LocalEnvOptions, 'emulator'> {
   rom: Uint8Array;
-  core?: CoreKind;
+  core?: CoreChoice;
   sound: boolean;
 }
 

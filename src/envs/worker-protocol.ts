@@ -3,7 +3,7 @@
  * except frames: a frame crosses as its record alone, transferred (not copied), and the main
  * thread decodes the message from it, so the image bytes cross once and are a view into the record.
  */
-import type { CoreKind } from '../emulator/create-emulator.js';
+import type { CoreChoice } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
 import type { EventMessage, FrameFormat, FrameMessage } from '../protocol/messages.js';
@@ -25,7 +25,7 @@ export interface EnvWorkerData {
   fps: number;
   speed: Speed;
   sound: boolean;
-  core?: CoreKind;
+  core?: CoreChoice;
   logLevel: string;
 }
 

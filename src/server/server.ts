@@ -31,6 +31,8 @@ export interface ServerStatsSource {
   fps: number;
   emuFps: number;
   speed: number;
+  /** The emulator core (`stats.core`). */
+  core?: string;
   /** Per-env numbers when there are several envs. */
   envs?: Array<{ env: number; fps: number; emuFps: number; speed: number }>;
 }
@@ -248,6 +250,7 @@ function sendStats(broadcaster: Broadcaster<WebSocket>, source: ServerStatsSourc
         emuFps: source.emuFps,
         speed: source.speed,
         clients: broadcaster.size,
+        core: source.core,
         envs: source.envs && source.envs.length > 1 ? source.envs.map(({ env, fps, emuFps, speed }) => ({ env, fps, emuFps, speed })) : undefined,
       }),
     );
