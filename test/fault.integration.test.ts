@@ -52,6 +52,8 @@ beforeAll(async () => {
     sound: false,
     log: silentLogger(),
     control: { mode: 'open' },
+    // serverboy: gambatte, like the hardware, locks up on an illegal opcode instead of faulting.
+    core: 'serverboy',
   });
 });
 

@@ -2,7 +2,7 @@
  * The composition root of a live run (`gbstream serve`, and the library's `serve()`): from here
  * a reader reaches every stage in one step.
  *
- *   ROM + memory map ─► envs (createEnvs: LocalEnv, or one WorkerEnv per thread)
+ *   ROM + memory map + core ─► envs (createEnvs: LocalEnv, or WorkerEnvs on a pool of threads)
  *   every env's records ─► fanOut(latest-frame store, server's broadcaster, recorder)
  *   server (WebSocket + viewer files) ◄─ agents (AgentHost), input and commands ─► envs
  *   HTTP API (/api/*, /metrics, /stream.mjpg) ◄─ latest-frame store, metrics

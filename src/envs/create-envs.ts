@@ -1,6 +1,8 @@
 /**
- * Creates the envs of a `serve` run: one env runs in this thread; several run one per worker
- * thread, so the main thread only serves and a slow client or disk never slows an emulator.
+ * Creates the envs of a `serve` run: one env runs in this thread; several run on a pool of at
+ * most `os.availableParallelism()` worker threads (env i on thread i mod n, each thread stepping
+ * its envs in turn), so the main thread only serves and a slow client or disk never slows an
+ * emulator.
  */
 import type { CoreChoice } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
@@ -12,6 +14,7 @@ import type { RecordSink } from '../protocol/sink.js';
 import type { MemoryMap } from '../state/memory-map.js';
 import type { Env } from './env.js';
 import { createLocalEnv } from './local-env.js';
+import { EnvThread, threadCount } from './env-thread.js';
 import { WorkerEnv } from './worker-env.js';
 
 export const MAX_ENVS = 64;
@@ -35,6 +38,8 @@ export interface CreateEnvsOptions {
   log: Logger;
   output: RecordSink;
   observeEncode?: (seconds: number) => void;
+  /** Most worker threads for several envs; default os.availableParallelism(). */
+  threads?: number;
 }
 
 /** Returns the envs (not started), the name of the encoder they use and the format it writes. */
@@ -48,6 +53,8 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
   }
   // Check the encoder choice once here, so `--encoder native` without the addon fails clearly.
   const encoder = selectEncoder(o.encoder, { quality: o.quality, format }, (msg) => o.log.warn(msg)).name;
+  const threads = Array.from({ length: threadCount(o.count, o.threads) }, () => new EnvThread());
+  o.log.info({ envs: o.count, threads: threads.length }, 'envs share a pool of worker threads');
   const envs = Array.from({ length: o.count }, (_, id) =>
     new WorkerEnv(
       {
@@ -67,6 +74,7 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
       },
       o.output,
       o.log,
+      threads[id % threads.length],
     ),
   );
   try {

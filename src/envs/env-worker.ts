@@ -1,22 +1,30 @@
 /**
- * Worker thread entry: runs one LocalEnv and relays its output to the main thread, which only
- * serves. Frame records are transferred, not copied.
+ * Worker thread entry: runs the LocalEnvs the main thread adds (several per thread, each with its
+ * own emulator and run loop; the thread's event loop takes them in turn) and relays their output
+ * to the main thread, which only serves. Frame records are transferred, not copied.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { selectEncoder } from '../encode/select-encoder.js';
 import { createLogger } from '../log.js';
 import { makePolicy } from '../policy/spec.js';
 import { ErrorCode } from '../protocol/constants.js';
+import { GbsError } from '../protocol/errors.js';
 import type { Button } from '../protocol/messages.js';
-import { createLocalEnv } from './local-env.js';
-import type { EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js';
+import { createLocalEnv, type LocalEnv } from './local-env.js';
+import type { AddedEnv, EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js';
 
 if (!parentPort) throw new Error('env-worker.ts must run in a worker thread');
 const port = parentPort;
-const data = workerData as EnvWorkerData;
 const post = (note: WorkerNote, transfer: ArrayBuffer[] = []) => port.postMessage(note, transfer);
+const envs = new Map<number, LocalEnv>();
 
-async function main(): Promise<void> {
+// Once a second, every env's numbers (cheap: a few fields each).
+setInterval(() => {
+  for (const env of envs.values()) post({ kind: 'stats', stats: env.stats() });
+}, 1000);
+
+async function add(data: EnvWorkerData): Promise<AddedEnv> {
+  if (envs.has(data.id)) throw new GbsError(ErrorCode.Unsupported, `env ${data.id} already runs on this thread`);
   const log = createLogger({ level: data.logLevel }).child({ env: data.id });
   let warning: string | undefined;
   const encoder = selectEncoder(data.encoder, { quality: data.quality, format: data.format }, (msg) => (warning = msg));
@@ -33,46 +41,48 @@ async function main(): Promise<void> {
     log,
     output: {
       // The record alone, transferred: the message (and its JPEG) is decoded from it on the other side.
-      frame: (record) => post({ kind: 'frame', record }, [record.buffer as ArrayBuffer]),
-      event: (message) => post({ kind: 'event', message }),
+      frame: (record) => post({ kind: 'frame', env: data.id, record }, [record.buffer as ArrayBuffer]),
+      event: (message) => post({ kind: 'event', env: data.id, message }),
     },
   });
-  const statsTimer = setInterval(() => post({ kind: 'stats', stats: env.stats() }), 1000);
-
-  port.on('message', (call: WorkerCall) => {
-    const run = async (): Promise<unknown> => {
-      switch (call.op) {
-        case 'start':
-          env.start();
-          return undefined;
-        case 'stop':
-          clearInterval(statsTimer);
-          return env.stop();
-        case 'command':
-          return env.command(call.name, call.args);
-        case 'lockstep':
-          return env.setLockstep(call.on);
-        case 'reset':
-          return env.reset(call.observe);
-        case 'step':
-          return env.step(call.buttons as Button[], call.frames, call.observe);
-        case 'input':
-          return env.input(call.buttons as Button[], call.frames);
-        default: {
-          const never: never = call;
-          throw new Error(`unknown worker call ${JSON.stringify(never)}`);
-        }
-      }
-    };
-    run().then(
-      (value) => post({ kind: 'reply', id: call.id, value }),
-      (err: unknown) => {
-        const e = err as { code?: string; message?: string };
-        post({ kind: 'reply', id: call.id, error: { code: e.code ?? ErrorCode.Internal, message: e.message ?? String(err) } });
-      },
-    );
-  });
-  post({ kind: 'ready', encoder: encoder.name, warning });
+  envs.set(data.id, env);
+  return { encoder: encoder.name, warning };
 }
 
-main().catch((err: unknown) => post({ kind: 'fatal', message: (err as Error).message }));
+async function run(call: WorkerCall): Promise<unknown> {
+  if (call.op === 'add') return add(call.data);
+  const env = envs.get(call.env);
+  if (env === undefined) throw new GbsError(ErrorCode.EnvCrashed, `env ${call.env} is not running on this thread`);
+  switch (call.op) {
+    case 'start':
+      env.start();
+      return undefined;
+    case 'stop':
+      envs.delete(call.env); // the main thread ends the thread when its last env has stopped
+      return env.stop();
+    case 'command':
+      return env.command(call.name, call.args);
+    case 'lockstep':
+      return env.setLockstep(call.on);
+    case 'reset':
+      return env.reset(call.observe);
+    case 'step':
+      return env.step(call.buttons as Button[], call.frames, call.observe);
+    case 'input':
+      return env.input(call.buttons as Button[], call.frames);
+    default: {
+      const never: never = call;
+      throw new Error(`unknown worker call ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+port.on('message', (call: WorkerCall) => {
+  run(call).then(
+    (value) => post({ kind: 'reply', id: call.id, value }),
+    (err: unknown) => {
+      const e = err as { code?: string; message?: string };
+      post({ kind: 'reply', id: call.id, error: { code: e.code ?? ErrorCode.Internal, message: e.message ?? String(err) } });
+    },
+  );
+});

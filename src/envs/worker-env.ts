@@ -1,97 +1,75 @@
 /**
  * An env in a worker thread. The main thread keeps only this proxy: it forwards calls, receives
- * frame records (transferred) and events, and caches the worker's once-a-second stats.
+ * frame records (transferred) and events, and caches the worker's once-a-second stats. Several
+ * WorkerEnvs may share one thread (`EnvThread`); without one given, an env gets its own.
  */
-import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { PACKAGE_ROOT } from '../paths.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { Button, Observe } from '../protocol/messages.js';
 import type { RecordSink } from '../protocol/sink.js';
 import type { Env, EnvStats, Observation } from './env.js';
-import { frameOfRecord, type EnvWorkerData, type WorkerCall, type WorkerNote } from './worker-protocol.js';
+import { EnvThread, type DistributiveOmit } from './env-thread.js';
+import { frameOfRecord, type AddedEnv, type EnvWorkerData, type WorkerCall } from './worker-protocol.js';
 
-/** The compiled worker entry. Tests run from src/, but workers need JS: `npm test` builds first. */
-export const WORKER_ENTRY = join(PACKAGE_ROOT, 'dist', 'envs', 'env-worker.js');
+export { WORKER_ENTRY } from './env-thread.js';
 
-/** How long a worker may take to stop before it is terminated. */
+/** How long a worker may take to stop an env before the env is dropped (and a thread terminated). */
 export const STOP_GRACE_MS = 2000;
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+type EnvCall = DistributiveOmit<Exclude<WorkerCall, { op: 'add' }>, 'id' | 'env'>;
 
 export class WorkerEnv implements Env {
   readonly id: number;
+  /** Resolves with the env's encoder name once it runs; rejects when it could not start. */
   readonly encoderName: Promise<string>;
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
+  /** The worker thread this env runs on (shared with other envs). */
+  readonly thread: EnvThread;
   readonly #log: Logger;
-  #nextId = 1;
   #stats: EnvStats;
-  #exited = false;
+  #gone = false;
   #ready = false;
 
-  constructor(data: EnvWorkerData, output: RecordSink, log: Logger) {
+  constructor(data: EnvWorkerData, output: RecordSink, log: Logger, thread: EnvThread = new EnvThread()) {
     this.id = data.id;
     this.#log = log;
+    this.thread = thread;
     this.#stats = { env: data.id, fps: 0, emuFps: 0, speed: 0, published: 0, paused: true, lockstep: false };
-    this.#worker = new Worker(WORKER_ENTRY, { workerData: data, transferList: [] });
-    this.encoderName = new Promise((resolve, reject) => {
-      this.#worker.on('message', (note: WorkerNote) => {
-        switch (note.kind) {
-          case 'ready':
-            if (note.warning) log.warn({ env: this.id }, note.warning);
-            this.#ready = true;
-            resolve(note.encoder);
-            return;
-          case 'frame':
-            output.frame(note.record, frameOfRecord(note.record));
-            return;
-          case 'event':
-            output.event(note.message);
-            return;
-          case 'stats':
-            this.#stats = note.stats;
-            return;
-          case 'reply': {
-            const p = this.#pending.get(note.id);
-            this.#pending.delete(note.id);
-            if (!p) return;
-            if (note.error) p.reject(new GbsError(note.error.code as never, note.error.message));
-            else p.resolve(note.value);
-            return;
-          }
-          case 'fatal':
-            reject(new Error(`env ${this.id} failed to start: ${note.message}`));
-            return;
-        }
-      });
-      this.#worker.on('error', (err) => {
+    thread.attach(data.id, {
+      frame: (record) => output.frame(record, frameOfRecord(record)),
+      event: (message) => output.event(message),
+      stats: (stats) => (this.#stats = stats),
+      crashed: (err) => {
         log.error({ env: this.id, err: err.message }, 'env worker crashed');
         if (this.#ready) {
           output.event({ type: 'event', ts: Date.now(), level: 'error', code: ErrorCode.EnvCrashed, message: `env ${this.id} crashed: ${err.message}` });
         }
-        reject(err);
-      });
-      this.#worker.on('exit', (code) => {
-        this.#exited = true;
-        this.#stats = { ...this.#stats, fps: 0, emuFps: 0, speed: 0, paused: true };
-        for (const p of this.#pending.values()) p.reject(new GbsError(ErrorCode.EnvCrashed, `env ${this.id} is not running (worker exited with ${code})`));
-        this.#pending.clear();
-        reject(new Error(`env ${this.id} worker exited (${code}) before it was ready`)); // no-op once ready
-      });
+      },
+      exited: () => this.#markGone(),
     });
+    this.encoderName = thread.call({ op: 'add', data }).then(
+      (value) => {
+        const added = value as AddedEnv;
+        if (added.warning) log.warn({ env: this.id }, added.warning);
+        this.#ready = true;
+        return added.encoder;
+      },
+      (err: Error) => {
+        this.#markGone();
+        void thread.detach(this.id);
+        throw new Error(`env ${this.id} failed to start: ${err.message}`);
+      },
+    );
   }
 
-  #call(call: DistributiveOmit<WorkerCall, 'id'>): Promise<unknown> {
-    if (this.#exited) return Promise.reject(new GbsError(ErrorCode.EnvCrashed, `env ${this.id} is not running (its worker exited)`));
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...call, id });
-    });
+  #markGone(): void {
+    this.#gone = true;
+    this.#stats = { ...this.#stats, fps: 0, emuFps: 0, speed: 0, paused: true };
+  }
+
+  #call(call: EnvCall): Promise<unknown> {
+    if (this.#gone) return Promise.reject(new GbsError(ErrorCode.EnvCrashed, `env ${this.id} is not running (its worker exited)`));
+    return this.thread.call({ ...call, env: this.id } as DistributiveOmit<WorkerCall, 'id'>);
   }
 
   start(): void {
@@ -99,10 +77,11 @@ export class WorkerEnv implements Env {
   }
 
   async stop(): Promise<void> {
-    if (this.#exited) return;
-    // A worker stuck in a long call must not hold shutdown up: give it a moment, then terminate.
+    if (this.#gone) return;
+    // A worker stuck in a long call must not hold shutdown up: give it a moment, then move on.
     await Promise.race([this.#call({ op: 'stop' }).catch(() => undefined), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
-    await this.#worker.terminate();
+    this.#markGone();
+    await this.thread.detach(this.id);
   }
 
   async input(buttons: readonly Button[], frames: number): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * Messages between the main thread and an env worker (structured clone, not the wire format),
- * except frames: a frame crosses as its record alone, transferred (not copied), and the main
+ * Messages between the main thread and an env worker thread, which runs several envs (structured
+ * clone, not the wire format), except frames: a frame crosses as its record alone, transferred (not copied), and the main
  * thread decodes the message from it, so the image bytes cross once and are a view into the record.
  */
 import type { CoreChoice } from '../emulator/create-emulator.js';
@@ -29,24 +29,29 @@ export interface EnvWorkerData {
   logLevel: string;
 }
 
-/** Main → worker: a call answered by a `reply` with the same `id`. */
+/** Main → worker: a call answered by a `reply` with the same `id`. Every call but `add` names its env. */
 export type WorkerCall =
-  | { id: number; op: 'start' }
-  | { id: number; op: 'stop' }
-  | { id: number; op: 'command'; name: string; args: Record<string, unknown> }
-  | { id: number; op: 'lockstep'; on: boolean }
-  | { id: number; op: 'reset'; observe: 'none' | 'rgba' | 'gray' }
-  | { id: number; op: 'step'; buttons: string[]; frames: number; observe: 'none' | 'rgba' | 'gray' }
-  | { id: number; op: 'input'; buttons: string[]; frames: number };
+  | { id: number; op: 'add'; data: EnvWorkerData }
+  | { id: number; env: number; op: 'start' }
+  | { id: number; env: number; op: 'stop' }
+  | { id: number; env: number; op: 'command'; name: string; args: Record<string, unknown> }
+  | { id: number; env: number; op: 'lockstep'; on: boolean }
+  | { id: number; env: number; op: 'reset'; observe: 'none' | 'rgba' | 'gray' }
+  | { id: number; env: number; op: 'step'; buttons: string[]; frames: number; observe: 'none' | 'rgba' | 'gray' }
+  | { id: number; env: number; op: 'input'; buttons: string[]; frames: number };
 
-/** Worker → main. */
+/** What the worker answers to `add`: the env's encoder, and a warning to log once. */
+export interface AddedEnv {
+  encoder: string;
+  warning?: string;
+}
+
+/** Worker → main. Frames, events and stats name their env (a worker runs several). */
 export type WorkerNote =
-  | { kind: 'ready'; encoder: string; warning?: string }
-  | { kind: 'frame'; record: Uint8Array }
-  | { kind: 'event'; message: EventMessage }
+  | { kind: 'frame'; env: number; record: Uint8Array }
+  | { kind: 'event'; env: number; message: EventMessage }
   | { kind: 'stats'; stats: EnvStats }
-  | { kind: 'reply'; id: number; value?: unknown; error?: { code: string; message: string } }
-  | { kind: 'fatal'; message: string };
+  | { kind: 'reply'; id: number; value?: unknown; error?: { code: string; message: string } };
 
 /** The frame message of a record that came from a worker; `data` is a view into `record`. */
 export function frameOfRecord(record: Uint8Array): FrameMessage {

@@ -1,4 +1,8 @@
-/** ServeOptions for tests: a real server on port 0 running the demo ROM, quiet logs. */
+/**
+ * ServeOptions for tests: a real server on port 0 running the demo ROM on serverboy, quiet logs.
+ * serverboy so that a test means the same on a machine with and without gambatte; tests of the
+ * libretro core ask for it (test/core-cli.test.ts).
+ */
 import type { ServeOptions } from '../../src/app/serve.js';
 import { silentLogger } from '../../src/log.js';
 
@@ -13,6 +17,7 @@ export function testServeOptions(overrides: Partial<ServeOptions> = {}): ServeOp
     seed: 1,
     force: false,
     sound: false,
+    core: 'serverboy',
     log: silentLogger(),
     ...overrides,
   };
