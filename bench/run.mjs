@@ -2,7 +2,7 @@
 /**
  * Runs every benchmark suite in turn and prints their tables; `--json FILE` merges their results
  * into one { machine, results, ratios } file. `--filter NAME` runs only cases whose name contains
- * NAME (suite names: encode, png, record, emulator, pipeline, fanout).
+ * NAME (suite names: encode, png, record, emulator, pipeline, libretro, fanout).
  *
  *   npm run bench -- [--filter encode] [--json bench-results.json] [--quick]
  */
@@ -17,7 +17,7 @@ const { values: args } = parseArgs({
   options: { filter: { type: 'string' }, json: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
 });
 if (args.help) {
-  console.log('usage: npm run bench -- [--filter NAME] [--json FILE] [--quick]\n  suites: encode/*, png/*, record/*, emulator/* + pipeline/*, fanout/*');
+  console.log('usage: npm run bench -- [--filter NAME] [--json FILE] [--quick]\n  suites: encode/*, png/*, record/*, emulator/* + pipeline/*, libretro/*, fanout/*');
   process.exit(0);
 }
 
@@ -27,6 +27,7 @@ const suites = [
   { name: 'png', script: 'bench/png.bench.mjs', prefixes: ['png'] },
   { name: 'record', script: 'bench/record.bench.mjs', prefixes: ['record'] },
   { name: 'emulator', script: 'bench/emulator.bench.mjs', prefixes: ['emulator', 'pipeline'], extra: args.quick ? ['--seconds', '4'] : [] },
+  { name: 'libretro', script: 'bench/libretro.bench.mjs', prefixes: ['libretro'], extra: ['--seconds', args.quick ? '3' : '6'] },
   { name: 'fanout', script: 'bench/load.mjs', prefixes: ['fanout'], extra: ['--viewers', args.quick ? '1,10,100' : '1,10,100,500', '--seconds', args.quick ? '5' : '10'] },
 ];
 
