@@ -32,7 +32,7 @@
           "sources": ["src/libretro_frontend.c", "src/retro_core.c", "src/retro_bus.c", "src/retro_messages.c"],
           "defines": ["NAPI_VERSION=8"],
           "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-          "libraries": ["-ldl"],
+          "libraries": ["-ldl", "-lpthread"],
           "xcode_settings": {
             "OTHER_CFLAGS": ["-std=gnu11", "-O2"]
           }

@@ -58,6 +58,18 @@ describe('gbstream serve --core', () => {
     expect(report.frames).toBeGreaterThan(5);
   }, 30_000);
 
+  it.skipIf(!hasGambatte)('many envs loading gambatte at once on worker threads leave stdout where it was', async () => {
+    // Loading gambatte prints to stdout; the frontend redirects fds 1/2 around each load. Threads
+    // loading at once must not leave stdout pointing at a temp file: the URL line must come out.
+    const { child, wsUrl, output } = await startCli(['serve', '--port', '0', '--core', 'gambatte', '--envs', '8']);
+    try {
+      expect(wsUrl).toMatch(/^ws:\/\//);
+      expect(output()).not.toMatch(/Plain ROM loaded/); // the core's chatter stayed out of stdout
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   it('a core file that is not a libretro core is one line and exit 1', async () => {
     const bad = join(dir, 'broken_libretro.so');
     writeFileSync(bad, 'not a shared library');

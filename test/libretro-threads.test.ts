@@ -3,6 +3,7 @@
  * exactly where the same inputs take it on the main thread. Proves the thread-local "current
  * instance" of the native frontend keeps envs apart across threads (workers load dist/).
  */
+import { fstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -46,5 +47,27 @@ describe.skipIf(!hasGambatte)('libretro cores on worker threads', () => {
     expect(right).toEqual(expected(['right']));
     expect(left).toEqual(expected(['left']));
     expect(right[0]![1]).not.toBe(left[0]![1]);
+  }, 60_000);
+
+  it('threads loading cores at the same moment leave stdout and stderr where they were', async () => {
+    // Each load points fds 1/2 at a temp file for a moment (the core prints while loading); a
+    // process-wide lock keeps two threads from saving each other's redirection.
+    const before = [fstatSync(1).ino, fstatSync(2).ino];
+    const LOADER = `
+      import { readFileSync } from 'node:fs';
+      import { parentPort, workerData } from 'node:worker_threads';
+      const { LibretroEmulator } = await import(workerData.dist);
+      const rom = new Uint8Array(readFileSync(workerData.rom));
+      for (let i = 0; i < 40; i++) new LibretroEmulator(workerData.core, rom).close();
+      parentPort.postMessage('done');
+    `;
+    const load = () =>
+      new Promise((resolve, reject) => {
+        const w = new Worker(LOADER, { eval: true, workerData: { dist: DIST, rom: DEMO_ROM_PATH, core: GAMBATTE } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    await Promise.all([load(), load(), load()]);
+    expect([fstatSync(1).ino, fstatSync(2).ino]).toEqual(before);
   }, 60_000);
 });

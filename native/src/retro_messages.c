@@ -3,6 +3,7 @@
  * the instance's message buffer, which JS drains (LibretroEmulator.loadNotes / takeMessages).
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,16 @@ void core_message(retro_core *c, const char *prefix, const char *text) {
  * stdout, which carries program output. Around the few calls that do it, fds 1 and 2 point at a
  * temp file whose text becomes core messages. Node writes nothing to them on this thread then;
  * another thread writing in that window (a few ms) would see its text end up in the messages.
+ *
+ * fds are process-wide, so this is the one deliberately global thing here: a lock held from
+ * capture_begin to capture_end. Without it, two threads loading cores at once would each save the
+ * other's redirection and one would "restore" stdout to a deleted temp file for good. Loads in
+ * different threads therefore take turns (a few ms each); running cores never touch the lock.
  */
+static pthread_mutex_t capture_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void capture_begin(retro_core *c, capture *cap) {
+  pthread_mutex_lock(&capture_lock);
   cap->saved_out = cap->saved_err = cap->file = -1;
   char path[1100];
   snprintf(path, sizeof path, "%s/gbstream-core-out-XXXXXX", c->tmp_dir);
@@ -54,18 +63,23 @@ void capture_begin(retro_core *c, capture *cap) {
 }
 
 void capture_end(retro_core *c, capture *cap) {
-  if (cap->file < 0) return;
+  if (cap->file < 0) {
+    pthread_mutex_unlock(&capture_lock);
+    return;
+  }
   fflush(stdout);
   fflush(stderr);
   dup2(cap->saved_out, 1);
   dup2(cap->saved_err, 2);
   close(cap->saved_out);
   close(cap->saved_err);
+  pthread_mutex_unlock(&capture_lock);
   char buf[4096];
   ssize_t n = pread(cap->file, buf, sizeof buf - 1, 0);
   close(cap->file);
   if (n <= 0) return;
   buf[n] = '\0';
-  for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) core_message(c, "", line);
+  char *save = NULL;
+  for (char *line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) core_message(c, "", line);
 }
 
