@@ -56,7 +56,16 @@ describe('gbstream serve --core', () => {
     const report = JSON.parse(inspect.stdout) as { core: string; frames: number };
     expect(report.core).toBe('gambatte');
     expect(report.frames).toBeGreaterThan(5);
-  }, 30_000);
+    // And it replays like any recording, still naming its core.
+    const replay = await startCli(['replay', rec, '--port', '0']);
+    const viewer = new TestClient(replay.wsUrl);
+    try {
+      expect((await viewer.waitFor((m) => m.type === 'hello', 5000))['core']).toBe('gambatte');
+      await viewer.waitFor((m) => m.type === 'frame', 5000);
+    } finally {
+      replay.child.kill('SIGTERM');
+    }
+  }, 40_000);
 
   it.skipIf(!hasGambatte)('many envs loading gambatte at once on worker threads leave stdout where it was', async () => {
     // Loading gambatte prints to stdout; the frontend redirects fds 1/2 around each load. Threads
