@@ -12,12 +12,14 @@
  *                                  slowest env's emulated frames/s (target ≥ 59)
  *   pipeline/gambatte-max-N-envs   `--envs N --speed max` (N = cores): all envs' frames/s summed
  *                                  (target ≥ 1.8× one env on 2 cores)
+ *   libretro/bare-loop-xN-parallel N bare loops in N processes at once, summed: the scaling the
+ *                                  machine itself allows right now (a shared machine may not)
  *
  * ROMs: the embedded demo ROM and Pokémon Yellow as shipped inside the serverboy package (a
  * commercial CGB-compatible game; skipped when absent). Each case runs in its own child process
  * for --seconds after a 60-frame warm-up. Needs the libretro addon and libretro-gambatte.
  *
- *   npm run build && node bench/libretro.bench.mjs [--seconds 6] [--repeat 3] [--json FILE] [--filter NAME]
+ *   npm run build && node bench/libretro.bench.mjs [--seconds 6] [--repeat 3] [--json FILE] [--filter NAME[,NAME…]]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -142,7 +144,13 @@ for (const [label, rom] of Object.entries(ROMS)) {
   );
 }
 const CORES = availableParallelism();
+/** `n` bare loops in parallel processes, summed: what this machine gives n cores right now. */
+async function parallelBare(name, rom, n) {
+  const all = await Promise.all(Array.from({ length: n }, () => childLoop(name, rom, bareLoop)));
+  return { name, hz: all.reduce((sum, r) => sum + r.hz, 0) };
+}
 cases.push(
+  [`libretro/bare-loop-x${CORES}-parallel:demo`, (n) => parallelBare(n, ROMS.demo, CORES)],
   ['pipeline/gambatte-64-envs-speed1:demo', (n) => pipeline(n, ROMS.demo, ['--speed', '1'], 64)],
   ['pipeline/gambatte-max-1-envs:demo', (n) => pipeline(n, ROMS.demo, ['--speed', 'max'], 1)],
   [`pipeline/gambatte-max-${CORES}-envs:demo`, (n) => pipeline(n, ROMS.demo, ['--speed', 'max'], CORES)],
@@ -153,7 +161,7 @@ cases.push(
 const runs = new Map();
 for (let round = 1; round <= repeat; round++) {
   for (const [name, run] of cases) {
-    if (args.filter && !name.includes(args.filter)) continue;
+    if (args.filter && !args.filter.split(',').some((f) => name.includes(f))) continue;
     process.stderr.write(`  ${name}${repeat > 1 ? ` (${round}/${repeat})` : ''} … `);
     try {
       const r = await run(name);
@@ -185,5 +193,8 @@ const slow = results.find((r) => r.name === 'pipeline/gambatte-64-envs-speed1:de
 if (slow) ratios['--envs 64 --speed 1: slowest env frames/s (target ≥ 59)'] = Number(slow.slowestEnvHz.toFixed(1));
 const many = ratio(`pipeline/gambatte-max-${CORES}-envs:demo`, 'pipeline/gambatte-max-1-envs:demo');
 if (many !== undefined) ratios[`${CORES} envs ÷ 1 env at --speed max, summed (target ≥ 1.8 on 2 cores)`] = many;
+// The same ratio for bare loops: the most this machine allowed during the run.
+const ceiling = ratio(`libretro/bare-loop-x${CORES}-parallel:demo`, 'libretro/bare-loop:demo');
+if (ceiling !== undefined) ratios[`${CORES} bare loops in parallel ÷ 1 (the machine's ceiling for the line above)`] = ceiling;
 console.table(ratios);
 if (args.json) writeFileSync(args.json, JSON.stringify({ machine: machine(), results, ratios }, null, 2));
