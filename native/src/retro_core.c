@@ -43,6 +43,8 @@ static void on_log(enum retro_log_level level, const char *fmt, ...) {
 static bool on_environment(unsigned cmd, void *data) {
   retro_core *c = current;
   if (c == NULL) return false;
+  /* Every command below reads or writes through `data`; a core passing NULL gets a refusal. */
+  if (data == NULL && cmd != RETRO_ENVIRONMENT_GET_CAN_DUPE && cmd != RETRO_ENVIRONMENT_GET_INPUT_BITMASKS) return false;
   switch (cmd) {
     case RETRO_ENVIRONMENT_GET_CAN_DUPE: /* gambatte refuses to load without it */
       if (data) *(bool *)data = true;
@@ -78,6 +80,7 @@ static bool on_environment(unsigned cmd, void *data) {
       return true;
     case RETRO_ENVIRONMENT_SET_MEMORY_MAPS: {
       const struct retro_memory_map *map = data;
+      if (map->descriptors == NULL) return false;
       unsigned n = map->num_descriptors < CORE_MAX_MAPS ? map->num_descriptors : CORE_MAX_MAPS;
       for (unsigned i = 0; i < n; i++) {
         c->maps[i] = map->descriptors[i];
@@ -120,6 +123,7 @@ static void on_video(const void *data, unsigned width, unsigned height, size_t p
   for (unsigned y = 0; y < height; y++) memcpy(c->frame + y * row, src + y * pitch, row);
   c->frame_width = width;
   c->frame_height = height;
+  c->frame_format = c->format; /* a core may switch formats; the copy keeps the one it was made in */
   c->have_frame = true;
 }
 
@@ -349,7 +353,7 @@ bool core_frame_rgb(const retro_core *c, uint8_t *out, size_t out_size) {
   if (!c->have_frame) return false;
   size_t pixels = (size_t)c->frame_width * c->frame_height;
   if (out_size < pixels * 3) return false;
-  if (c->format == RETRO_PIXEL_FORMAT_XRGB8888) {
+  if (c->frame_format == RETRO_PIXEL_FORMAT_XRGB8888) {
     const uint32_t *p = (const uint32_t *)c->frame;
     for (size_t i = 0; i < pixels; i++, out += 3) {
       uint32_t v = p[i];
@@ -357,7 +361,7 @@ bool core_frame_rgb(const retro_core *c, uint8_t *out, size_t out_size) {
     }
   } else {
     const uint16_t *p = (const uint16_t *)c->frame;
-    bool is565 = c->format == RETRO_PIXEL_FORMAT_RGB565;
+    bool is565 = c->frame_format == RETRO_PIXEL_FORMAT_RGB565;
     for (size_t i = 0; i < pixels; i++, out += 3) {
       unsigned v = p[i];
       /* expand 5/6-bit channels to 8 bits by repeating the high bits (full white stays 255) */

@@ -65,7 +65,8 @@ typedef struct retro_core {
   char save_dir[1024];
 
   enum retro_pixel_format format;
-  uint8_t *frame; /* last frame, packed rows, in `format` */
+  uint8_t *frame; /* last frame, packed rows, in `frame_format` */
+  enum retro_pixel_format frame_format;
   size_t frame_capacity;
   unsigned frame_width;
   unsigned frame_height;
