@@ -140,6 +140,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
     case 'hello': {
       const rom = r['rom'] as { title?: string } | undefined;
       titleEl.textContent = rom?.title || 'untitled ROM';
+      titleEl.title = typeof r['core'] === 'string' ? `emulator core: ${r['core']}` : '';
       document.title = `${rom?.title ?? 'gbstream'} — gbstream`;
       panel.setFields((r['fields'] as string[]) ?? []);
       setEnvCount(r['envs']);
