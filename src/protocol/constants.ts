@@ -75,6 +75,8 @@ export const ErrorCode = {
   EncodeArg: 'GBS_ERR_ENCODE_ARG',
   /** An encoder failed on valid input (out of memory, a zlib error). */
   EncodeFailed: 'GBS_ERR_ENCODE_FAILED',
+  /** A libretro core was used after close() (native/src/libretro_frontend.c). */
+  CoreClosed: 'GBS_ERR_CORE_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
