@@ -21,6 +21,7 @@ import { parseRecordMaxMb, parseRecordMaxMin } from './record-options.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 import { exportCommand } from './export.js';
+import { hubCommand } from './hub.js';
 
 /** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
 interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'policy' | 'seed' | 'force' | 'sound' | 'core'> {
@@ -106,6 +107,7 @@ program
 program.addCommand(inspectCommand());
 program.addCommand(replayCommand());
 program.addCommand(exportCommand());
+program.addCommand(hubCommand());
 program.addCommand(benchCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {

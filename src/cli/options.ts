@@ -22,6 +22,7 @@ export const parsePort = intIn('port', 0, 65535);
 export const parseQuality = intIn('quality', 1, 100);
 export const parseSeed = intIn('seed', 0, 2 ** 32 - 1);
 export const parseEnvs = intIn('envs', 1, 64);
+export const parseMaxEnvs = intIn('max-envs', 1, 4096);
 
 export function parseFps(value: string): number {
   const n = Number(value);

@@ -15,6 +15,18 @@ export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 /** Largest client → server WebSocket message; clients only send small control records. */
 export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
 
+/**
+ * Largest publisher → server WebSocket message. A raw RGBA Game Boy frame is 92,160 bytes; 1 MiB
+ * holds a batch of them or one larger frame, and is still small enough to buffer per publisher.
+ */
+export const MAX_PUBLISHER_MESSAGE_BYTES = 1024 * 1024;
+
+/** WebSocket subprotocol a publisher offers; such connections get the publisher's message limit. */
+export const PUBLISHER_SUBPROTOCOL = 'gbstream.publish.v1';
+
+/** Frames per second of a subscription's `thumbs` when it names no `thumbFps`. */
+export const DEFAULT_THUMB_FPS = 2;
+
 /** Game Boy screen size. */
 export const SCREEN_WIDTH = 160;
 export const SCREEN_HEIGHT = 144;
@@ -77,6 +89,16 @@ export const ErrorCode = {
   EncodeFailed: 'GBS_ERR_ENCODE_FAILED',
   /** A libretro core was used after close() (native/src/libretro_frontend.c). */
   CoreClosed: 'GBS_ERR_CORE_CLOSED',
+  /** A published frame or announced size that does not match (bytes ≠ width × height × channels). */
+  BadSize: 'GBS_ERR_BAD_SIZE',
+  /** A published frame in a format the server does not take, or a "jpeg" that is not one. */
+  BadFormat: 'GBS_ERR_BAD_FORMAT',
+  /** An announce over the per-publisher or per-server env cap. */
+  TooManyEnvs: 'GBS_ERR_TOO_MANY_ENVS',
+  /** A message over the size limit. */
+  TooLarge: 'GBS_ERR_TOO_LARGE',
+  /** `pub_frame`/`pub_state` before `announce`, or a second `announce`. */
+  NotAnnounced: 'GBS_ERR_NOT_ANNOUNCED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -108,6 +130,8 @@ export const EventCode = {
   ReplayEnd: 'GBS_REPLAY_END',
   /** A rotated recording name existed already (an earlier run's file, kept); the next one is used. */
   RecordRenamed: 'GBS_RECORD_RENAMED',
+  /** The set of envs changed (a publisher came or went); `event.envs` lists them all. */
+  EnvsChanged: 'GBS_ENVS_CHANGED',
 } as const;
 
 export type EventCode = (typeof EventCode)[keyof typeof EventCode];

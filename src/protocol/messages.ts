@@ -2,8 +2,11 @@
  * The one message schema of protocol v1, shared by server, viewer, recorder and tests.
  *
  * A record on the wire is `uint32 BE length` + one msgpack map; every map has a `type`.
- * Server → client: hello, frame, stats, event, ack, error, pong.
+ * Server → client: hello, frame, stats, event, ack, error, pong, states.
  * Client → server: ping, input, command, subscribe.
+ * Publisher ↔ server (a connection opened with the `gbstream.publish.v1` subprotocol): after
+ * `auth`, the publisher sends announce, pub_frame, pub_state, progress; the server answers with
+ * announced and demand (see `PublisherMessage`).
  */
 
 /** Game-state values by field name (numbers read from memory through the bus). */
@@ -55,6 +58,23 @@ export interface HelloMessage {
   control: boolean;
   /** Present when the server replays a recording (`gbstream replay`): enables replay controls. */
   replay?: ReplayInfo;
+  /**
+   * Every env with its label, when envs can come and go (a hub, or a server that takes
+   * publishers). `envs` is then the number of env slots (highest id + 1). Absent: envs 0..envs-1.
+   */
+  envList?: EnvInfo[];
+}
+
+/** One env as listed in `hello.envList` and in the `GBS_ENVS_CHANGED` event. */
+export interface EnvInfo {
+  env: number;
+  label: string;
+  /** `local`: an emulator in this server; `published`: frames from a publisher. */
+  source: 'local' | 'published';
+  /** False once its publisher is gone (the slot comes back if a publisher announces the same label). */
+  live: boolean;
+  width: number;
+  height: number;
 }
 
 /** What a replay server tells viewers about the recording, for a seek bar. */
@@ -112,6 +132,23 @@ export interface EventMessage {
   level: 'info' | 'warn' | 'error';
   code: string;
   message: string;
+  /**
+   * With code `GBS_ENVS_CHANGED` (EventCode.EnvsChanged): the whole env list after the change. An
+   * event, so recordings and replays carry it like any other.
+   */
+  envs?: EnvInfo[];
+  /** With `envs`: the number of env slots (highest id + 1). */
+  count?: number;
+}
+
+/**
+ * The latest state of many envs at once (about once a second), for viewers that sort, filter or
+ * follow envs they get no frames of. Sent only to clients that subscribed with `states: true`.
+ */
+export interface StatesMessage {
+  type: 'states';
+  ts: number;
+  envs: Array<{ env: number; frame: number; ts: number; state: GameState }>;
 }
 
 export interface AckMessage {
@@ -167,6 +204,7 @@ export interface ObsMessage {
 
 export type ServerMessage =
   | HelloMessage
+  | StatesMessage
   | ObsMessage
   | ProgressMessage
   | FrameMessage
@@ -206,13 +244,18 @@ export interface CommandMessage {
 
 /**
  * Chooses what this client receives: frames of `envs` only (omitted: every env), at most `fps`
- * frames per second per env (omitted: every published frame). Answered by `ack`.
+ * frames per second per env (omitted: every published frame); plus `thumbs` at `thumbFps`
+ * (default 2) for a grid of thumbnails, and `states` records when `states` is true. A client
+ * that never subscribes gets every env at the stream's fps. Answered by `ack`.
  */
 export interface SubscribeMessage {
   type: 'subscribe';
   id?: number;
   envs?: number[];
   fps?: number;
+  thumbs?: number[];
+  thumbFps?: number;
+  states?: boolean;
 }
 
 /** Claims control rights with the server's control token (sent first, never in a URL). */
@@ -267,7 +310,66 @@ export type ClientMessage =
   | StepMessage
   | ReleaseMessage;
 
-export type AnyMessage = ServerMessage | ClientMessage;
+/** Raw pixel formats a publisher may send (row-major, no padding), or a ready JPEG. */
+export type PubFrameFormat = 'rgb' | 'rgba' | 'gray' | 'jpeg';
+
+/**
+ * Publisher → server: the envs this publisher runs. `labels` name them (default "<host>/i"); a
+ * label that a gone publisher used gets its old env id back. Answered by `announced`, then `demand`.
+ */
+export interface AnnounceMessage {
+  type: 'announce';
+  id?: number;
+  envs: number;
+  labels?: string[];
+  /** Size of every raw frame (default 160×144). */
+  width?: number;
+  height?: number;
+}
+
+/** Publisher → server: one frame of env `env` (an index into this publisher's envs). */
+export interface PubFrameMessage {
+  type: 'pub_frame';
+  env: number;
+  /** The publisher's own frame or step counter (default: the server counts). */
+  frame?: number;
+  format: PubFrameFormat;
+  data: Uint8Array;
+  state?: GameState;
+}
+
+/** Publisher → server: state only (nobody wants pixels of this env). */
+export interface PubStateMessage {
+  type: 'pub_state';
+  env: number;
+  frame?: number;
+  state: GameState;
+}
+
+export type PublisherMessage = PingMessage | AuthMessage | AnnounceMessage | PubFrameMessage | PubStateMessage | PublishProgressMessage;
+
+/** Server → publisher: the server env id of each announced env, in announce order. */
+export interface AnnouncedMessage {
+  type: 'announced';
+  id?: number;
+  envs: number[];
+  /** Largest publisher → server WebSocket message, bytes. */
+  maxMessageBytes: number;
+}
+
+/**
+ * Server → publisher, whenever it changes: `fps[i]` is how many frames per second of env i
+ * someone wants (a focused viewer: the stream's fps; a thumbnail grid: a few; the recorder: the
+ * stream's fps); 0 = nobody, send `pub_state` at `stateFps` instead.
+ */
+export interface DemandMessage {
+  type: 'demand';
+  ts: number;
+  fps: number[];
+  stateFps: number;
+}
+
+export type AnyMessage = ServerMessage | ClientMessage | PublisherMessage | AnnouncedMessage | DemandMessage;
 
 export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'hello',
@@ -279,5 +381,7 @@ export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'pong',
   'obs',
   'progress',
+  'states',
 ];
 export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'release', 'progress'];
+export const PUBLISHER_TYPES: readonly PublisherMessage['type'][] = ['ping', 'auth', 'announce', 'pub_frame', 'pub_state', 'progress'];

@@ -8,6 +8,7 @@
  * waited longest goes next — so with `--envs N` a slow client still sees every env, instead of
  * only the env whose frames happen to arrive when the socket is free.
  */
+import { DEFAULT_THUMB_FPS } from '../protocol/constants.js';
 import { shouldSend } from './backpressure.js';
 
 /** The part of a `ws` WebSocket the broadcaster uses; tests pass fakes with a controlled buffer. */
@@ -30,6 +31,11 @@ export class Client<S extends Socket = Socket> {
   envs: ReadonlySet<number> | undefined;
   /** Most frames per second per env this client wants; undefined = every published frame. */
   maxFps: number | undefined;
+  /** Envs this client shows as thumbnails, at `thumbFps` (subscribe `thumbs`). */
+  thumbs: ReadonlySet<number> | undefined;
+  thumbFps: number | undefined;
+  /** Whether this client asked for `states` records. */
+  states = false;
   /** When a frame of each env was last sent (for `maxFps`). */
   readonly lastSentAt = new Map<number, number>();
   sent = 0;
@@ -103,7 +109,7 @@ export class Broadcaster<S extends Socket = Socket> {
   /** Sends the longest-waiting env's frame if the client can take one now. */
   #pump(client: Client<S>): void {
     // A subscription may have changed since these frames were offered.
-    if (client.envs) for (const env of client.waiting.keys()) if (!client.envs.has(env)) client.waiting.delete(env);
+    if (client.envs) for (const env of client.waiting.keys()) if (!client.envs.has(env) && !client.thumbs?.has(env)) client.waiting.delete(env);
     const next = client.waiting.entries().next();
     if (next.done || client.socket.readyState !== OPEN) return;
     const [env, record] = next.value;
@@ -138,10 +144,14 @@ export class Broadcaster<S extends Socket = Socket> {
 }
 
 /** Whether a client's subscription takes a frame of `env` at `now` (not a drop when it doesn't). */
-export function wants(client: Pick<Client, 'envs' | 'maxFps' | 'lastSentAt'>, env: number, now: number): boolean {
-  if (client.envs && !client.envs.has(env)) return false;
-  if (client.maxFps === undefined) return true;
+export function wants(client: Pick<Client, 'envs' | 'maxFps' | 'lastSentAt'> & Partial<Pick<Client, 'thumbs' | 'thumbFps'>>, env: number, now: number): boolean {
+  let fps = client.maxFps;
+  if (client.envs && !client.envs.has(env)) {
+    if (!client.thumbs?.has(env)) return false;
+    fps = client.thumbFps ?? DEFAULT_THUMB_FPS;
+  }
+  if (fps === undefined) return true;
   const last = client.lastSentAt.get(env);
   // 10 % slack so a 10 fps subscription to a 10 fps stream doesn't lose frames to jitter.
-  return last === undefined || now - last >= (1000 / client.maxFps) * 0.9;
+  return last === undefined || now - last >= (1000 / fps) * 0.9;
 }

@@ -33,6 +33,9 @@ const schemas = {
     id,
     envs: z.array(z.number().int().min(0)).max(1024).optional(),
     fps: z.number().min(1).max(60).optional(),
+    thumbs: z.array(z.number().int().min(0)).max(1024).optional(),
+    thumbFps: z.number().min(0.1).max(60).optional(),
+    states: z.boolean().optional(),
   }),
   reset: z.object({ type: z.literal('reset'), id, env: z.number().int().min(0).optional(), observe }),
   step: z.object({

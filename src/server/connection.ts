@@ -34,7 +34,7 @@ export interface ConnectionContext {
   /** Publishes training numbers to every viewer. */
   progress?(values: Record<string, number>): void;
   /** Sets this client's env/fps subscription; throws GbsError for unknown envs. */
-  subscribe?(envs: number[] | undefined, fps: number | undefined): void;
+  subscribe?(envs: number[] | undefined, fps: number | undefined, extra?: Pick<Extract<ClientMessage, { type: 'subscribe' }>, 'thumbs' | 'thumbFps' | 'states'>): void;
   /** Runs an allowed `command`; throws or rejects with GbsError for unknown names or bad args. */
   command?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
 }
@@ -133,7 +133,7 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       return;
     case 'subscribe':
       if (!ctx.subscribe) throw new GbsError(ErrorCode.Unsupported, 'subscribe is not supported by this server');
-      ctx.subscribe(message.envs, message.fps);
+      ctx.subscribe(message.envs, message.fps, message);
       ctx.reply({ type: 'ack', id: message.id, of: 'subscribe' });
       return;
     case 'progress':

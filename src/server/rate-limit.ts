@@ -18,11 +18,12 @@ export class TokenBucket {
     this.#at = now;
   }
 
-  take(now: number): boolean {
+  /** Takes `cost` tokens (default 1: one message; a byte bucket takes a message's size). */
+  take(now: number, cost = 1): boolean {
     this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#rate);
     this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 }

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
-import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES, MAX_PUBLISHER_MESSAGE_BYTES, PUBLISHER_SUBPROTOCOL } from '../protocol/constants.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
 import { Broadcaster, type Client } from './broadcaster.js';
@@ -54,8 +54,10 @@ export interface StreamServerOptions {
   onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
   /** Agent lockstep, per client id. */
   agents?: AgentPort;
-  /** How many envs exist (for `subscribe` checks); default 1. */
-  envCount?: number;
+  /** How many envs exist (for `subscribe` checks); default 1. A function when envs come and go. */
+  envCount?: number | (() => number);
+  /** Takes connections that offer the publisher subprotocol (a hub); without it they are refused. */
+  publishers?: { accept(ws: WebSocket, req: IncomingMessage): void };
   /** Publishes training numbers from a controlling client. */
   onProgress?(values: Record<string, number>, source: string): void;
   /** Extra HTTP routes tried before the static files; returns true when it answered. */
@@ -101,6 +103,14 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     });
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  // Publishers send frames, so they get a larger limit (twice the protocol's, so an oversized
+  // message still gets a coded error before ws would cut the connection).
+  const publisherWss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 2 * MAX_PUBLISHER_MESSAGE_BYTES,
+    handleProtocols: (offered) => (offered.has(PUBLISHER_SUBPROTOCOL) ? PUBLISHER_SUBPROTOCOL : false),
+  });
 
   let closing = false;
   http.on('upgrade', (req, socket, head) => {
@@ -122,6 +132,11 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     if (!isOriginAllowed(req.headers.origin, req.headers.host, options.allowOrigins ?? [])) {
       log.warn({ origin: req.headers.origin, remote: req.socket.remoteAddress }, 'refused WebSocket from another origin (see --allow-origin)');
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const publishers = options.publishers;
+    if (publishers && offersSubprotocol(req, PUBLISHER_SUBPROTOCOL)) {
+      publisherWss.handleUpgrade(req, socket, head, (ws) => publishers.accept(ws, req));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -146,12 +161,15 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       input: options.onInput,
       command: options.onCommand,
       progress: options.onProgress && ((values: Record<string, number>) => options.onProgress!(values, `ws:${client.id}`)),
-      subscribe: (envs: number[] | undefined, fps: number | undefined) => {
-        const count = options.envCount ?? 1;
-        const bad = envs?.find((e) => e >= count);
+      subscribe: (envs: number[] | undefined, fps: number | undefined, extra?: { thumbs?: number[]; thumbFps?: number; states?: boolean }) => {
+        const count = typeof options.envCount === 'function' ? options.envCount() : options.envCount ?? 1;
+        const bad = [...(envs ?? []), ...(extra?.thumbs ?? [])].find((e) => e >= count);
         if (bad !== undefined) throw new GbsError(ErrorCode.NoSuchEnv, `no env ${bad}; this server runs envs 0–${count - 1}`);
         client.envs = envs ? new Set(envs) : undefined;
         client.maxFps = fps;
+        client.thumbs = extra?.thumbs ? new Set(extra.thumbs) : undefined;
+        client.thumbFps = extra?.thumbFps;
+        client.states = extra?.states ?? false;
       },
       agent: agents && {
         reset: (m: Extract<ClientMessage, { type: 'reset' }>) => agents.reset(client.id, m),
@@ -231,9 +249,13 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     close: () => {
       closing = true;
       clearInterval(heartbeat);
-      return closeAll(http, wss, statsTimer);
+      return closeAll(http, [wss, publisherWss], statsTimer);
     },
   };
+}
+
+function offersSubprotocol(req: IncomingMessage, name: string): boolean {
+  return (req.headers['sec-websocket-protocol'] ?? '').split(',').some((p) => p.trim() === name);
 }
 
 function sendStats(broadcaster: Broadcaster<WebSocket>, source: ServerStatsSource): void {
@@ -258,11 +280,11 @@ function sendStats(broadcaster: Broadcaster<WebSocket>, source: ServerStatsSourc
 }
 
 /** Closes every client with 1001, waits briefly for their close handshakes, then stops listening. */
-async function closeAll(http: Server, wss: WebSocketServer, timer: NodeJS.Timeout): Promise<void> {
+async function closeAll(http: Server, servers: WebSocketServer[], timer: NodeJS.Timeout): Promise<void> {
   clearInterval(timer);
   const closing: Promise<void>[] = [];
   // Every socket ws knows, including ones that connected a moment ago (new upgrades get 503 now).
-  for (const ws of wss.clients) {
+  for (const ws of servers.flatMap((wss) => [...wss.clients])) {
     closing.push(
       new Promise<void>((resolve) => {
         if (ws.readyState === ws.CLOSED) return resolve();
@@ -277,8 +299,10 @@ async function closeAll(http: Server, wss: WebSocketServer, timer: NodeJS.Timeou
     );
   }
   await Promise.all(closing);
-  for (const ws of wss.clients) ws.terminate();
-  await new Promise<void>((resolve) => wss.close(() => resolve()));
+  for (const wss of servers) {
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
   http.closeAllConnections();
   await new Promise<void>((resolve) => http.close(() => resolve()));
 }

@@ -1,0 +1,67 @@
+/**
+ * `gbstream hub`: serve the viewer, the stream and the HTTP API for envs that publishers send
+ * (trainers running their own emulators). Same serving options as `serve`, no ROM.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config-error.js';
+import { ENCODER_KINDS, type EncoderKind } from '../encode/select-encoder.js';
+import { DEFAULT_STATE_FPS } from '../hub/demand.js';
+import { DEFAULT_MAX_PUBLISHED_ENVS } from '../hub/env-table.js';
+import { startHub } from '../hub/start-hub.js';
+import { createLogger } from '../log.js';
+import type { ControlPolicy } from '../server/control.js';
+import { parseFps, parseHost, parseMaxEnvs, parsePort, parseQuality, parseToken } from './options.js';
+import { parseRecordMaxMb, parseRecordMaxMin } from './record-options.js';
+import { exitOnSignals } from './shutdown.js';
+
+interface HubFlags {
+  port: number;
+  host: string;
+  fps: number;
+  stateFps: number;
+  maxEnvs: number;
+  quality: number;
+  control: 'off' | 'open';
+  controlToken?: string;
+  allowOrigin: string[];
+  encoder: EncoderKind;
+  record?: string;
+  recordDir?: string;
+  recordMaxMb?: number;
+  recordMaxMin?: number;
+}
+
+export function hubCommand(): Command {
+  return new Command('hub')
+    .description('Serve envs that publishers send (trainers running their own emulators, e.g. PyBoy with gbstream.Publisher): viewer at /, stream at /ws.')
+    .addOption(new Option('--port <n>', 'TCP port; 0 picks a free one').default(8080).argParser(parsePort))
+    .addOption(new Option('--host <addr>', 'address to bind').default('127.0.0.1').argParser(parseHost))
+    .addOption(new Option('--fps <n>', 'frames per second asked of publishers for watched envs, 1–60').default(10).argParser(parseFps))
+    .addOption(new Option('--state-fps <n>', 'state updates per second asked for envs nobody watches, 1–60').default(DEFAULT_STATE_FPS).argParser(parseFps))
+    .addOption(new Option('--max-envs <n>', 'published envs this hub holds at most').default(DEFAULT_MAX_PUBLISHED_ENVS).argParser(parseMaxEnvs))
+    .addOption(new Option('--quality <n>', 'JPEG quality 1–100 for raw frames').default(80).argParser(parseQuality))
+    .addOption(new Option('--control <mode>', 'off: publishers need the token; open: anyone may publish and control').choices(['off', 'open']).default('off'))
+    .addOption(new Option('--control-token <token>', 'publishers (and agents) that send this token in `auth` may publish').argParser(parseToken))
+    .addOption(new Option('--allow-origin <origin>', 'also accept browser WebSocket connections from this origin (repeatable; * for any)').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
+    .addOption(new Option('--encoder <kind>', 'JPEG encoder for raw frames: native, sharp, or auto').choices(ENCODER_KINDS).default('auto'))
+    .addOption(new Option('--record <file>', 'record every published record to this .gbrec file').conflicts('recordDir'))
+    .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory'))
+    .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))
+    .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
+    .action(async (flags: HubFlags) => {
+      const log = createLogger();
+      const recording = flags.record !== undefined || flags.recordDir !== undefined;
+      if ((flags.recordMaxMb !== undefined || flags.recordMaxMin !== undefined) && !recording) {
+        throw new ConfigError('GBS_ERR_RECORD', '--record-max-mb/--record-max-min need --record FILE or --record-dir DIR');
+      }
+      const record = recording
+        ? { file: flags.record, dir: flags.recordDir, maxBytes: flags.recordMaxMb === undefined ? undefined : Math.round(flags.recordMaxMb * 1024 * 1024), maxMs: flags.recordMaxMin === undefined ? undefined : flags.recordMaxMin * 60_000 }
+        : undefined;
+      const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
+      if (control.mode === 'off') log.warn('no --control-token: publishers cannot authenticate, so nothing can publish (use --control-token T, or --control open locally)');
+      const serving = await startHub({ ...flags, allowOrigins: flags.allowOrigin, control, log, record });
+      const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
+      process.stdout.write(`gbstream: hub waiting for publishers — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);
+      exitOnSignals(log, () => serving.stop());
+    });
+}

@@ -1,0 +1,70 @@
+/**
+ * Pure checks and conversions for frames that publishers send: raw pixels become the RGB/RGBA
+ * bytes the JPEG encoders take; a ready JPEG is checked for its signature and passed through.
+ * No sockets, no encoder: the publisher session calls these and encodes the result.
+ */
+import { ErrorCode } from '../protocol/constants.js';
+import { GbsError } from '../protocol/errors.js';
+import type { PubFrameFormat } from '../protocol/messages.js';
+
+/** Smallest and largest width/height a publisher may announce. */
+export const MIN_SIDE = 8;
+export const MAX_SIDE = 1024;
+
+const CHANNELS: Record<Exclude<PubFrameFormat, 'jpeg'>, 1 | 3 | 4> = { gray: 1, rgb: 3, rgba: 4 };
+
+/** What the encoder gets: pixels with 3 or 4 channels, or a JPEG to send as is. */
+export type PreparedFrame = { kind: 'pixels'; pixels: Uint8Array; channels: 3 | 4 } | { kind: 'jpeg'; data: Uint8Array };
+
+/**
+ * Checks an announced frame size.
+ * @throws GbsError(BadSize) for a side outside MIN_SIDE..MAX_SIDE or a non-integer.
+ */
+export function checkFrameSize(width: number, height: number, maxBytes: number): void {
+  for (const [name, side] of [['width', width], ['height', height]] as const) {
+    if (!Number.isInteger(side) || side < MIN_SIDE || side > MAX_SIDE) {
+      throw new GbsError(ErrorCode.BadSize, `${name} must be an integer ${MIN_SIDE}–${MAX_SIDE}, got ${String(side)}`);
+    }
+  }
+  if (width * height * 4 > maxBytes) {
+    throw new GbsError(ErrorCode.BadSize, `${width}×${height} RGBA frames (${width * height * 4} bytes) would not fit in one ${maxBytes}-byte message`);
+  }
+}
+
+/**
+ * Validates one published frame against the announced size and converts gray to RGB (the
+ * encoders take 3 or 4 channels). `scratch` is reused for the gray conversion when big enough.
+ * @throws GbsError(BadFormat) for an unknown format or a "jpeg" without the JPEG signature;
+ *   GbsError(BadSize) when the byte count is not width × height × channels.
+ */
+export function prepareFrame(format: unknown, data: Uint8Array, width: number, height: number, scratch?: Uint8Array): PreparedFrame {
+  if (format === 'jpeg') {
+    // SOI marker then any marker: enough to refuse PNGs and garbage without decoding.
+    if (data.byteLength < 4 || data[0] !== 0xff || data[1] !== 0xd8 || data[2] !== 0xff) {
+      throw new GbsError(ErrorCode.BadFormat, `"jpeg" data does not start with a JPEG signature (FF D8 FF), ${data.byteLength} bytes`);
+    }
+    return { kind: 'jpeg', data };
+  }
+  if (format !== 'rgb' && format !== 'rgba' && format !== 'gray') {
+    throw new GbsError(ErrorCode.BadFormat, `format must be rgb, rgba, gray or jpeg, got ${JSON.stringify(String(format).slice(0, 20))}`);
+  }
+  const channels = CHANNELS[format];
+  const expected = width * height * channels;
+  if (data.byteLength !== expected) {
+    throw new GbsError(ErrorCode.BadSize, `${format} frame of ${width}×${height} must be ${expected} bytes, got ${data.byteLength}`);
+  }
+  if (channels !== 1) return { kind: 'pixels', pixels: data, channels };
+  return { kind: 'pixels', pixels: grayToRgb(data, scratch), channels: 3 };
+}
+
+/** 8-bit gray → RGB (each byte three times). */
+export function grayToRgb(gray: Uint8Array, scratch?: Uint8Array): Uint8Array {
+  const out = scratch && scratch.byteLength >= gray.byteLength * 3 ? scratch.subarray(0, gray.byteLength * 3) : new Uint8Array(gray.byteLength * 3);
+  for (let i = 0, o = 0; i < gray.byteLength; i++, o += 3) {
+    const v = gray[i]!;
+    out[o] = v;
+    out[o + 1] = v;
+    out[o + 2] = v;
+  }
+  return out;
+}
