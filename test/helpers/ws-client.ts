@@ -11,8 +11,9 @@ export class TestClient {
   readonly closed: Promise<number>;
   #waiters: Array<() => void> = [];
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url);
+  /** @param protocols subprotocols to offer (a publisher offers `gbstream.publish.v1`) */
+  constructor(url: string, protocols?: string[]) {
+    this.ws = new WebSocket(url, protocols);
     this.ws.on('message', (data: Buffer) => {
       for (const m of decodeRecords(new Uint8Array(data))) this.messages.push({ ...m, receivedAt: performance.now() });
       for (const w of this.#waiters.splice(0)) w();

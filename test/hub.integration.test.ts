@@ -1,0 +1,166 @@
+/**
+ * A real hub, real Python publishers (as processes, Debian's python3 with websockets/msgpack/
+ * numpy) and real WebSocket viewers: frames and state of every published env reach viewers; a
+ * publisher's `wants` follows the viewers; a SIGKILLed publisher's envs go, the others stay.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHub, type HubServing } from '../src/hub/start-hub.js';
+import { silentLogger } from '../src/log.js';
+import { EventCode } from '../src/protocol/constants.js';
+import type { EnvInfo } from '../src/protocol/messages.js';
+import { TestClient } from './helpers/ws-client.js';
+
+const PYTHON = '/usr/bin/python3';
+const TOKEN = 'hub-test-token';
+const hasPython = existsSync(PYTHON);
+
+class PythonPublisher {
+  readonly proc: ChildProcessWithoutNullStreams;
+  readonly lines: Array<Record<string, unknown>> = [];
+  #waiters: Array<() => void> = [];
+  stderr = '';
+
+  constructor(url: string, envs: number, prefix: string) {
+    this.proc = spawn(PYTHON, ['test/fixtures/publisher.py', url, TOKEN, String(envs), prefix]);
+    this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    createInterface({ input: this.proc.stdout }).on('line', (line) => {
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+
+  waitFor(match: (l: Record<string, unknown>) => boolean, ms = 8000, from = 0): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`publisher: timed out; lines ${JSON.stringify(this.lines)} stderr ${this.stderr}`)), ms);
+      const check = () => {
+        const hit = this.lines.slice(from).find(match);
+        if (hit) {
+          clearTimeout(timer);
+          resolve(hit);
+        } else this.#waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  async ready(): Promise<number[]> {
+    return (await this.waitFor((l) => 'ready' in l))['ready'] as number[];
+  }
+
+  /** Resolves when the latest `wants` line equals `wants`. */
+  wants(wants: boolean[], ms = 8000): Promise<unknown> {
+    const same = (l: Record<string, unknown>) => JSON.stringify(l['wants']) === JSON.stringify(wants);
+    const last = () => [...this.lines].reverse().find((l) => 'wants' in l);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`wants never became ${JSON.stringify(wants)}; last ${JSON.stringify(last())}`)), ms);
+      const check = () => {
+        const l = last();
+        if (l && same(l)) {
+          clearTimeout(timer);
+          resolve(l);
+        } else this.#waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  stop(): Promise<number | null> {
+    this.proc.stdin.end();
+    return new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+  }
+}
+
+describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
+  let serving: HubServing;
+  let wsUrl: string;
+  const publishers: PythonPublisher[] = [];
+
+  beforeAll(async () => {
+    serving = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, stateFps: 5, control: { mode: 'token', token: TOKEN }, log: silentLogger() });
+    wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
+  });
+
+  afterAll(async () => {
+    for (const p of publishers) p.proc.kill('SIGKILL');
+    await serving?.stop();
+  });
+
+  it('frames and state of every env reach a viewer, and hello lists the envs with labels', async () => {
+    const pub = new PythonPublisher(wsUrl, 3, 'run-a');
+    publishers.push(pub);
+    const ids = await pub.ready();
+    expect(ids).toHaveLength(3);
+    const viewer = new TestClient(wsUrl);
+    const hello = await viewer.waitFor((m) => m.type === 'hello');
+    expect((hello['envList'] as EnvInfo[]).filter((e) => ids.includes(e.env)).map((e) => [e.label, e.live, e.source])).toEqual([
+      ['run-a/0', true, 'published'],
+      ['run-a/1', true, 'published'],
+      ['run-a/2', true, 'published'],
+    ]);
+    // A viewer that never subscribes wants every env: each gets frames with its own state.
+    for (const [i, env] of ids.entries()) {
+      const frame = await viewer.waitFor((m) => m.type === 'frame' && m['env'] === env && m['format'] === 'jpeg');
+      expect((frame['state'] as Record<string, number>)['env']).toBe(i);
+      expect(frame['width']).toBe(160);
+      expect((frame['data'] as Uint8Array)[0]).toBe(0xff);
+    }
+    // Training numbers from the publisher reach viewers too.
+    await viewer.waitFor((m) => m.type === 'progress' && typeof (m['values'] as Record<string, number>)['step'] === 'number');
+    // The HTTP API serves published envs like local ones.
+    const res = await fetch(`${serving.server.url}api/frame.jpg?env=${ids[2]}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    viewer.ws.close();
+    await pub.stop();
+  });
+
+  it('wants flips on when a viewer subscribes to an env and off when it goes; state keeps coming meanwhile', async () => {
+    const pub = new PythonPublisher(wsUrl, 3, 'run-b');
+    publishers.push(pub);
+    const ids = await pub.ready();
+    await pub.wants([false, false, false]);
+    // Nobody watches: state only, at the hub's state rate.
+    const env = serving.hub.env(ids[0]!)!;
+    const before = env.latest.frame;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(env.latest.frame).toBeGreaterThan(before);
+    expect(env.stats.published).toBe(0);
+
+    const viewer = new TestClient(wsUrl);
+    await viewer.waitFor((m) => m.type === 'hello');
+    await viewer.request({ type: 'subscribe', id: 5, envs: [ids[1]!], thumbs: [ids[2]!] });
+    await pub.wants([false, true, true]);
+    const frame = await viewer.waitFor((m) => m.type === 'frame' && m['env'] === ids[1]);
+    expect((frame['state'] as Record<string, number>)['env']).toBe(1);
+    viewer.ws.close();
+    await pub.wants([false, false, false]);
+    await pub.stop();
+  });
+
+  it('a publisher killed with SIGKILL: its envs are marked gone, another publisher’s keep streaming', async () => {
+    const victim = new PythonPublisher(wsUrl, 2, 'victim');
+    const survivor = new PythonPublisher(wsUrl, 2, 'survivor');
+    publishers.push(victim, survivor);
+    const [gone, alive] = await Promise.all([victim.ready(), survivor.ready()]);
+    const viewer = new TestClient(wsUrl);
+    await viewer.waitFor((m) => m.type === 'frame' && m['env'] === gone[0]);
+    const from = viewer.messages.length;
+    victim.proc.kill('SIGKILL');
+    const event = await viewer.waitFor((m) => m.type === 'event' && m['code'] === EventCode.EnvsChanged, 5000, from);
+    const list = event['envs'] as EnvInfo[];
+    expect(list.filter((e) => gone.includes(e.env)).map((e) => e.live)).toEqual([false, false]);
+    expect(list.filter((e) => alive.includes(e.env)).map((e) => e.live)).toEqual([true, true]);
+    const after = viewer.messages.length;
+    await viewer.waitFor((m) => m.type === 'frame' && m['env'] === alive[1], 3000, after);
+    expect(serving.hub.stats().map((s) => s.env)).not.toContain(gone[0]);
+    // A new publisher with the victim's labels gets its env ids back.
+    const again = new PythonPublisher(wsUrl, 2, 'victim');
+    publishers.push(again);
+    expect(await again.ready()).toEqual(gone);
+    viewer.ws.close();
+    await Promise.all([survivor.stop(), again.stop()]);
+  });
+});
