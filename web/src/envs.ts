@@ -10,6 +10,9 @@ export interface Routed {
   focused: boolean;
 }
 
+/** Most envs the page shows (a hub holds up to 1,024 published envs by default). */
+export const MAX_ENVS = 4096;
+
 export class EnvFocus {
   #count = 1;
   #focused = 0;
@@ -30,7 +33,7 @@ export class EnvFocus {
 
   /** Sets the number of envs (from `hello.envs` or `/api/health`); keeps the focus when it still exists. */
   setCount(count: unknown): void {
-    this.#count = typeof count === 'number' && Number.isInteger(count) && count >= 1 ? Math.min(count, 256) : 1;
+    this.#count = typeof count === 'number' && Number.isInteger(count) && count >= 1 ? Math.min(count, MAX_ENVS) : 1;
     if (this.#focused >= this.#count) this.#focused = 0;
     for (const env of this.#states.keys()) if (env >= this.#count) this.#states.delete(env);
   }

@@ -10,6 +10,9 @@ import { Connection, type ConnState, type SocketLike } from './connection.js';
 import { takeToken } from './url-token.js';
 import { EnvFocus, statsForEnv } from './envs.js';
 import { EnvGrid } from './env-grid.js';
+import { EnvCatalog, type EnvEntry } from './env-catalog.js';
+import { GridControls } from './grid-controls.js';
+import { SubscriptionPlanner } from './subscription.js';
 import { FallbackDecider } from './fallback.js';
 import { HttpPoller, type ResponseLike } from './http-poller.js';
 import { InputController } from './input.js';
@@ -46,6 +49,11 @@ const renderer = new FrameRenderer(canvas);
 const panel = new StatePanel(el('state'));
 const envs = new EnvFocus();
 const grid = new EnvGrid(el('envs'), el('env-grid'));
+const catalog = new EnvCatalog();
+const gridControls = new GridControls(el('grid-tools'));
+const subscription = new SubscriptionPlanner((message) => conn.send(message));
+/** State fields named by hello; when none (a hub), the focused env's own state keys are shown. */
+let helloFields: string[] = [];
 const progress = new ProgressTracker();
 const training = new TrainingPanel(el('training'));
 const fallback = new FallbackDecider();
@@ -142,7 +150,10 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       titleEl.textContent = rom?.title || 'untitled ROM';
       titleEl.title = typeof r['core'] === 'string' ? `emulator core: ${r['core']}` : '';
       document.title = `${rom?.title ?? 'gbstream'} — gbstream`;
-      panel.setFields((r['fields'] as string[]) ?? []);
+      helloFields = (r['fields'] as string[]) ?? [];
+      panel.setFields(helloFields);
+      catalog.setList(r['envList'] as EnvEntry[] | undefined, typeof r['envs'] === 'number' ? r['envs'] : 1);
+      subscription.reset();
       setEnvCount(r['envs']);
       setControl(r['control'] === true);
       replay.setInfo(parseReplayInfo(r['replay']));
@@ -157,7 +168,9 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       if (!routed) break;
       const state = (r['state'] as Record<string, unknown>) ?? {};
       envs.setState(routed.env, state);
+      catalog.setState(routed.env, state);
       if (routed.focused) {
+        if (helloFields.length === 0) panel.setFields(Object.keys(state));
         view.latency.add(clock.latency(r['ts'] as number, Date.now()));
         panel.update(state);
         replay.frame(r['ts'] as number);
@@ -186,7 +199,15 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
     case 'error':
       showMessage(`Server refused: ${String(r['message'])} (${String(r['code'])})`, 'error');
       break;
+    case 'states':
+      onStates(r['envs']);
+      break;
     case 'event':
+      if (r['code'] === 'GBS_ENVS_CHANGED' && Array.isArray(r['envs'])) {
+        catalog.setList(r['envs'] as EnvEntry[], typeof r['count'] === 'number' ? r['count'] : (r['envs'] as unknown[]).length);
+        setEnvCount(r['count']);
+        break;
+      }
       showMessage(`${String(r['level'])}: ${String(r['message'])}`, r['level'] === 'error' ? 'error' : 'info');
       break;
     default:
@@ -206,11 +227,40 @@ function showFrame(env: number, data: Uint8Array, width: number, height: number,
 }
 
 function setEnvCount(count: unknown): void {
-  const before = envs.count;
   envs.setCount(count);
-  if (envs.count !== before || grid.size !== (envs.multi ? envs.count : 0)) grid.setCount(envs.count, envs.focused);
+  if (catalog.size !== envs.count) catalog.setList(undefined, envs.count); // HTTP fallback: a count only
+  renderGrid();
   view.keepFramesOf((env) => envs.has(env));
   showFocus();
+}
+
+/** The grid in the order, and with the filter, the grid tools say; then what to subscribe to. */
+function renderGrid(): void {
+  gridControls.setFields(catalog.fields());
+  const shown = envs.multi ? catalog.view(gridControls.filter, gridControls.sort) : [];
+  grid.show(shown, envs.count, envs.focused);
+  el('grid-count').textContent = envs.multi ? `${shown.length} of ${envs.count} shown` : '';
+}
+
+/** `states` records: every env's latest state, for sorting, filtering and following. */
+function onStates(list: unknown): void {
+  if (!Array.isArray(list)) return;
+  for (const item of list as Array<{ env?: unknown; state?: unknown }>) {
+    if (typeof item.env !== 'number' || typeof item.state !== 'object' || item.state === null) continue;
+    catalog.setState(item.env, item.state as Record<string, unknown>);
+    if (item.env !== envs.focused) envs.setState(item.env, item.state as Record<string, unknown>);
+  }
+  const follow = gridControls.follow;
+  const best = follow === undefined ? undefined : catalog.best(follow);
+  if (best !== undefined && best !== envs.focused) focusEnv(best);
+  if (gridControls.sort.kind === 'field' || gridControls.filter.kind === 'field') renderGrid();
+  else gridControls.setFields(catalog.fields());
+}
+
+/** Many envs: the focused one at full rate, the thumbnails on screen at a low rate, every state. */
+function planSubscription(): void {
+  if (view.conn !== 'live' || !envs.multi) return;
+  subscription.want({ envs: [envs.focused], thumbs: grid.visible().filter((e) => e !== envs.focused), states: true });
 }
 
 /** Moves the focus to `env` without reconnecting: big canvas, state panel, stats and input follow. */
@@ -218,6 +268,7 @@ function focusEnv(env: number): void {
   if (!envs.focus(env)) return;
   input.releaseAll();
   grid.setFocused(env);
+  planSubscription();
   view.resetMeters();
   panel.clear();
   const state = envs.stateOf(env);
@@ -235,6 +286,13 @@ function showFocus(): void {
 }
 
 grid.onFocus = focusEnv;
+grid.onVisibleChange = planSubscription;
+gridControls.onChange = () => {
+  renderGrid();
+  const follow = gridControls.follow;
+  const best = follow === undefined ? undefined : catalog.best(follow);
+  if (best !== undefined) focusEnv(best);
+};
 
 function ping(): void {
   const id = view.nextPing(Date.now());
@@ -262,6 +320,7 @@ function renderStatus(): void {
 function onState(state: ConnState, detail: { retryInMs?: number; code?: number }): void {
   const from = view.conn;
   view.conn = state;
+  if (state === 'live') queueMicrotask(planSubscription);
   if (state === 'reconnecting') view.retryAt = Date.now() + (detail.retryInMs ?? 0);
   const useHttp = fallback.observe(from, state);
   if (useHttp && !poller.running) {
