@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLISHER_LIMITS } from '../src/hub/publisher-session.js';
-import { startHub, type HubServing } from '../src/hub/start-hub.js';
+import { startHub, type HubServing } from '../src/app/hub.js';
 import { silentLogger } from '../src/log.js';
 import { ErrorCode, MAX_PUBLISHER_MESSAGE_BYTES, PUBLISHER_SUBPROTOCOL } from '../src/protocol/constants.js';
 import { encodeRecord } from '../src/protocol/record.js';

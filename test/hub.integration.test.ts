@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHub, type HubServing } from '../src/hub/start-hub.js';
+import { startHub, type HubServing } from '../src/app/hub.js';
 import { silentLogger } from '../src/log.js';
 import { EventCode } from '../src/protocol/constants.js';
 import type { EnvInfo } from '../src/protocol/messages.js';
@@ -154,6 +154,7 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
     expect(list.filter((e) => gone.includes(e.env)).map((e) => e.live)).toEqual([false, false]);
     expect(list.filter((e) => alive.includes(e.env)).map((e) => e.live)).toEqual([true, true]);
     const after = viewer.messages.length;
+    // The survivor's envs get demand and frames (demand is computed for every publisher, not just the first).
     await viewer.waitFor((m) => m.type === 'frame' && m['env'] === alive[1], 3000, after);
     expect(serving.hub.stats().map((s) => s.env)).not.toContain(gone[0]);
     // A new publisher with the victim's labels gets its env ids back.

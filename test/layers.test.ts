@@ -17,7 +17,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['pipeline.ts'],
   ['envs/'],
   ['record/', 'replay/', 'agent/', 'store/'],
-  ['server/', 'http/'],
+  ['server/', 'http/', 'hub/'],
   ['app/', 'index.ts'],
   ['cli/'],
 ];

@@ -7,7 +7,7 @@ import { ConfigError } from '../config-error.js';
 import { ENCODER_KINDS, type EncoderKind } from '../encode/select-encoder.js';
 import { DEFAULT_STATE_FPS } from '../hub/demand.js';
 import { DEFAULT_MAX_PUBLISHED_ENVS } from '../hub/env-table.js';
-import { startHub } from '../hub/start-hub.js';
+import { startHub } from '../app/hub.js';
 import { createLogger } from '../log.js';
 import type { ControlPolicy } from '../server/control.js';
 import { parseFps, parseHost, parseMaxEnvs, parsePort, parseQuality, parseToken } from './options.js';

@@ -112,7 +112,9 @@ export class Hub {
   /** Recomputes demand and tells each publisher what changed. */
   tick(): void {
     if (this.#sessions.size === 0) return;
-    const inputs = this.#o.demandInputs();
+    // Subscribers may be an iterator (the broadcaster's clients): read it once for all publishers.
+    const given = this.#o.demandInputs();
+    const inputs = { ...given, subscribers: [...given.subscribers] };
     const stateFps = this.#o.stateFps ?? DEFAULT_STATE_FPS;
     for (const session of this.#sessions) {
       if (session.envs.length > 0) session.sendDemand(demandFor(session.envs, inputs), stateFps);

@@ -7,8 +7,8 @@
  */
 import type { FrameEncoder } from '../encode/encoder.js';
 import type { Logger } from '../log.js';
-import type { FrameMessage, GameState } from '../protocol/messages.js';
-import { encodeRecord } from '../protocol/record.js';
+import { frameRecord } from '../protocol/frame-record.js';
+import type { GameState } from '../protocol/messages.js';
 import type { RecordSink } from '../protocol/sink.js';
 import type { PreparedFrame } from './raw-frame.js';
 
@@ -110,9 +110,9 @@ export class PublishedEnv {
   }
 
   #emit(fields: { frame: number; ts: number; state: GameState; width: number; height: number }, data: Uint8Array): void {
-    const message: FrameMessage = { type: 'frame', env: this.env, seq: this.#seq++, ...fields, format: 'jpeg', data };
+    const { message, record } = frameRecord({ env: this.env, seq: this.#seq++, ...fields, format: 'jpeg', data });
     this.#published++;
-    this.#sink.frame(encodeRecord(message), message);
+    this.#sink.frame(record, message);
   }
 
   /** Rolls the per-second numbers; the hub calls it once a second. */
