@@ -3,75 +3,13 @@
  * numpy) and real WebSocket viewers: frames and state of every published env reach viewers; a
  * publisher's `wants` follows the viewers; a SIGKILLed publisher's envs go, the others stay.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type HubServing } from '../src/app/hub.js';
 import { silentLogger } from '../src/log.js';
 import { EventCode } from '../src/protocol/constants.js';
 import type { EnvInfo } from '../src/protocol/messages.js';
+import { hasPython, PythonPublisher, TOKEN } from './helpers/python-publisher.js';
 import { TestClient } from './helpers/ws-client.js';
-
-const PYTHON = '/usr/bin/python3';
-const TOKEN = 'hub-test-token';
-const hasPython = existsSync(PYTHON);
-
-class PythonPublisher {
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly lines: Array<Record<string, unknown>> = [];
-  #waiters: Array<() => void> = [];
-  stderr = '';
-
-  constructor(url: string, envs: number, prefix: string) {
-    this.proc = spawn(PYTHON, ['test/fixtures/publisher.py', url, TOKEN, String(envs), prefix]);
-    this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    createInterface({ input: this.proc.stdout }).on('line', (line) => {
-      this.lines.push(JSON.parse(line) as Record<string, unknown>);
-      for (const w of this.#waiters.splice(0)) w();
-    });
-  }
-
-  waitFor(match: (l: Record<string, unknown>) => boolean, ms = 8000, from = 0): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`publisher: timed out; lines ${JSON.stringify(this.lines)} stderr ${this.stderr}`)), ms);
-      const check = () => {
-        const hit = this.lines.slice(from).find(match);
-        if (hit) {
-          clearTimeout(timer);
-          resolve(hit);
-        } else this.#waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  async ready(): Promise<number[]> {
-    return (await this.waitFor((l) => 'ready' in l))['ready'] as number[];
-  }
-
-  /** Resolves when the latest `wants` line equals `wants`. */
-  wants(wants: boolean[], ms = 8000): Promise<unknown> {
-    const same = (l: Record<string, unknown>) => JSON.stringify(l['wants']) === JSON.stringify(wants);
-    const last = () => [...this.lines].reverse().find((l) => 'wants' in l);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`wants never became ${JSON.stringify(wants)}; last ${JSON.stringify(last())}`)), ms);
-      const check = () => {
-        const l = last();
-        if (l && same(l)) {
-          clearTimeout(timer);
-          resolve(l);
-        } else this.#waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  stop(): Promise<number | null> {
-    this.proc.stdin.end();
-    return new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
-  }
-}
 
 describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
   let serving: HubServing;

@@ -4,17 +4,15 @@
  * fan-out a `serve` run uses (latest-frame store, broadcaster, recorder), so viewers, the
  * recorder, replay, the HTTP API, MJPEG and metrics treat them like local envs.
  *
- *   publishers ─► Hub (sessions, env table, demand) ─► fanOut(latest-frame store, broadcaster, recorder)
+ *   publishers ─► PublisherSide (Hub: sessions, env table, demand) ─► fanOut(latest-frame store, broadcaster, recorder)
  *   server (viewers at /ws; publishers at /ws with the gbstream.publish.v1 subprotocol)
  *   HTTP API (/api/*, /metrics, /stream.mjpg) ◄─ latest-frame store, metrics
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { selectEncoder, type EncoderKind } from '../encode/select-encoder.js';
+import type { EncoderKind } from '../encode/select-encoder.js';
 import { createApiHandler } from '../http/api.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
-import { DEFAULT_STATE_FPS } from '../hub/demand.js';
-import { demandInputs, startStatesFeed, StreamReaders } from '../hub/feeds.js';
-import { Hub } from '../hub/hub.js';
+import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import type { HelloMessage, ProgressMessage, RomInfo } from '../protocol/messages.js';
@@ -25,6 +23,7 @@ import { tokenChecker, type ControlPolicy } from '../server/control.js';
 import type { StreamServer } from '../server/server.js';
 import { LatestFrames } from '../store/latest-frames.js';
 import { VERSION } from '../version.js';
+import { PublisherSide } from './publishers.js';
 import { startSite } from './site.js';
 
 /** What `hello.rom` says on a hub: there is no ROM of its own. */
@@ -59,9 +58,7 @@ export interface HubServing {
 export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const { log } = options;
   const control = options.control ?? { mode: 'off' };
-  const encoder = selectEncoder(options.encoder ?? 'auto', { quality: options.quality }, (msg) => log.warn(msg));
   const latest = new LatestFrames();
-  const readers = new StreamReaders();
   const startedAt = Date.now();
   let server: StreamServer | undefined;
   let recorder: Recorder | undefined;
@@ -75,37 +72,41 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
   const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
 
-  const hub = new Hub({
-    local: [],
-    encoder,
+  const side = new PublisherSide({
+    localCount: 0,
+    fps: options.fps,
+    quality: options.quality,
+    encoder: options.encoder ?? 'auto',
+    stateFps: options.stateFps,
+    maxEnvs: options.maxEnvs,
+    control,
     log,
-    openControl: control.mode === 'open',
-    checkToken: tokenChecker(control),
-    stateFps: options.stateFps ?? DEFAULT_STATE_FPS,
-    maxPublishedEnvs: options.maxEnvs,
+    sink: fanOut(latest, toViewers, toDisk),
+    latest,
+    server: () => server,
+    recording: () => recorder !== undefined && !recorder.stats.failed,
     progress: publishProgress,
     observeEncode: (s) => metrics?.observeEncode(s),
-    sink: fanOut(latest, toViewers, toDisk),
-    demandInputs: demandInputs(options.fps, () => server?.broadcaster, () => recorder !== undefined && !recorder.stats.failed, readers),
   });
+  const encoder = side.encoderName;
 
   const hello = (): Omit<HelloMessage, 'control'> => ({
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     server: `gbstream ${VERSION}`,
     rom: HUB_ROM,
-    envs: hub.table.count,
+    envs: side.count,
     fps: options.fps,
     width: SCREEN_WIDTH,
     height: SCREEN_HEIGHT,
     speed: 1,
     map: null,
     fields: [],
-    encoder: encoder.name,
-    envList: hub.table.list(),
+    encoder,
+    envList: side.envList(),
   });
   const stats = () => {
-    const all = hub.stats();
+    const all = side.envStats();
     const avg = (k: 'emuFps' | 'speed') => (all.length ? all.reduce((n, s) => n + s[k], 0) / all.length : 0);
     return { fps: all.reduce((n, s) => n + s.fps, 0), emuFps: avg('emuFps'), speed: avg('speed'), envs: all };
   };
@@ -118,7 +119,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
         })
       : undefined;
   } catch (err) {
-    hub.close();
+    side.close();
     throw err;
   }
   server = await startSite(
@@ -127,14 +128,14 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
       hello,
       stats,
       control,
-      envCount: () => hub.table.count,
-      publishers: hub,
+      envCount: () => side.count,
+      publishers: side.hub,
       onProgress: publishProgress,
       welcome: () => (lastProgress ? [lastProgress] : []),
-      routes: readers.around((req, res) => api?.(req, res) ?? false),
+      routes: side.readers.around((req, res) => api?.(req, res) ?? false),
     },
     async () => {
-      hub.close();
+      side.close();
       await recorder?.close();
     },
   );
@@ -144,10 +145,10 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const sum = (pick: (c: { sent: number; dropped: number }) => number) => [...broadcaster.clients()].reduce((n, c) => n + pick(c), 0);
   metrics = createMetrics({
     clients: () => broadcaster.size,
-    framesPublished: () => hub.stats().reduce((n, s) => n + s.published, 0),
+    framesPublished: () => side.envStats().reduce((n, s) => n + s.published, 0),
     framesSent: () => sum((c) => c.sent),
     framesDropped: () => sum((c) => c.dropped),
-    emulatorFps: () => hub.stats().map((s) => ({ env: s.env, fps: s.emuFps })),
+    emulatorFps: () => side.envStats().map((s) => ({ env: s.env, fps: s.emuFps })),
   });
   api = createApiHandler({
     latest,
@@ -157,19 +158,18 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     checkToken: tokenChecker(control),
     openControl: control.mode === 'open',
     allowOrigins: options.allowOrigins,
-    health: () => ({ rom: HUB_ROM.title, envs: hub.table.count, live: hub.table.livePublished(), publishers: hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: hub.stats() }),
+    health: () => ({ rom: HUB_ROM.title, envs: side.count, live: side.hub.table.livePublished(), publishers: side.hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: side.envStats() }),
   });
-  const stopStates = startStatesFeed(broadcaster, () => hub.states());
-  log.info({ fps: options.fps, stateFps: options.stateFps ?? DEFAULT_STATE_FPS, encoder: encoder.name, control: control.mode }, 'hub waiting for publishers');
+  side.start(broadcaster);
+  log.info({ fps: options.fps, stateFps: options.stateFps, encoder, control: control.mode }, 'hub waiting for publishers');
   if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');
 
   return {
     server: running,
-    hub,
+    hub: side.hub,
     recorder,
     async stop() {
-      stopStates();
-      hub.close();
+      side.close();
       await running.close();
       await recorder?.close();
     },

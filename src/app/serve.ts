@@ -6,6 +6,7 @@
  *   every env's records ─► fanOut(latest-frame store, server's broadcaster, recorder)
  *   server (WebSocket + viewer files) ◄─ agents (AgentHost), input and commands ─► envs
  *   HTTP API (/api/*, /metrics, /stream.mjpg) ◄─ latest-frame store, metrics
+ *   publishers (PublisherSide) ─► the same fan-out, their envs numbered after the local ones
  *
  * Returns a handle so tests and the CLI share one code path; the CLI adds signals and exit codes.
  */
@@ -37,6 +38,7 @@ import type { StreamServer } from '../server/server.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
 import { LatestFrames } from '../store/latest-frames.js';
 import { VERSION } from '../version.js';
+import { PublisherSide } from './publishers.js';
 import { startSite } from './site.js';
 
 export interface ServeOptions {
@@ -125,9 +127,28 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     observeEncode: (seconds) => metrics?.observeEncode(seconds),
     output: fanOut(latest, toViewers, toDisk),
   });
-  const stopEnvs = () => Promise.all(envs.map((e) => e.stop()));
+  const control = options.control ?? { mode: 'off' };
+  // Trainers elsewhere may publish envs here too (with the control token); see app/hub.ts.
+  const publishers = new PublisherSide({
+    localCount: count,
+    fps: options.fps,
+    quality: options.quality,
+    encoder: options.encoder ?? 'auto',
+    control,
+    log,
+    sink: fanOut(latest, toViewers, toDisk),
+    latest,
+    server: () => server,
+    recording: () => recorder !== undefined && !recorder.stats.failed,
+    progress: publishProgress,
+    observeEncode: (seconds) => metrics?.observeEncode(seconds),
+  });
+  const stopEnvs = () => {
+    publishers.close();
+    return Promise.all(envs.map((e) => e.stop()));
+  };
 
-  const hello: Omit<HelloMessage, 'control'> = {
+  const fixedHello: Omit<HelloMessage, 'control'> = {
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     server: `gbstream ${VERSION}`,
@@ -143,13 +164,15 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     format,
     core: coreName,
   };
+  const hello = (): Omit<HelloMessage, 'control'> => ({ ...fixedHello, envs: publishers.count, envList: publishers.envList() });
 
   const envAt = (env: number | undefined) => {
     const e = envs[env ?? 0];
+    if (!e && publishers.hub.env(env ?? 0)) throw new GbsError(ErrorCode.Unsupported, `env ${env} is published by a trainer elsewhere; it takes no input or commands here`);
     if (!e) throw new GbsError(ErrorCode.NoSuchEnv, `no env ${env}; this server runs envs 0–${count - 1}`);
     return e;
   };
-  const envStats = () => envs.map((e) => e.stats());
+  const envStats = () => [...envs.map((e) => e.stats()), ...publishers.envStats()];
   const totals = () => {
     const all = envStats();
     const sumOf = (k: 'fps' | 'emuFps') => all.reduce((n, s) => n + s[k], 0);
@@ -159,7 +182,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   // The recorder gets the same records as the broadcaster; its failures reach viewers as events.
   try {
     recorder = options.record
-      ? await startRecorder(options.record, hello, (event) => {
+      ? await startRecorder(options.record, hello(), (event) => {
           log.error({ code: event.code }, event.message);
           server?.publishControl(event);
         })
@@ -171,16 +194,17 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   server = await startSite(
     options,
     {
-      hello: () => hello,
+      hello,
       stats: totals,
       control: options.control,
       onInput: (message) => envAt(message.env).input(message.buttons, message.frames ?? 1),
       onCommand: (message) => envAt(message.env).command(message.name, message.args ?? {}),
       agents: new AgentHost(envs),
-      envCount: count,
+      envCount: () => publishers.count,
+      publishers: publishers.hub,
       onProgress: publishProgress,
       welcome: () => (progress.latest ? [progress.latest] : []),
-      routes: (req, res) => api?.(req, res) ?? false,
+      routes: publishers.readers.around((req, res) => api?.(req, res) ?? false),
     },
     async () => {
       await stopEnvs();
@@ -206,11 +230,12 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     checkToken: tokenChecker(options.control ?? { mode: 'off' }),
     openControl: options.control?.mode === 'open',
     allowOrigins: options.allowOrigins,
-    envCount: count,
+    envCount: () => publishers.count,
     images: new FrameImages(options.quality),
-    health: () => ({ rom: rom.info.title, core: coreName, envs: count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
+    health: () => ({ rom: rom.info.title, core: coreName, envs: publishers.count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
   });
   for (const env of envs) env.start();
+  publishers.start(broadcaster);
   log.info({ rom: rom.info.title, sha1: rom.info.sha1, envs: count, map: map?.name ?? null, policy: policyName, fps: options.fps, speed: options.speed, encoder, format, core: coreName }, 'streaming');
   if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');
 

@@ -37,7 +37,7 @@ export interface ApiContext {
   /** Browser origins allowed besides the page's own (`--allow-origin`). */
   allowOrigins?: readonly string[];
   /** Envs 0…envCount-1 exist; `?env=` of another is 404. Default: envs that published. */
-  envCount?: number;
+  envCount?: number | (() => number);
   /** MJPEG reader cap and liveness limits. */
   mjpeg?: Partial<MjpegOptions>;
   /** Transcodes frames for HTTP readers (give it the server's `--quality`); default quality 80. */
@@ -124,9 +124,10 @@ function envParam(ctx: ApiContext, url: URL, res: ServerResponse): number | unde
     json(res, 400, { error: 'GBS_ERR_BAD_FIELD', message: `env must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 20))}` });
     return undefined;
   }
-  const exists = ctx.envCount !== undefined ? env < ctx.envCount : ctx.latest.get(env) !== undefined;
+  const count = typeof ctx.envCount === 'function' ? ctx.envCount() : ctx.envCount;
+  const exists = count !== undefined ? env < count : ctx.latest.get(env) !== undefined;
   if (!exists) {
-    const which = ctx.envCount !== undefined ? `this server runs envs 0–${ctx.envCount - 1}` : 'it has published no frame';
+    const which = count !== undefined ? `this server runs envs 0–${count - 1}` : 'it has published no frame';
     json(res, 404, { error: ErrorCode.NoSuchEnv, message: `no env ${env}; ${which}` });
     return undefined;
   }
