@@ -13,8 +13,8 @@ export class PythonPublisher {
   #waiters: Array<() => void> = [];
   stderr = '';
 
-  constructor(url: string, envs: number, prefix: string, token = TOKEN) {
-    this.proc = spawn(PYTHON, ['test/fixtures/publisher.py', url, token, String(envs), prefix]);
+  constructor(url: string, envs: number, prefix: string, o: { token?: string; pause?: number } = {}) {
+    this.proc = spawn(PYTHON, ['test/fixtures/publisher.py', url, o.token ?? TOKEN, String(envs), prefix, String(o.pause ?? 0.01)]);
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     createInterface({ input: this.proc.stdout }).on('line', (line) => {
       this.lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -38,6 +38,11 @@ export class PythonPublisher {
 
   async ready(): Promise<number[]> {
     return (await this.waitFor((l) => 'ready' in l))['ready'] as number[];
+  }
+
+  /** The latest `wants` line (undefined before the first). */
+  lastWants(): boolean[] | undefined {
+    return [...this.lines].reverse().find((l) => 'wants' in l)?.['wants'] as boolean[] | undefined;
   }
 
   /** Resolves when the latest `wants` line equals `wants`. */
