@@ -153,8 +153,9 @@ class Publisher:
                 self.state(i, state, frame, now)
             return False
         interval = 1.0 / self._fps[i] if self._fps[i] > 0 else math.inf
-        nxt = self._next_frame[i] + interval
-        self._next_frame[i] = nxt if nxt > now else now + interval
+        # Keep the cadence (so the average is the wanted fps at any step rate), but never two
+        # frames closer than 0.9 interval: a viewer's fps cap drops frames that come sooner.
+        self._next_frame[i] = max(self._next_frame[i] + interval, now + 0.9 * interval)
         self._next_state[i] = now + self._state_interval
         if self._frames[i] is not None:
             self._stats["dropped"] += 1  # the previous frame of env i was never sent

@@ -158,7 +158,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     checkToken: tokenChecker(control),
     openControl: control.mode === 'open',
     allowOrigins: options.allowOrigins,
-    health: () => ({ rom: HUB_ROM.title, envs: side.count, live: side.hub.table.livePublished(), publishers: side.hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: side.envStats() }),
+    health: () => ({ rom: HUB_ROM.title, envs: side.count, live: side.hub.table.livePublished(), publishers: side.hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: side.hub.stats() }),
   });
   side.start(broadcaster);
   log.info({ fps: options.fps, stateFps: options.stateFps, encoder, control: control.mode }, 'hub waiting for publishers');
