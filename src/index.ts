@@ -1,5 +1,5 @@
 /**
- * gbstream's library API: the stages, usable alone, and the composition roots (`serve`, `replay`).
+ * gbstream's library API: the stages, usable alone, and the composition roots (`serve`, `replay`, `startHub`).
  * No CLI code: the `gbstream` command lives in cli/ and is not exported. A client that only speaks
  * the protocol imports `gbstream/protocol` instead.
  */
@@ -39,3 +39,7 @@ export type { Env, Observation, EnvStats } from './envs/env.js';
 export { AgentHost } from './agent/agent-host.js';
 export { Player } from './replay/player.js';
 export { replay } from './app/replay.js';
+export { startHub } from './app/hub.js';
+export { Hub } from './hub/hub.js';
+export { demandFor } from './hub/demand.js';
+export { prepareFrame } from './hub/raw-frame.js';
