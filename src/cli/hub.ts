@@ -3,15 +3,14 @@
  * (trainers running their own emulators). Same serving options as `serve`, no ROM.
  */
 import { Command, Option } from 'commander';
-import { ConfigError } from '../config-error.js';
 import { ENCODER_KINDS, type EncoderKind } from '../encode/select-encoder.js';
 import { DEFAULT_STATE_FPS } from '../hub/demand.js';
 import { DEFAULT_MAX_PUBLISHED_ENVS } from '../hub/env-table.js';
 import { startHub } from '../app/hub.js';
 import { createLogger } from '../log.js';
 import type { ControlPolicy } from '../server/control.js';
-import { parseFps, parseHost, parseMaxEnvs, parsePort, parseQuality, parseToken } from './options.js';
-import { parseRecordMaxMb, parseRecordMaxMin } from './record-options.js';
+import { isAllInterfaces, parseFps, parseHost, parseMaxEnvs, parsePort, parseQuality, parseToken } from './options.js';
+import { parseRecordMaxMb, parseRecordMaxMin, recordSpec } from './record-options.js';
 import { exitOnSignals } from './shutdown.js';
 
 interface HubFlags {
@@ -50,14 +49,9 @@ export function hubCommand(): Command {
     .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
     .action(async (flags: HubFlags) => {
       const log = createLogger();
-      const recording = flags.record !== undefined || flags.recordDir !== undefined;
-      if ((flags.recordMaxMb !== undefined || flags.recordMaxMin !== undefined) && !recording) {
-        throw new ConfigError('GBS_ERR_RECORD', '--record-max-mb/--record-max-min need --record FILE or --record-dir DIR');
-      }
-      const record = recording
-        ? { file: flags.record, dir: flags.recordDir, maxBytes: flags.recordMaxMb === undefined ? undefined : Math.round(flags.recordMaxMb * 1024 * 1024), maxMs: flags.recordMaxMin === undefined ? undefined : flags.recordMaxMin * 60_000 }
-        : undefined;
+      const record = recordSpec(flags);
       const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
+      if (isAllInterfaces(flags.host) && control.mode !== 'token') log.warn({ host: flags.host }, 'listening on all interfaces without --control-token: anyone on your network can watch');
       if (control.mode === 'off') log.warn('no --control-token: publishers cannot authenticate, so nothing can publish (use --control-token T, or --control open locally)');
       const serving = await startHub({ ...flags, allowOrigins: flags.allowOrigin, control, log, record });
       const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';

@@ -8,7 +8,7 @@ import { exitOnSignals } from './shutdown.js';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
 import { createLogger } from '../log.js';
-import { parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, parseToken, parseEnvs } from './options.js';
+import { isAllInterfaces, parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, parseToken, parseEnvs } from './options.js';
 import type { PolicySpec } from '../policy/spec.js';
 import type { ControlPolicy } from '../server/control.js';
 import { serve, type ServeOptions } from '../app/serve.js';
@@ -17,7 +17,7 @@ import type { Speed } from '../emulator/pacer.js';
 import { ENCODER_KINDS, FRAME_FORMATS, type EncoderKind } from '../encode/select-encoder.js';
 import type { FrameFormat } from '../protocol/messages.js';
 import { parseCoreSpec } from '../emulator/core-choice.js';
-import { parseRecordMaxMb, parseRecordMaxMin } from './record-options.js';
+import { parseRecordMaxMb, parseRecordMaxMin, recordSpec } from './record-options.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 import { exportCommand } from './export.js';
@@ -39,10 +39,6 @@ interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quali
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function isAllInterfaces(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '';
 }
 
 function fatal(message: string, exitCode = 1): never {
@@ -82,18 +78,7 @@ program
   .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
   .action(async (rom: string | undefined, flags: ServeFlags) => {
     const log = createLogger();
-    if ((flags.recordMaxMb !== undefined || flags.recordMaxMin !== undefined) && flags.record === undefined && flags.recordDir === undefined) {
-      throw new ConfigError('GBS_ERR_RECORD', '--record-max-mb/--record-max-min need --record FILE or --record-dir DIR');
-    }
-    const record =
-      flags.record !== undefined || flags.recordDir !== undefined
-        ? {
-            file: flags.record,
-            dir: flags.recordDir,
-            maxBytes: flags.recordMaxMb === undefined ? undefined : Math.round(flags.recordMaxMb * 1024 * 1024),
-            maxMs: flags.recordMaxMin === undefined ? undefined : flags.recordMaxMin * 60_000,
-          }
-        : undefined;
+    const record = recordSpec(flags);
     const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
     if (isAllInterfaces(flags.host) && control.mode !== 'token') {
       log.warn({ host: flags.host, control: control.mode }, 'listening on all interfaces without --control-token: anyone on your network can watch' + (control.mode === 'open' ? ' and control the emulator' : ''));

@@ -53,3 +53,8 @@ export function parseToken(value: string): string {
   if (value.length < 8 || value.length > 256) fail('control-token', 'a string of 8–256 characters', value.length > 20 ? `${value.slice(0, 4)}…` : value);
   return value;
 }
+
+/** Whether `--host` binds every interface (then a missing control token deserves a warning). */
+export function isAllInterfaces(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}

@@ -3,6 +3,8 @@
  * with a message that quotes it.
  */
 import { InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config-error.js';
+import type { RecordSpec } from '../record/start-recorder.js';
 import { MAX_SPEED } from '../emulator/pacer.js';
 
 function fail(name: string, expected: string, value: string): never {
@@ -45,5 +47,28 @@ export function parseSeconds(name: string) {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < 0) fail(name, 'seconds from the start (a number ≥ 0)', value);
     return n;
+  };
+}
+
+/** The recording flags `serve` and `hub` share. */
+export interface RecordFlags {
+  record?: string;
+  recordDir?: string;
+  recordMaxMb?: number;
+  recordMaxMin?: number;
+}
+
+/** `--record`/`--record-dir` and the rotation limits as a RecordSpec (undefined: no recording). */
+export function recordSpec(flags: RecordFlags): RecordSpec | undefined {
+  const recording = flags.record !== undefined || flags.recordDir !== undefined;
+  if ((flags.recordMaxMb !== undefined || flags.recordMaxMin !== undefined) && !recording) {
+    throw new ConfigError('GBS_ERR_RECORD', '--record-max-mb/--record-max-min need --record FILE or --record-dir DIR');
+  }
+  if (!recording) return undefined;
+  return {
+    file: flags.record,
+    dir: flags.recordDir,
+    maxBytes: flags.recordMaxMb === undefined ? undefined : Math.round(flags.recordMaxMb * 1024 * 1024),
+    maxMs: flags.recordMaxMin === undefined ? undefined : flags.recordMaxMin * 60_000,
   };
 }

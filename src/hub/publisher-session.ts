@@ -220,7 +220,7 @@ export class PublisherSession {
     if (err instanceof GbsError) this.#reply({ type: 'error', id, code: err.code, message: err.message });
     else {
       this.#log.error({ err, publisher: this.id }, 'unexpected error handling a publisher message');
-      this.#reply({ type: 'error', id, code: 'GBS_ERR_INTERNAL', message: 'internal error handling this message' });
+      this.#reply({ type: 'error', id, code: ErrorCode.Internal, message: 'internal error handling this message' });
     }
   }
 }

@@ -4,7 +4,7 @@
  * the logic lives in the small modules beside this one.
  */
 import type { Button, FrameFormat } from '../../src/protocol/messages.js';
-import { SCREEN_HEIGHT, SCREEN_WIDTH } from '../../src/protocol/constants.js';
+import { EventCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../../src/protocol/constants.js';
 import { sampleFrom, ClockOffset } from './clock.js';
 import { Connection, type ConnState, type SocketLike } from './connection.js';
 import { takeToken } from './url-token.js';
@@ -203,7 +203,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       onStates(r['envs']);
       break;
     case 'event':
-      if (r['code'] === 'GBS_ENVS_CHANGED' && Array.isArray(r['envs'])) {
+      if (r['code'] === EventCode.EnvsChanged && Array.isArray(r['envs'])) {
         catalog.setList(r['envs'] as EnvEntry[], typeof r['count'] === 'number' ? r['count'] : (r['envs'] as unknown[]).length);
         setEnvCount(r['count']);
         break;
