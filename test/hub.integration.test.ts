@@ -3,7 +3,11 @@
  * numpy) and real WebSocket viewers: frames and state of every published env reach viewers; a
  * publisher's `wants` follows the viewers; a SIGKILLed publisher's envs go, the others stay.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replay } from '../src/app/replay.js';
 import { startHub, type HubServing } from '../src/app/hub.js';
 import { silentLogger } from '../src/log.js';
 import { EventCode } from '../src/protocol/constants.js';
@@ -101,5 +105,34 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
     expect(await again.ready()).toEqual(gone);
     viewer.ws.close();
     await Promise.all([survivor.stop(), again.stop()]);
+  });
+
+  it('a recording of a hub replays with its published envs and their labels', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gbstream-hub-'));
+    const file = join(dir, 'hub.gbrec');
+    const recording = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, control: { mode: 'token', token: TOKEN }, log: silentLogger(), record: { file } });
+    try {
+      const url = recording.server.url.replace(/^http/, 'ws') + 'ws';
+      const pub = new PythonPublisher(url, 2, 'recorded');
+      publishers.push(pub);
+      const ids = await pub.ready();
+      // The recorder wants every frame of every env, so pixels flow with no viewer at all.
+      await pub.wants([true, true]);
+      await new Promise((r) => setTimeout(r, 800));
+      await pub.stop();
+      await recording.stop();
+      const replaying = await replay({ file, port: 0, host: '127.0.0.1', speed: 1, loop: false, log: silentLogger() });
+      try {
+        const viewer = new TestClient(replaying.server.url.replace(/^http/, 'ws') + 'ws');
+        const hello = await viewer.waitFor((m) => m.type === 'hello');
+        expect((hello['envList'] as EnvInfo[]).map((e) => [e.env, e.label, e.live])).toEqual(ids.map((env, i) => [env, `recorded/${i}`, true]));
+        await viewer.waitFor((m) => m.type === 'frame' && m['env'] === ids[1], 5000);
+        viewer.ws.close();
+      } finally {
+        await replaying.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

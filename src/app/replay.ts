@@ -43,8 +43,11 @@ export async function replay(options: ReplayOptions): Promise<Replaying> {
     throw new ConfigError('GBS_ERR_EMPTY_RECORDING', `"${options.file}" holds no frames to replay`);
   }
   const { control: _recorded, ...recordedHello } = index.hello;
+  // A recording of a hub starts before any publisher came: its env list is in the env-set events.
+  const envsEvent = [...index.events].reverse().find((e) => e.code === EventCode.EnvsChanged && e.envs);
   const hello: Omit<HelloMessage, 'control'> = {
     ...recordedHello,
+    ...(envsEvent?.envs && { envs: Math.max(recordedHello.envs, envsEvent.count ?? envsEvent.envs.length), envList: envsEvent.envs.map((e) => ({ ...e, live: true })) }),
     replay: { durationMs: index.durationMs, frames: index.frames.length, startTs: index.startTs },
   };
 
