@@ -70,6 +70,9 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(env.latest.frame).toBeGreaterThan(before);
     expect(env.stats.published).toBe(0);
+    // HTTP readers see the state of an env that sends no pixels.
+    const states = (await (await fetch(`${serving.server.url}api/state`)).json()) as Record<string, { state: Record<string, number> }>;
+    expect(states[String(ids[2])]?.state['env']).toBe(2);
 
     const viewer = new TestClient(wsUrl);
     await viewer.waitFor((m) => m.type === 'hello');

@@ -152,6 +152,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   });
   api = createApiHandler({
     latest,
+    states: () => side.hub.states(),
     metrics,
     publishProgress,
     lastProgress: () => lastProgress,

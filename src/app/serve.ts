@@ -224,6 +224,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   });
   api = createApiHandler({
     latest,
+    states: () => publishers.hub.states(),
     metrics,
     publishProgress,
     lastProgress: () => progress.latest,

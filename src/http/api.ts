@@ -24,6 +24,8 @@ import { isOriginAllowed } from '../server/origin.js';
 
 export interface ApiContext {
   latest: LatestFrames;
+  /** Newer state than the latest frame carries (published envs send state without pixels). */
+  states?(): Array<{ env: number; frame: number; ts: number; state: Record<string, number> }>;
   metrics: Metrics;
   health(): Record<string, unknown>;
   /** Publishes training numbers to every viewer. */
@@ -177,12 +179,18 @@ export function createApiHandler(ctx: ApiContext) {
           return { env, seq: f.seq, frame: f.frame, ts: f.ts, width: f.width, height: f.height };
         }));
         return true;
-      case '/api/state':
-        json(res, 200, Object.fromEntries(ctx.latest.envs().map((env) => {
+      case '/api/state': {
+        const out: Record<string, { seq?: number; frame: number; ts: number; state: Record<string, number> }> = Object.fromEntries(ctx.latest.envs().map((env) => {
           const f = ctx.latest.get(env)!;
           return [String(env), { seq: f.seq, frame: f.frame, ts: f.ts, state: f.state }];
-        })));
+        }));
+        for (const s of ctx.states?.() ?? []) {
+          const known = out[String(s.env)];
+          if (!known || s.ts > known.ts) out[String(s.env)] = { seq: known?.seq, frame: s.frame, ts: s.ts, state: s.state };
+        }
+        json(res, 200, out);
         return true;
+      }
       case '/api/progress': {
         const last = ctx.lastProgress?.();
         if (!last) res.writeHead(204).end();
