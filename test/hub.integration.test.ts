@@ -138,4 +138,23 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a publisher reconnects after the hub restarts and announces its labels again', async () => {
+    const first = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, control: { mode: 'token', token: TOKEN }, log: silentLogger() });
+    const port = first.server.port;
+    const pub = new PythonPublisher(first.server.url.replace(/^http/, 'ws') + 'ws', 2, 'phoenix');
+    publishers.push(pub);
+    await pub.ready();
+    await first.stop();
+    const second = await startHub({ port, host: '127.0.0.1', fps: 10, quality: 80, control: { mode: 'token', token: TOKEN }, log: silentLogger() });
+    try {
+      await expect.poll(() => second.hub.table.list().map((e) => `${e.label}:${e.live}`), { timeout: 15_000, interval: 100 }).toEqual(['phoenix/0:true', 'phoenix/1:true']);
+      const viewer = new TestClient(second.server.url.replace(/^http/, 'ws') + 'ws');
+      await viewer.waitFor((m) => m.type === 'frame' && m['env'] === 1, 5000);
+      viewer.ws.close();
+      await pub.stop();
+    } finally {
+      await second.stop();
+    }
+  });
 });
