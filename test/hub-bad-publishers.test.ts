@@ -3,6 +3,7 @@
  * and none of them disturbs a good publisher's envs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { PUBLISHER_LIMITS } from '../src/hub/publisher-session.js';
 import { startHub, type HubServing } from '../src/app/hub.js';
 import { silentLogger } from '../src/log.js';
@@ -115,5 +116,23 @@ describe('bad publishers get coded errors; good ones carry on', () => {
     const frame = await viewer.waitFor((m) => m.type === 'frame' && m['env'] === goodEnvs[1]);
     expect(frame['state']).toEqual({ ok: 1 });
     expect(serving.hub.table.list().filter((e) => goodEnvs.includes(e.env)).every((e) => e.live)).toBe(true);
+  });
+});
+
+describe('a publisher that stops answering pings', () => {
+  it('is cut off after a missed heartbeat and its envs go', async () => {
+    const serving = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, control: { mode: 'token', token: TOKEN }, log: silentLogger(), heartbeatMs: 100 });
+    try {
+      // A frozen peer: its socket stays open but never pongs (autoPong off).
+      const ws = new WebSocket(serving.server.url.replace(/^http/, 'ws') + 'ws', [PUBLISHER_SUBPROTOCOL], { autoPong: false });
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(Buffer.concat([encodeRecord({ type: 'auth', id: 1, token: TOKEN }), encodeRecord({ type: 'announce', id: 2, envs: 1 })]));
+      await expect.poll(() => serving.hub.table.livePublished(), { timeout: 3000, interval: 20 }).toBe(1);
+      await expect.poll(() => serving.hub.table.livePublished(), { timeout: 3000, interval: 20 }).toBe(0);
+      expect(serving.hub.table.list().map((e) => e.live)).toEqual([false]);
+      ws.terminate();
+    } finally {
+      await serving.stop();
+    }
   });
 });

@@ -46,6 +46,8 @@ export interface HubServeOptions {
   control?: ControlPolicy;
   allowOrigins?: readonly string[];
   record?: RecordSpec;
+  /** Publisher heartbeat: a publisher that misses a pong this long is cut off (tests shorten it). */
+  heartbeatMs?: number;
 }
 
 export interface HubServing {
@@ -87,6 +89,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     recording: () => recorder !== undefined && !recorder.stats.failed,
     progress: publishProgress,
     observeEncode: (s) => metrics?.observeEncode(s),
+    heartbeatMs: options.heartbeatMs,
   });
   const encoder = side.encoderName;
 

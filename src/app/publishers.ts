@@ -34,6 +34,8 @@ export interface PublisherSideOptions {
   recording(): boolean;
   progress(values: Record<string, number>, source: string): void;
   observeEncode?(seconds: number): void;
+  /** Publisher heartbeat (tests shorten it). */
+  heartbeatMs?: number;
 }
 
 export interface EnvNumbers {
@@ -64,6 +66,7 @@ export class PublisherSide {
       maxPublishedEnvs: o.maxEnvs,
       progress: o.progress,
       observeEncode: o.observeEncode,
+      heartbeatMs: o.heartbeatMs,
       sink: o.sink,
       demandInputs: demandInputs(o.fps, () => o.server()?.broadcaster, o.recording, this.readers),
     });

@@ -22,6 +22,8 @@ import { PublisherSession, type PublisherHub } from './publisher-session.js';
 import type { PreparedFrame } from './raw-frame.js';
 
 export const DEMAND_EVERY_MS = 200;
+/** A publisher that misses a pong for this long is cut off (its envs go), like a viewer. */
+export const PUBLISHER_HEARTBEAT_MS = 30_000;
 
 export interface HubOptions {
   /** The server's own envs (ids 0..n-1); empty for `gbstream hub`. */
@@ -41,12 +43,15 @@ export interface HubOptions {
   progress?(values: Record<string, number>, source: string): void;
   observeEncode?(seconds: number): void;
   demandEveryMs?: number;
+  heartbeatMs?: number;
 }
 
 export class Hub {
   readonly table: EnvTable;
   readonly #o: HubOptions;
   readonly #sessions = new Set<PublisherSession>();
+  /** Each publisher's socket and whether it answered the last ping. */
+  readonly #sockets = new Map<PublisherSession, { ws: WebSocket; alive: boolean }>();
   readonly #envs = new Map<number, PublishedEnv>();
   readonly #timers: NodeJS.Timeout[] = [];
   #nextId = 1;
@@ -59,9 +64,20 @@ export class Hub {
       const now = performance.now();
       for (const env of this.#envs.values()) env.rollStats(now);
     }, 1000);
-    demand.unref();
-    stats.unref();
-    this.#timers.push(demand, stats);
+    // A publisher whose network dies without a FIN would otherwise keep its envs live forever.
+    const heartbeat = setInterval(() => {
+      for (const [session, s] of this.#sockets) {
+        if (!s.alive) {
+          this.#o.log.warn({ publisher: session.id }, 'terminating publisher: no pong to the last heartbeat ping');
+          s.ws.terminate();
+          continue;
+        }
+        s.alive = false;
+        s.ws.ping();
+      }
+    }, options.heartbeatMs ?? PUBLISHER_HEARTBEAT_MS);
+    for (const t of [demand, stats, heartbeat]) t.unref();
+    this.#timers.push(demand, stats, heartbeat);
   }
 
   get publishers(): number {
@@ -88,6 +104,9 @@ export class Hub {
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
     const session = new PublisherSession({ id: this.#nextId++, remote, socket: ws, hub: this.#port(), log: this.#o.log });
     this.#sessions.add(session);
+    const beat = { ws, alive: true };
+    this.#sockets.set(session, beat);
+    ws.on('pong', () => (beat.alive = true));
     this.#o.log.info({ publisher: session.id, remote }, 'publisher connected');
     ws.on('message', (data: RawData, isBinary: boolean) => {
       try {
@@ -99,6 +118,7 @@ export class Hub {
     ws.on('error', (err) => this.#o.log.warn({ publisher: session.id, err: err.message }, 'publisher socket error'));
     ws.on('close', (code) => {
       this.#sessions.delete(session);
+      this.#sockets.delete(session);
       const gone = this.table.release(session.id);
       for (const id of gone) {
         const env = this.#envs.get(id);
