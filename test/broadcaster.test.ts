@@ -141,4 +141,24 @@ describe('Broadcaster', () => {
     // 21 frames over 2 s at 10 fps; a 2 fps subscription gets those at 0, 500, 1000, 1500, 2000 ms.
     expect(c.socket.sent.map((d) => d[1])).toEqual([0, 5, 10, 15, 20]);
   });
+
+  it('thumbnails: envs outside `envs` but in `thumbs` come at `thumbFps` and survive the unsubscribe check', () => {
+    const b = new Broadcaster<FakeSocket>();
+    const c = b.add(new FakeSocket());
+    c.envs = new Set([0]);
+    c.thumbs = new Set([1]);
+    c.thumbFps = 2;
+    for (let t = 0; t <= 1000; t += 100) {
+      b.broadcastFrame(new Uint8Array([0, t / 100]), 0, t);
+      b.broadcastFrame(new Uint8Array([1, t / 100]), 1, t); // waits behind env 0's frame, then goes
+      b.broadcastFrame(new Uint8Array([2, t / 100]), 2, t); // neither focused nor a thumbnail
+      c.socket.flush();
+      c.socket.flush();
+    }
+    const of = (env: number) => c.socket.sent.filter((d) => d[0] === env).map((d) => d[1]);
+    expect(of(0)).toHaveLength(11);
+    expect(of(1)).toEqual([0, 5, 10]);
+    expect(of(2)).toEqual([]);
+  });
 });
+

@@ -15,11 +15,12 @@ import { createMetrics, type Metrics } from '../http/metrics.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
-import type { HelloMessage, ProgressMessage, RomInfo } from '../protocol/messages.js';
+import type { HelloMessage, RomInfo } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
 import { tokenChecker, type ControlPolicy } from '../server/control.js';
+import { ProgressCoalescer } from '../server/progress.js';
 import type { StreamServer } from '../server/server.js';
 import { LatestFrames } from '../store/latest-frames.js';
 import { VERSION } from '../version.js';
@@ -66,11 +67,9 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   let recorder: Recorder | undefined;
   let metrics: Metrics | undefined;
   let api: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
-  let lastProgress: ProgressMessage | undefined;
-  const publishProgress = (values: Record<string, number>, source: string) => {
-    lastProgress = { type: 'progress', ts: Date.now(), source, values };
-    server?.publishControl(lastProgress);
-  };
+  // Training numbers go out coalesced (at most ~10/s), the latest kept for viewers who join later.
+  const progress = new ProgressCoalescer({ publish: (message) => server?.publishControl(message) });
+  const publishProgress = (values: Record<string, number>, source: string) => progress.offer(values, source);
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
   const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
 
@@ -134,11 +133,12 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
       envCount: () => side.count,
       publishers: side.hub,
       onProgress: publishProgress,
-      welcome: () => (lastProgress ? [lastProgress] : []),
+      welcome: () => (progress.latest ? [progress.latest] : []),
       routes: side.readers.around((req, res) => api?.(req, res) ?? false),
     },
     async () => {
       side.close();
+      progress.close();
       await recorder?.close();
     },
   );
@@ -158,10 +158,11 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     states: () => side.hub.states(),
     metrics,
     publishProgress,
-    lastProgress: () => lastProgress,
+    lastProgress: () => progress.latest,
     checkToken: tokenChecker(control),
     openControl: control.mode === 'open',
     allowOrigins: options.allowOrigins,
+    envCount: () => side.count,
     health: () => ({ rom: HUB_ROM.title, envs: side.count, live: side.hub.table.livePublished(), publishers: side.hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: side.hub.stats() }),
   });
   side.start(broadcaster);
@@ -174,6 +175,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     recorder,
     async stop() {
       side.close();
+      progress.close();
       await running.close();
       await recorder?.close();
     },
