@@ -36,7 +36,8 @@ SUBPROTOCOL = "gbstream.publish.v1"
 _LENGTH = struct.Struct(">I")
 _FORMATS = {1: "gray", 3: "rgb", 4: "rgba"}
 # Refused announces that a reconnect cannot fix: stop and report instead of retrying forever.
-_FATAL = {"GBS_ERR_CONTROL_DENIED", "GBS_ERR_TOO_MANY_ENVS", "GBS_ERR_BAD_SIZE", "GBS_ERR_BAD_FIELD"}
+# (GBS_ERR_UNKNOWN_TYPE: the server takes no publishers, e.g. `gbstream replay`.)
+_FATAL = {"GBS_ERR_CONTROL_DENIED", "GBS_ERR_TOO_MANY_ENVS", "GBS_ERR_BAD_SIZE", "GBS_ERR_BAD_FIELD", "GBS_ERR_UNKNOWN_TYPE"}
 _ANNOUNCE_ID = 1
 # How often the I/O thread looks for pending frames: well under a frame interval at 60 fps.
 _SEND_EVERY_S = 0.01
@@ -281,6 +282,8 @@ class Publisher:
                 await asyncio.sleep(_SEND_EVERY_S)
         finally:
             receiver.cancel()
+            if receiver.done() and not receiver.cancelled() and receiver.exception() is not None:
+                log.debug("gbstream publisher connection lost: %s", receiver.exception())
             if self._closing:
                 await ws.close()
 
