@@ -59,7 +59,7 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
     await pub.stop();
   });
 
-  it('wants flips on when a viewer subscribes to an env and off when it goes; state keeps coming meanwhile', async () => {
+  it('wants flips on when a viewer subscribes to an env and off when it goes (and for an MJPEG reader); state keeps coming meanwhile', async () => {
     const pub = new PythonPublisher(wsUrl, 3, 'run-b');
     publishers.push(pub);
     const ids = await pub.ready();
@@ -82,6 +82,18 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
     expect((frame['state'] as Record<string, number>)['env']).toBe(1);
     viewer.ws.close();
     await pub.wants([false, false, false]);
+
+    // An MJPEG reader wants its env like a viewer does; metrics list published envs.
+    const abort = new AbortController();
+    const mjpeg = await fetch(`${serving.server.url}stream.mjpg?env=${ids[0]}`, { signal: abort.signal });
+    await pub.wants([true, false, false]);
+    const reader = mjpeg.body!.getReader();
+    let head = '';
+    while (!head.includes('Content-Type: image/jpeg')) head += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    await pub.wants([false, false, false]);
+    const metrics = await (await fetch(`${serving.server.url}metrics`)).text();
+    expect(metrics).toContain(`gbstream_emulator_fps{env="${ids[0]}"}`);
     await pub.stop();
   });
 
