@@ -12,7 +12,7 @@ import { startHub, type HubServing } from '../src/app/hub.js';
 import { silentLogger } from '../src/log.js';
 import { EventCode } from '../src/protocol/constants.js';
 import type { EnvInfo } from '../src/protocol/messages.js';
-import { hasPython, PythonPublisher, TOKEN } from './helpers/python-publisher.js';
+import { hasPython, PYTHON, PythonPublisher, TOKEN } from './helpers/python-publisher.js';
 import { TestClient } from './helpers/ws-client.js';
 
 describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
@@ -169,4 +169,17 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
       await second.stop();
     }
   });
+
+  it('the Publisher docstring example runs as written against a real hub', async () => {
+    // Not spawnSync: the hub runs in this process and must keep answering.
+    const { spawn } = await import('node:child_process');
+    const child = spawn(PYTHON, ['test/fixtures/publisher_doctest.py', wsUrl, TOKEN]);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(out).toMatch(/attempted=8 failed=0/);
+    expect(code).toBe(0);
+  });
 });
+

@@ -89,6 +89,20 @@ class Publisher:
     (omit it for a hub started with ``--control open``). ``labels`` name the envs in the viewer
     (default: ``"<host>:<port>/<i>"`` chosen by the hub). ``width``/``height``: the size of every
     screen (default 160×144, the Game Boy's).
+
+    With ``gbstream hub --control-token my-secret-token`` running on port 8080:
+
+    >>> import numpy as np
+    >>> from gbstream.publisher import Publisher
+    >>> pub = Publisher("ws://127.0.0.1:8080/ws", token="my-secret-token", envs=2, labels=["doc/0", "doc/1"])
+    >>> pub.wait_ready()
+    True
+    >>> len(pub.env_ids)
+    2
+    >>> sent = pub.frame(0, np.zeros((144, 160, 3), np.uint8), state={"badges": 2})  # True only if wanted
+    >>> pub.frame(1, np.zeros((144, 160), np.uint8), state={"badges": 0}) in (True, False)
+    True
+    >>> pub.close()
     """
 
     def __init__(
