@@ -136,3 +136,31 @@ describe('a publisher that stops answering pings', () => {
     }
   });
 });
+
+describe('frame formats on a hub', () => {
+  it('encodes raw frames to the hub’s --format (png here) and passes a ready JPEG through as jpeg', async () => {
+    const serving = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, format: 'png', control: { mode: 'token', token: TOKEN }, log: silentLogger() });
+    const url = serving.server.url.replace(/^http/, 'ws') + 'ws';
+    try {
+      const pub = new TestClient(url, [PUBLISHER_SUBPROTOCOL]);
+      await pub.opened();
+      await pub.request({ type: 'auth', id: 1, token: TOKEN });
+      await pub.request({ type: 'announce', id: 2, envs: 2 });
+      const viewer = new TestClient(url);
+      expect((await viewer.waitFor((m) => m.type === 'hello'))['format']).toBe('png');
+      pub.send({ type: 'pub_frame', env: 0, format: 'gray', data: new Uint8Array(160 * 144).fill(7) });
+      const png = await viewer.waitFor((m) => m.type === 'frame' && m['env'] === 0);
+      expect(png['format']).toBe('png');
+      expect([...(png['data'] as Uint8Array).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+      const jpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 1, 2, 3);
+      pub.send({ type: 'pub_frame', env: 1, format: 'jpeg', data: jpeg });
+      const passed = await viewer.waitFor((m) => m.type === 'frame' && m['env'] === 1);
+      expect(passed['format']).toBe('jpeg');
+      expect([...(passed['data'] as Uint8Array)]).toEqual([...jpeg]);
+      pub.ws.close();
+      viewer.ws.close();
+    } finally {
+      await serving.stop();
+    }
+  });
+});

@@ -29,10 +29,13 @@ describe('raw frames from publishers: validation and conversion', () => {
     expect(grayToRgb(Uint8Array.of(7), new Uint8Array(30)).byteLength).toBe(3);
   });
 
-  it('takes a JPEG by its signature and refuses anything else called jpeg', () => {
+  it('takes a JPEG or PNG by its signature and refuses anything else called so', () => {
     const jpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0);
-    expect(prepareFrame('jpeg', jpeg, 160, 144)).toEqual({ kind: 'jpeg', data: jpeg });
-    expect(codeOf(() => prepareFrame('jpeg', Uint8Array.of(0x89, 0x50, 0x4e, 0x47), 160, 144))).toBe(ErrorCode.BadFormat);
+    const png = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0);
+    expect(prepareFrame('jpeg', jpeg, 160, 144)).toEqual({ kind: 'encoded', format: 'jpeg', data: jpeg });
+    expect(prepareFrame('png', png, 160, 144)).toEqual({ kind: 'encoded', format: 'png', data: png });
+    expect(codeOf(() => prepareFrame('jpeg', png, 160, 144))).toBe(ErrorCode.BadFormat);
+    expect(codeOf(() => prepareFrame('png', jpeg, 160, 144))).toBe(ErrorCode.BadFormat);
     expect(codeOf(() => prepareFrame('jpeg', Uint8Array.of(0xff, 0xd8), 160, 144))).toBe(ErrorCode.BadFormat);
   });
 

@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from '../http/metrics.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
-import type { HelloMessage, RomInfo } from '../protocol/messages.js';
+import type { FrameFormat, HelloMessage, RomInfo } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
@@ -38,6 +38,8 @@ export interface HubServeOptions {
   /** JPEG quality for raw frames. */
   quality: number;
   encoder?: EncoderKind;
+  /** Image format raw frames are encoded to; default jpeg. */
+  format?: FrameFormat;
   /** State rate asked of publishers for envs nobody watches. */
   stateFps?: number;
   /** Published envs held at most (live or gone). */
@@ -78,6 +80,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     fps: options.fps,
     quality: options.quality,
     encoder: options.encoder ?? 'auto',
+    format: options.format,
     stateFps: options.stateFps,
     maxEnvs: options.maxEnvs,
     control,
@@ -105,6 +108,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     map: null,
     fields: [],
     encoder,
+    format: options.format ?? 'jpeg',
     envList: side.envList(),
   });
   const stats = () => {

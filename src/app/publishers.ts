@@ -5,13 +5,13 @@
  * that change as publishers come and go.
  */
 import { selectEncoder, type EncoderKind } from '../encode/select-encoder.js';
-import type { FrameEncoder } from '../encode/encoder.js';
+import type { EncoderOptions, FrameEncoder } from '../encode/encoder.js';
 import { DEFAULT_STATE_FPS } from '../hub/demand.js';
 import { demandInputs, startStatesFeed, StreamReaders } from '../hub/feeds.js';
 import { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import { SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
-import type { EnvInfo, StatesMessage } from '../protocol/messages.js';
+import type { EnvInfo, FrameFormat, StatesMessage } from '../protocol/messages.js';
 import type { RecordSink } from '../protocol/sink.js';
 import { tokenChecker, type ControlPolicy } from '../server/control.js';
 import type { StreamServer } from '../server/server.js';
@@ -24,6 +24,8 @@ export interface PublisherSideOptions {
   fps: number;
   quality: number;
   encoder: EncoderKind;
+  /** Image format raw published frames are encoded to (the server's `--format`); default jpeg. */
+  format?: FrameFormat;
   stateFps?: number;
   maxEnvs?: number;
   control: ControlPolicy;
@@ -58,7 +60,7 @@ export class PublisherSide {
     const local = Array.from({ length: o.localCount }, (_, env) => ({ label: `env ${env}`, source: 'local' as const, live: true, width: SCREEN_WIDTH, height: SCREEN_HEIGHT }));
     this.hub = new Hub({
       local,
-      encoder: (this.#encoder = lazyEncoder(o.encoder, o.quality, o.log)),
+      encoder: (this.#encoder = lazyEncoder(o.encoder, { quality: o.quality, format: o.format }, o.log)),
       log: o.log,
       openControl: o.control.mode === 'open',
       checkToken: tokenChecker(o.control),
@@ -106,9 +108,9 @@ export class PublisherSide {
 }
 
 /** The main thread's encoder for raw published frames, made on the first one (no warning before). */
-function lazyEncoder(kind: EncoderKind, quality: number, log: Logger): FrameEncoder {
+function lazyEncoder(kind: EncoderKind, options: EncoderOptions, log: Logger): FrameEncoder {
   let encoder: FrameEncoder | undefined;
-  const get = () => (encoder ??= selectEncoder(kind, { quality }, (msg) => log.warn(msg)));
+  const get = () => (encoder ??= selectEncoder(kind, options, (msg) => log.warn(msg)));
   return {
     get name() {
       return get().name;

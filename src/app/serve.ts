@@ -134,6 +134,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     fps: options.fps,
     quality: options.quality,
     encoder: options.encoder ?? 'auto',
+    format,
     control,
     log,
     sink: fanOut(latest, toViewers, toDisk),

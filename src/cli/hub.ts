@@ -3,7 +3,8 @@
  * (trainers running their own emulators). Same serving options as `serve`, no ROM.
  */
 import { Command, Option } from 'commander';
-import { ENCODER_KINDS, type EncoderKind } from '../encode/select-encoder.js';
+import { ENCODER_KINDS, FRAME_FORMATS, type EncoderKind } from '../encode/select-encoder.js';
+import type { FrameFormat } from '../protocol/messages.js';
 import { DEFAULT_STATE_FPS } from '../hub/demand.js';
 import { DEFAULT_MAX_PUBLISHED_ENVS } from '../hub/env-table.js';
 import { startHub } from '../app/hub.js';
@@ -24,6 +25,7 @@ interface HubFlags {
   controlToken?: string;
   allowOrigin: string[];
   encoder: EncoderKind;
+  format: FrameFormat;
   record?: string;
   recordDir?: string;
   recordMaxMb?: number;
@@ -42,7 +44,8 @@ export function hubCommand(): Command {
     .addOption(new Option('--control <mode>', 'off: publishers need the token; open: anyone may publish and control').choices(['off', 'open']).default('off'))
     .addOption(new Option('--control-token <token>', 'publishers (and agents) that send this token in `auth` may publish').argParser(parseToken))
     .addOption(new Option('--allow-origin <origin>', 'also accept browser WebSocket connections from this origin (repeatable; * for any)').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
-    .addOption(new Option('--encoder <kind>', 'JPEG encoder for raw frames: native, sharp, or auto').choices(ENCODER_KINDS).default('auto'))
+    .addOption(new Option('--format <f>', 'image format raw frames are encoded to: jpeg, or png (lossless)').choices(FRAME_FORMATS).default('jpeg'))
+    .addOption(new Option('--encoder <kind>', 'encoder for raw frames: native (addon), sharp (JPEG only), js (PNG only), or auto').choices(ENCODER_KINDS).default('auto'))
     .addOption(new Option('--record <file>', 'record every published record to this .gbrec file').conflicts('recordDir'))
     .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory'))
     .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))

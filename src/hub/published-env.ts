@@ -1,6 +1,6 @@
 /**
  * One env whose frames come from a publisher: raw pixels are encoded here (once, shared by every
- * reader) and every frame leaves as the same `frame` record a local env's pipeline makes, into
+ * reader, in the server's `--format`) and every frame leaves as the same `frame` record a local env's pipeline makes, into
  * the same sink (broadcaster, recorder, latest-frame store). State-only updates are kept for
  * `states` records, HTTP and stats. Like the pipeline, an encode still running when the next
  * frame arrives makes that frame skipped (and counted), never queued.
@@ -8,7 +8,7 @@
 import type { FrameEncoder } from '../encode/encoder.js';
 import type { Logger } from '../log.js';
 import { frameRecord } from '../protocol/frame-record.js';
-import type { GameState } from '../protocol/messages.js';
+import type { FrameFormat, GameState } from '../protocol/messages.js';
 import type { RecordSink } from '../protocol/sink.js';
 import type { PreparedFrame } from './raw-frame.js';
 
@@ -80,8 +80,8 @@ export class PublishedEnv {
   frame(prepared: PreparedFrame, frame: number | undefined, state: GameState | undefined): void {
     this.#update(frame, state ?? this.#state);
     const fields = { frame: this.#frame, ts: this.#stateTs, state: this.#state, width: this.width, height: this.height };
-    if (prepared.kind === 'jpeg') {
-      this.#emit(fields, prepared.data);
+    if (prepared.kind === 'encoded') {
+      this.#emit(fields, prepared.format, prepared.data);
       return;
     }
     if (this.#encoding) {
@@ -94,7 +94,7 @@ export class PublishedEnv {
       .encode(prepared.pixels, this.width, this.height, prepared.channels)
       .then((data) => {
         this.#observeEncode?.((performance.now() - started) / 1000);
-        if (this.live) this.#emit(fields, data);
+        if (this.live) this.#emit(fields, this.#encoder.format, data);
       })
       .catch((err: unknown) => this.#log.error({ err, env: this.env }, 'published frame encode failed; frame skipped'))
       .finally(() => {
@@ -109,8 +109,8 @@ export class PublishedEnv {
     this.#updates++;
   }
 
-  #emit(fields: { frame: number; ts: number; state: GameState; width: number; height: number }, data: Uint8Array): void {
-    const { message, record } = frameRecord({ env: this.env, seq: this.#seq++, ...fields, format: 'jpeg', data });
+  #emit(fields: { frame: number; ts: number; state: GameState; width: number; height: number }, format: FrameFormat, data: Uint8Array): void {
+    const { message, record } = frameRecord({ env: this.env, seq: this.#seq++, ...fields, format, data });
     this.#published++;
     this.#sink.frame(record, message);
   }

@@ -1,20 +1,26 @@
 /**
  * Pure checks and conversions for frames that publishers send: raw pixels become the RGB/RGBA
- * bytes the JPEG encoders take; a ready JPEG is checked for its signature and passed through.
+ * bytes the encoders take; a ready JPEG or PNG is checked for its signature and passed through.
  * No sockets, no encoder: the publisher session calls these and encodes the result.
  */
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { PubFrameFormat } from '../protocol/messages.js';
+import type { FrameFormat, PubFrameFormat } from '../protocol/messages.js';
 
 /** Smallest and largest width/height a publisher may announce. */
 export const MIN_SIDE = 8;
 export const MAX_SIDE = 1024;
 
-const CHANNELS: Record<Exclude<PubFrameFormat, 'jpeg'>, 1 | 3 | 4> = { gray: 1, rgb: 3, rgba: 4 };
+const CHANNELS: Record<Exclude<PubFrameFormat, FrameFormat>, 1 | 3 | 4> = { gray: 1, rgb: 3, rgba: 4 };
 
-/** What the encoder gets: pixels with 3 or 4 channels, or a JPEG to send as is. */
-export type PreparedFrame = { kind: 'pixels'; pixels: Uint8Array; channels: 3 | 4 } | { kind: 'jpeg'; data: Uint8Array };
+/** The first bytes of each image format a publisher may send ready-made. */
+const SIGNATURES: Record<FrameFormat, readonly number[]> = {
+  jpeg: [0xff, 0xd8, 0xff], // SOI, then any marker
+  png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+};
+
+/** What the encoder gets: pixels with 3 or 4 channels, or a JPEG/PNG to send as is. */
+export type PreparedFrame = { kind: 'pixels'; pixels: Uint8Array; channels: 3 | 4 } | { kind: 'encoded'; format: FrameFormat; data: Uint8Array };
 
 /**
  * Checks an announced frame size.
@@ -34,19 +40,20 @@ export function checkFrameSize(width: number, height: number, maxBytes: number):
 /**
  * Validates one published frame against the announced size and converts gray to RGB (the
  * encoders take 3 or 4 channels). `scratch` is reused for the gray conversion when big enough.
- * @throws GbsError(BadFormat) for an unknown format or a "jpeg" without the JPEG signature;
+ * @throws GbsError(BadFormat) for an unknown format or a "jpeg"/"png" without its signature;
  *   GbsError(BadSize) when the byte count is not width × height × channels.
  */
 export function prepareFrame(format: unknown, data: Uint8Array, width: number, height: number, scratch?: Uint8Array): PreparedFrame {
-  if (format === 'jpeg') {
-    // SOI marker then any marker: enough to refuse PNGs and garbage without decoding.
-    if (data.byteLength < 4 || data[0] !== 0xff || data[1] !== 0xd8 || data[2] !== 0xff) {
-      throw new GbsError(ErrorCode.BadFormat, `"jpeg" data does not start with a JPEG signature (FF D8 FF), ${data.byteLength} bytes`);
+  if (format === 'jpeg' || format === 'png') {
+    // The signature is enough to refuse garbage (or a PNG called jpeg) without decoding.
+    const signature = SIGNATURES[format];
+    if (data.byteLength <= signature.length || signature.some((b, i) => data[i] !== b)) {
+      throw new GbsError(ErrorCode.BadFormat, `"${format}" data does not start with the ${format.toUpperCase()} signature, ${data.byteLength} bytes`);
     }
-    return { kind: 'jpeg', data };
+    return { kind: 'encoded', format, data };
   }
   if (format !== 'rgb' && format !== 'rgba' && format !== 'gray') {
-    throw new GbsError(ErrorCode.BadFormat, `format must be rgb, rgba, gray or jpeg, got ${JSON.stringify(String(format).slice(0, 20))}`);
+    throw new GbsError(ErrorCode.BadFormat, `format must be rgb, rgba, gray, jpeg or png, got ${JSON.stringify(String(format).slice(0, 20))}`);
   }
   const channels = CHANNELS[format];
   const expected = width * height * channels;

@@ -310,8 +310,8 @@ export type ClientMessage =
   | StepMessage
   | ReleaseMessage;
 
-/** Raw pixel formats a publisher may send (row-major, no padding), or a ready JPEG. */
-export type PubFrameFormat = 'rgb' | 'rgba' | 'gray' | 'jpeg';
+/** Raw pixel formats a publisher may send (row-major, no padding), or a ready JPEG or PNG. */
+export type PubFrameFormat = 'rgb' | 'rgba' | 'gray' | 'jpeg' | 'png';
 
 /**
  * Publisher → server: the envs this publisher runs. `labels` name them (default "<host>/i"); a
