@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import random
+import socket
 import struct
 import threading
 import time
@@ -87,7 +89,8 @@ class Publisher:
 
     ``url`` is the hub's WebSocket URL (``ws://host:port/ws``); ``token`` its ``--control-token``
     (omit it for a hub started with ``--control open``). ``labels`` name the envs in the viewer
-    (default: ``"<host>:<port>/<i>"`` chosen by the hub). ``width``/``height``: the size of every
+    (default: ``"<hostname>:<pid>/<i>"``, the same across reconnects, so the hub gives the envs their
+    ids back). ``width``/``height``: the size of every
     screen (default 160×144, the Game Boy's).
 
     With ``gbstream hub --control-token my-secret-token`` running on port 8080:
@@ -123,7 +126,7 @@ class Publisher:
         self._url = url
         self._token = token
         self._n = envs
-        self._labels = list(labels) if labels is not None else None
+        self._labels = list(labels) if labels is not None else [f"{socket.gethostname()[:40]}:{os.getpid()}/{i}" for i in range(envs)]  # labels: at most 64 characters
         self._width, self._height = width, height
         self._backoff = backoff
         # Written by the I/O thread, read by frame(): plain lists, one item store each (GIL-atomic).
@@ -279,9 +282,7 @@ class Publisher:
         hello = []
         if self._token is not None:
             hello.append(_record({"type": "auth", "id": 0, "token": self._token}))
-        announce: dict[str, Any] = {"type": "announce", "id": _ANNOUNCE_ID, "envs": self._n, "width": self._width, "height": self._height}
-        if self._labels is not None:
-            announce["labels"] = self._labels
+        announce: dict[str, Any] = {"type": "announce", "id": _ANNOUNCE_ID, "envs": self._n, "labels": self._labels, "width": self._width, "height": self._height}
         hello.append(_record(announce))
         await ws.send(b"".join(hello))
         max_bytes = 1 << 20
