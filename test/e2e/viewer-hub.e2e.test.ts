@@ -91,7 +91,7 @@ describe.skipIf(!hasPython)('the viewer with 288 published envs', () => {
 
     // Follow the best env by "env": the focus moves to env 95 (the lowest id of the ties).
     await page.locator('[data-grid="follow"]').selectOption('env');
-    await expect.poll(() => text(page, '#focus-env'), { timeout: 10_000 }).toBe('Showing env 95 of 288');
+    await expect.poll(() => text(page, '#focus-env'), { timeout: 10_000 }).toBe('Showing run-a/95 (env 95) of 288');
     await expect.poll(async () => near((40 * 95 + 20) % 256)(await shadeOf(page, '#screen')), { timeout: 10_000 }).toBe(true);
     await expect.poll(async () => near((40 * 94 + 20) % 256)(await shadeOf(page, '.env-cell[data-env="94"] canvas')), { timeout: 10_000 }).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/viewer-hub-288.png` });

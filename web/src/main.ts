@@ -280,7 +280,9 @@ function focusEnv(env: number): void {
 
 function showFocus(): void {
   focusLabel.hidden = !envs.multi;
-  focusLabel.textContent = `Showing env ${envs.focused} of ${envs.count}`;
+  const entry = catalog.entry(envs.focused);
+  const name = entry && entry.source === 'published' ? `${entry.label} (env ${envs.focused})` : `env ${envs.focused}`;
+  focusLabel.textContent = `Showing ${name} of ${envs.count}`;
   canvas.setAttribute('aria-label', envs.multi ? `Live emulator screen, env ${envs.focused}` : 'Live emulator screen');
   fit();
 }
