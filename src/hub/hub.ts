@@ -11,6 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { FrameEncoder } from '../encode/encoder.js';
+import { toBytes } from '../server/connection.js';
 import type { Logger } from '../log.js';
 import { EventCode } from '../protocol/constants.js';
 import type { EnvInfo, EventMessage, GameState, StatesMessage } from '../protocol/messages.js';
@@ -171,10 +172,4 @@ export class Hub {
     const event: EventMessage = { type: 'event', ts: Date.now(), level: 'info', code: EventCode.EnvsChanged, message, envs: this.table.list(), count: this.table.count };
     this.#o.sink.event(event);
   }
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
 }

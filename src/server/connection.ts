@@ -39,7 +39,8 @@ export interface ConnectionContext {
   command?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
 }
 
-function toBytes(data: RawData): Uint8Array {
+/** One WebSocket message's bytes, whatever shape `ws` delivered them in. */
+export function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return data;
