@@ -10,8 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EncoderKind } from '../encode/select-encoder.js';
-import { createApiHandler } from '../http/api.js';
-import { createMetrics, type Metrics } from '../http/metrics.js';
+import type { Metrics } from '../http/metrics.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
@@ -19,11 +18,12 @@ import type { FrameFormat, HelloMessage, RomInfo } from '../protocol/messages.js
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
-import { tokenChecker, type ControlPolicy } from '../server/control.js';
+import type { ControlPolicy } from '../server/control.js';
 import { ProgressCoalescer } from '../server/progress.js';
 import type { StreamServer } from '../server/server.js';
 import { LatestFrames } from '../store/latest-frames.js';
 import { VERSION } from '../version.js';
+import { createHttpSide } from './http-side.js';
 import { PublisherSide } from './publishers.js';
 import { startSite } from './site.js';
 
@@ -149,26 +149,20 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
 
   const running = server;
   const broadcaster = running.broadcaster;
-  const sum = (pick: (c: { sent: number; dropped: number }) => number) => [...broadcaster.clients()].reduce((n, c) => n + pick(c), 0);
-  metrics = createMetrics({
-    clients: () => broadcaster.size,
-    framesPublished: () => side.envStats().reduce((n, s) => n + s.published, 0),
-    framesSent: () => sum((c) => c.sent),
-    framesDropped: () => sum((c) => c.dropped),
-    emulatorFps: () => side.envStats().map((s) => ({ env: s.env, fps: s.emuFps })),
-  });
-  api = createApiHandler({
+  ({ metrics, api } = createHttpSide({
+    broadcaster,
     latest,
-    states: () => side.hub.states(),
-    metrics,
-    publishProgress,
-    lastProgress: () => progress.latest,
-    checkToken: tokenChecker(control),
-    openControl: control.mode === 'open',
+    quality: options.quality,
+    control,
     allowOrigins: options.allowOrigins,
+    progress,
+    publishProgress,
+    envStats: () => side.envStats(),
     envCount: () => side.count,
+    states: () => side.hub.states(),
+    recorder,
     health: () => ({ rom: HUB_ROM.title, envs: side.count, live: side.hub.table.livePublished(), publishers: side.hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: side.hub.stats() }),
-  });
+  }));
   side.start(broadcaster);
   log.info({ fps: options.fps, stateFps: options.stateFps, encoder, control: control.mode }, 'hub waiting for publishers');
   if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');

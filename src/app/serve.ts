@@ -19,9 +19,7 @@ import type { Speed } from '../emulator/pacer.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
 import { createEnvs, MAX_ENVS } from '../envs/create-envs.js';
 import type { Env } from '../envs/env.js';
-import { createApiHandler } from '../http/api.js';
-import { FrameImages } from '../http/frame-image.js';
-import { createMetrics, type Metrics } from '../http/metrics.js';
+import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
 import { DEMO_ROM_PATH, MAPS_DIR } from '../paths.js';
 import type { PolicySpec } from '../policy/spec.js';
@@ -32,12 +30,13 @@ import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
 import { loadRomFile } from '../rom/load.js';
-import { tokenChecker, type ControlPolicy } from '../server/control.js';
+import type { ControlPolicy } from '../server/control.js';
 import { ProgressCoalescer } from '../server/progress.js';
 import type { StreamServer } from '../server/server.js';
 import { findMapForTitle, loadMemoryMap, type MemoryMap } from '../state/memory-map.js';
 import { LatestFrames } from '../store/latest-frames.js';
 import { VERSION } from '../version.js';
+import { createHttpSide } from './http-side.js';
 import { PublisherSide } from './publishers.js';
 import { startSite } from './site.js';
 
@@ -215,27 +214,20 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 
   const running = server;
   const broadcaster = running.broadcaster;
-  metrics = createMetrics({
-    clients: () => broadcaster.size,
-    framesPublished: () => envStats().reduce((n, s) => n + s.published, 0),
-    framesSent: () => broadcaster.framesSent,
-    framesDropped: () => broadcaster.framesDropped,
-    emulatorFps: () => envStats().map((s) => ({ env: s.env, fps: s.emuFps })),
-    recorder: recorder && (() => recorder!.stats),
-  });
-  api = createApiHandler({
+  ({ metrics, api } = createHttpSide({
+    broadcaster,
     latest,
-    states: () => publishers.hub.states(),
-    metrics,
-    publishProgress,
-    lastProgress: () => progress.latest,
-    checkToken: tokenChecker(options.control ?? { mode: 'off' }),
-    openControl: options.control?.mode === 'open',
+    quality: options.quality,
+    control,
     allowOrigins: options.allowOrigins,
+    progress,
+    publishProgress,
+    envStats,
     envCount: () => publishers.count,
-    images: new FrameImages(options.quality),
+    states: () => publishers.hub.states(),
+    recorder,
     health: () => ({ rom: rom.info.title, core: coreName, envs: publishers.count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
-  });
+  }));
   for (const env of envs) env.start();
   publishers.start(broadcaster);
   log.info({ rom: rom.info.title, sha1: rom.info.sha1, envs: count, map: map?.name ?? null, policy: policyName, fps: options.fps, speed: options.speed, encoder, format, core: coreName }, 'streaming');

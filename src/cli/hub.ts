@@ -11,10 +11,10 @@ import { startHub } from '../app/hub.js';
 import { createLogger } from '../log.js';
 import type { ControlPolicy } from '../server/control.js';
 import { isAllInterfaces, parseFps, parseHost, parseMaxEnvs, parsePort, parseQuality, parseToken } from './options.js';
-import { parseRecordMaxMb, parseRecordMaxMin, recordSpec } from './record-options.js';
+import { parseRecordMaxMb, parseRecordMaxMin, recordSpec, type RecordFlags } from './record-options.js';
 import { exitOnSignals } from './shutdown.js';
 
-interface HubFlags {
+interface HubFlags extends RecordFlags {
   port: number;
   host: string;
   fps: number;
@@ -26,10 +26,6 @@ interface HubFlags {
   allowOrigin: string[];
   encoder: EncoderKind;
   format: FrameFormat;
-  record?: string;
-  recordDir?: string;
-  recordMaxMb?: number;
-  recordMaxMin?: number;
 }
 
 export function hubCommand(): Command {

@@ -17,24 +17,20 @@ import type { Speed } from '../emulator/pacer.js';
 import { ENCODER_KINDS, FRAME_FORMATS, type EncoderKind } from '../encode/select-encoder.js';
 import type { FrameFormat } from '../protocol/messages.js';
 import { parseCoreSpec } from '../emulator/core-choice.js';
-import { parseRecordMaxMb, parseRecordMaxMin, recordSpec } from './record-options.js';
+import { parseRecordMaxMb, parseRecordMaxMin, recordSpec, type RecordFlags } from './record-options.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 import { exportCommand } from './export.js';
 import { hubCommand } from './hub.js';
 
 /** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
-interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'policy' | 'seed' | 'force' | 'sound' | 'core'> {
+interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'policy' | 'seed' | 'force' | 'sound' | 'core'>, RecordFlags {
   envs: number;
   control: 'off' | 'open';
   controlToken?: string;
   allowOrigin: string[];
   encoder: EncoderKind;
   format: FrameFormat;
-  record?: string;
-  recordDir?: string;
-  recordMaxMb?: number;
-  recordMaxMin?: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
