@@ -165,9 +165,28 @@ export interface ObsMessage {
   height?: number;
 }
 
+/**
+ * Observations of many envs, answering a batched `reset` or `step` (one answer for the batch).
+ * Entry i of `envs`, `frames` and `states` belongs to the i-th env of the request; `screen` packs
+ * their screens one after another (n × height × width × bytes per pixel, row-major).
+ */
+export interface ObsBatchMessage {
+  type: 'obsBatch';
+  id?: number;
+  envs: number[];
+  /** Emulated frame number of each env after the step. */
+  frames: number[];
+  states: GameState[];
+  screen?: Uint8Array;
+  screenFormat?: 'rgba' | 'gray';
+  width?: number;
+  height?: number;
+}
+
 export type ServerMessage =
   | HelloMessage
   | ObsMessage
+  | ObsBatchMessage
   | ProgressMessage
   | FrameMessage
   | StatsMessage
@@ -225,15 +244,25 @@ export interface AuthMessage {
 export type Observe = 'none' | 'rgba' | 'gray';
 
 /** Takes `env` for this agent (lockstep) and restarts it; answered by `obs`. */
-export interface ResetMessage {
+export interface SingleResetMessage {
   type: 'reset';
   id?: number;
   env?: number;
   observe?: Observe;
 }
 
+/** Takes every env of `envs` for this agent and restarts them; answered by one `obsBatch`. */
+export interface BatchResetMessage {
+  type: 'reset';
+  id?: number;
+  envs: number[];
+  observe?: Observe;
+}
+
+export type ResetMessage = SingleResetMessage | BatchResetMessage;
+
 /** Holds `buttons` for `frames` frames on a taken env, then answers with `obs`. */
-export interface StepMessage {
+export interface SingleStepMessage {
   type: 'step';
   id?: number;
   env?: number;
@@ -241,6 +270,21 @@ export interface StepMessage {
   frames?: number;
   observe?: Observe;
 }
+
+/**
+ * Lockstep for many envs in one request: env `envs[i]` holds `actions[i]` for `frames` frames.
+ * The envs step concurrently (one per worker); one `obsBatch` answers when the last is done.
+ */
+export interface BatchStepMessage {
+  type: 'step';
+  id?: number;
+  envs: number[];
+  actions: Button[][];
+  frames?: number;
+  observe?: Observe;
+}
+
+export type StepMessage = SingleStepMessage | BatchStepMessage;
 
 /** Gives the env back to free running; answered by `ack`. Disconnecting does the same. */
 export interface ReleaseMessage {
@@ -278,6 +322,7 @@ export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'error',
   'pong',
   'obs',
+  'obsBatch',
   'progress',
 ];
 export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'release', 'progress'];

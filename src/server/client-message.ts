@@ -11,6 +11,20 @@ const id = z.number().int().min(0).max(2 ** 32).optional();
 
 const observe = z.enum(['none', 'rgba', 'gray']).optional();
 
+const buttons = z.array(z.enum(BUTTONS)).max(8);
+
+/** The envs of a batched `reset`/`step`: each at most once, so answers line up with requests. */
+const envList = z
+  .array(z.number().int().min(0))
+  .min(1)
+  .max(1024)
+  .refine((envs) => new Set(envs).size === envs.length, 'an env may appear only once');
+
+/** A `reset`/`step` names one env (`env`) or a batch (`envs`), never both. */
+function oneOrBatch(m: { env?: number; envs?: number[] }, ctx: z.RefinementCtx): void {
+  if (m.env !== undefined && m.envs !== undefined) ctx.addIssue({ code: 'custom', path: ['envs'], message: 'give either env (one env) or envs (a batch), not both' });
+}
+
 const schemas = {
   ping: z.object({ type: z.literal('ping'), id, t: z.number().optional() }),
   auth: z.object({ type: z.literal('auth'), id, token: z.string().min(1).max(256) }),
@@ -34,15 +48,29 @@ const schemas = {
     envs: z.array(z.number().int().min(0)).max(1024).optional(),
     fps: z.number().min(1).max(60).optional(),
   }),
-  reset: z.object({ type: z.literal('reset'), id, env: z.number().int().min(0).optional(), observe }),
-  step: z.object({
-    type: z.literal('step'),
-    id,
-    env: z.number().int().min(0).optional(),
-    buttons: z.array(z.enum(BUTTONS)).max(8),
-    frames: z.number().int().min(1).max(600).optional(),
-    observe,
-  }),
+  reset: z.object({ type: z.literal('reset'), id, env: z.number().int().min(0).optional(), envs: envList.optional(), observe }).superRefine(oneOrBatch),
+  step: z
+    .object({
+      type: z.literal('step'),
+      id,
+      env: z.number().int().min(0).optional(),
+      buttons: buttons.optional(),
+      envs: envList.optional(),
+      actions: z.array(buttons).max(1024).optional(),
+      frames: z.number().int().min(1).max(600).optional(),
+      observe,
+    })
+    .superRefine((m, ctx) => {
+      oneOrBatch(m, ctx);
+      if (m.envs === undefined) {
+        if (m.buttons === undefined) ctx.addIssue({ code: 'custom', path: ['buttons'], message: 'a step needs buttons (or envs and actions for a batch)' });
+        if (m.actions !== undefined) ctx.addIssue({ code: 'custom', path: ['actions'], message: 'actions belong to a batch: give envs too' });
+      } else if (m.buttons !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['buttons'], message: 'a batch gives one action per env in actions, not buttons' });
+      } else if (m.actions?.length !== m.envs.length) {
+        ctx.addIssue({ code: 'custom', path: ['actions'], message: `a batch needs one action per env: ${m.envs.length} envs, ${m.actions?.length ?? 0} actions` });
+      }
+    }),
   progress: z.object({
     type: z.literal('progress'),
     id,
