@@ -142,14 +142,17 @@ describe('batched step (AgentHost)', () => {
     const held = h.step(1, { type: 'step', env: 1, buttons: [], frames: 1 }); // in flight on env 1
     const queued = h.step(1, { type: 'step', envs: [0, 1], actions: [[], []] }); // env 1's part waits behind it
     h.releaseAll(1); // the client disconnects now
+    // Another agent asking meanwhile waits for the envs instead of being refused.
+    const next = h.reset(2, { type: 'reset', envs: [0, 1] });
     open();
     await held;
     await queued.catch(() => undefined);
+    expect(await next).toMatchObject({ type: 'obsBatch', envs: [0, 1] });
+    expect([h.ownerOf(0), h.ownerOf(1)]).toEqual([2, 2]);
+    expect(envs[1]!.log.slice(-4)).toEqual(['step-end', 'give', 'take', 'reset']);
+    h.releaseAll(2);
     await expect.poll(() => [h.ownerOf(0), h.ownerOf(1)]).toEqual([undefined, undefined]);
     expect(envs.map((e) => e.lockstep)).toEqual([false, false]);
-    expect(envs[1]!.log.at(-1)).toBe('give');
-    // Another agent may take them at once.
-    expect(await h.reset(2, { type: 'reset', envs: [0, 1] })).toMatchObject({ type: 'obsBatch' });
   });
 });
 

@@ -22,6 +22,7 @@ export class AgentHost {
   readonly #owner = new Map<number, number>(); // env → client id
   readonly #tail = new Map<number, Promise<unknown>>(); // env → its last queued operation
   readonly #touched = new Map<number, Set<number>>(); // client id → envs it queued operations on
+  readonly #leaving = new Set<number>(); // disconnected clients whose envs are being given back
 
   constructor(envs: readonly Env[]) {
     this.#envs = envs;
@@ -66,11 +67,15 @@ export class AgentHost {
   releaseAll(client: number): void {
     const touched = this.#touched.get(client);
     this.#touched.delete(client);
-    for (const id of touched ?? []) {
+    if (!touched) return;
+    // Until then, other agents' requests for these envs wait in the queue instead of being refused.
+    this.#leaving.add(client);
+    const gives = [...touched].map((id) =>
       this.#serial(undefined, id, async () => {
         if (this.#owner.get(id) === client) await this.#give(id);
-      }).catch(() => undefined);
-    }
+      }).catch(() => undefined),
+    );
+    void Promise.all(gives).then(() => this.#leaving.delete(client));
   }
 
   #one(client: number, id: number, requestId: number | undefined, op: (env: Env) => Promise<Observation>): Promise<ObsMessage> {
@@ -79,7 +84,7 @@ export class AgentHost {
 
   async #batch(client: number, ids: readonly number[], requestId: number | undefined, op: (env: Env, i: number) => Promise<Observation>): Promise<ObsBatchMessage> {
     // Refuse the whole batch before touching any env when one of them can't be had.
-    for (const id of ids) this.#checkFree(client, id);
+    for (const id of ids) this.#checkFree(client, id, true);
     const results = await Promise.allSettled(ids.map((id, i) => this.#serial(client, id, async () => op(await this.#take(client, id), i))));
     // Answer only once every env is done, so the agent's next request finds none still busy.
     const failed = results.find((r) => r.status === 'rejected');
@@ -107,10 +112,13 @@ export class AgentHost {
     return env;
   }
 
-  #checkFree(client: number, id: number): Env {
+  /** @param early true before queueing: an env whose owner left will be free by our turn. */
+  #checkFree(client: number, id: number, early = false): Env {
     const env = this.#env(id);
     const owner = this.#owner.get(id);
-    if (owner !== undefined && owner !== client) throw new GbsError(ErrorCode.EnvBusy, `env ${id} is driven by another agent`);
+    if (owner !== undefined && owner !== client && !(early && this.#leaving.has(owner))) {
+      throw new GbsError(ErrorCode.EnvBusy, `env ${id} is driven by another agent`);
+    }
     return env;
   }
 
