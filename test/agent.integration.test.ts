@@ -1,6 +1,6 @@
 /**
  * The remote agent protocol against a real server: lockstep, observations, ownership, and the
- * Python example agent run as a real process (Debian's python3-websockets and python3-msgpack).
+ * Python example agent run as a real process (Debian's python3-websockets, -msgpack and -numpy).
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,9 +133,9 @@ describe('remote agent protocol', () => {
     viewer.ws.close();
   });
 
-  it('the Python example agent runs 50 steps and exits 0', async () => {
+  it('the Python example agent (a random policy over a VectorEnv) runs 50 steps, explores and exits 0', async () => {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(PYTHON, ['examples/python/agent.py', '--url', wsUrl, '--token', TOKEN, '--env', '0', '--steps', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(PYTHON, ['examples/python/agent.py', '--url', wsUrl, '--token', TOKEN, '--env', '0', '--steps', '50', '--frames', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -143,7 +143,7 @@ describe('remote agent protocol', () => {
     });
     expect(code, out).toBe(0);
     expect(out).toContain('control granted');
-    expect(out).toMatch(/step 50\/50: .* frame=\d+ x=\d+, y=\d+/);
-    expect(out).toMatch(/done: 50 steps, 200 frames; env 0 released/);
+    expect(out).toMatch(/step 50\/50: \d+ env steps\/s, \d+ frames\/s; \d+ distinct positions; env 0 frame=\d+ at room\/x\/y \(\d+, \d+, \d+\)/);
+    expect(out).toMatch(/done: 50 steps, 200 frames per env, 1 env\(s\) in [\d.]+ s \(\d+ env steps\/s\); [1-9]\d* distinct positions; envs released/);
   });
 });

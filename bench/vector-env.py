@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""vector-env/* — training throughput through the Python VectorEnv, beside the bare core, in one run.
+
+    core/single-thread          the emulator core alone in one Node thread (no server, no client):
+                                emulated frames/s, the yardstick
+    vector-env/8x24-gray        VectorEnv, 8 envs, frames=24, observe="gray", against
+                                `gbstream serve --envs 8`: env frames/s (steps x 8 x 24 / s)
+    vector-env/1x1-none         VectorEnv, one env (`serve --envs 1`), frames=1, no observation:
+                                steps/s, i.e. the round trip
+
+The cases run one after another, each server started and stopped by this script.
+
+    npm run build && python3 bench/vector-env.py [--seconds 10] [--core NAME] [--rom FILE] [--json FILE]
+
+``--core`` is passed to `gbstream serve --core` and chooses the core measured alone; without it
+the server's default core runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "python"))
+
+import numpy as np  # noqa: E402
+
+from gbstream import VectorEnv  # noqa: E402
+
+TOKEN = "bench-token-123"
+DEMO_ROM = ROOT / "src" / "demo" / "gbstream-demo.gbc"
+
+# One Node thread steps the core for `seconds` after a warm-up. Uses the core factory when this
+# build has one (src/emulator/create-emulator.ts), else the serverboy adapter.
+BARE_CORE = """
+import { readFileSync } from 'node:fs';
+const [romPath, core, seconds] = process.argv.slice(1);
+const rom = new Uint8Array(readFileSync(romPath));
+let emu;
+try {
+  const { createEmulator } = await import('./dist/emulator/create-emulator.js');
+  emu = await createEmulator(rom, core ? { core } : {});
+} catch (err) {
+  if (core || err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  const { ServerboyEmulator } = await import('./dist/emulator/serverboy.js');
+  emu = new ServerboyEmulator(rom);
+}
+for (let i = 0; i < 120; i++) emu.step();
+const t0 = performance.now(); let n = 0;
+while (performance.now() - t0 < Number(seconds) * 1000) { for (let i = 0; i < 24; i++) emu.step(); n += 24; }
+console.log(JSON.stringify({ fps: n / ((performance.now() - t0) / 1000), core: emu.core ?? 'serverboy' }));
+"""
+
+
+def bare_core(rom: Path, core: str | None, seconds: float) -> dict:
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", BARE_CORE, str(rom), core or "", str(seconds)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+class Server:
+    def __init__(self, rom: Path, envs: int, core: str | None) -> None:
+        args = ["node", "dist/cli/main.js", "serve", str(rom), "--port", "0", "--envs", str(envs), "--control-token", TOKEN]
+        if core:
+            args += ["--core", core]
+        self.process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        found = re.search(r"ws://\S+", line)
+        if not found:
+            self.process.kill()
+            sys.exit(f"vector-env.py: the server did not start: {line!r}\n{self.process.stderr.read()}")
+        self.url = found.group(0)
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def drive(url: str, envs: int, frames: int, observe: str | None, seconds: float) -> tuple[int, float]:
+    """Random actions for `seconds` after a short warm-up; returns (steps, elapsed seconds)."""
+    rng = np.random.default_rng(1)
+    with VectorEnv(url, token=TOKEN, envs=envs, frames=frames, observe=observe) as env:
+        env.reset()
+        for _ in range(3):
+            env.step(rng.integers(len(env.actions), size=envs))
+        steps, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            env.step(rng.integers(len(env.actions), size=envs))
+            steps += 1
+        return steps, time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per case")
+    parser.add_argument("--rom", type=Path, default=DEMO_ROM, help="ROM to run (default: the demo)")
+    parser.add_argument("--core", default=None, help="emulator core (serve --core); default: the server's")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args()
+
+    results = []
+    core = bare_core(args.rom, args.core, args.seconds)
+    results.append({"name": "core/single-thread", "hz": core["fps"], "unit": "frames/s"})
+    with Server(args.rom, 8, args.core) as server:
+        steps, elapsed = drive(server.url, 8, 24, "gray", args.seconds)
+    results.append({"name": "vector-env/8x24-gray", "hz": steps * 8 * 24 / elapsed, "unit": "env frames/s", "steps_per_s": steps / elapsed})
+    with Server(args.rom, 1, args.core) as server:
+        steps, elapsed = drive(server.url, 1, 1, None, args.seconds)
+    results.append({"name": "vector-env/1x1-none", "hz": steps / elapsed, "unit": "steps/s", "round_trip_ms": 1000 * elapsed / steps})
+
+    ratio = results[1]["hz"] / results[0]["hz"]
+    print(f"core {core['core']}, ROM {args.rom.name}, {os.cpu_count()} CPUs, {args.seconds:g} s per case, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'case':<24} {'rate':>12}  unit")
+    for r in results:
+        print(f"{r['name']:<24} {r['hz']:>12,.0f}  {r['unit']}")
+    print(f"VectorEnv 8x24 gray / bare core: {ratio:.2f}x (target >= 1.5x)")
+    print(f"one env, frames=1: {results[2]['round_trip_ms']:.2f} ms per step (target <= 0.5 ms, >= 2,000 steps/s)")
+    if args.json:
+        machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": os.getloadavg()[0]}
+        args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "results": results, "ratios": {"vector-env/core": ratio}}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
