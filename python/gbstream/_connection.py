@@ -66,7 +66,8 @@ class Connection:
 
     @property
     def closed(self) -> bool:
-        return self._closed is not None
+        """True once the socket is gone (closed by either side) or close() was called."""
+        return self._closed is not None or self._loop.is_closed()
 
     def close(self) -> None:
         """Closes the socket (the server gives back every env this connection drove)."""

@@ -185,10 +185,7 @@ class VectorEnv:
 
     def close(self) -> None:
         """Gives the envs back to free running and closes the connection. Safe to call twice."""
-        if self._conn.closed or self._conn._loop.is_closed():
-            self._conn.close()
-            return
-        if self._reset_done:
+        if self._reset_done and not self._conn.closed:
             try:
                 self._conn.requests([{"type": "release", "env": e} for e in self.env_ids], timeout=10)
             except GbstreamError:

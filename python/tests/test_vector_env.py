@@ -58,7 +58,7 @@ def test_gray_and_rgb_show_the_same_picture(server: Server) -> None:
 
 def test_same_start_and_same_actions_give_the_same_states_and_screens(server: Server) -> None:
     rng = np.random.default_rng(7)
-    plan = rng.integers(len(ACTIONS), size=(12, 2))
+    plan = rng.integers(len(ACTIONS), size=(8, 2))
     runs = []
     for _ in range(2):
         with VectorEnv(server.url, token=TOKEN, envs=[0, 2], frames=8) as env:
