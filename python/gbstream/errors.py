@@ -9,6 +9,7 @@ class GbstreamError(Exception):
     ``GBS_ERR_BAD_FIELD``, …, listed in the server's ``src/protocol/constants.ts``), or one of the
     client's own: ``GBS_ERR_CONNECTION_CLOSED`` and ``GBS_ERR_TIMEOUT``.
 
+    >>> from gbstream import GbstreamError
     >>> try:
     ...     raise GbstreamError("GBS_ERR_ENV_BUSY", "env 0 is driven by another agent")
     ... except GbstreamError as err:

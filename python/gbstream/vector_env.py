@@ -32,17 +32,17 @@ class VectorEnv:
 
     Start a server (the demo ROM here; give a ROM path for a real game), then::
 
-        gbstream serve --envs 8 --speed max --control-token my-secret-token
+        gbstream serve --envs 4 --control-token my-secret-token
 
     >>> import numpy as np
     >>> from gbstream import VectorEnv
-    >>> with VectorEnv("ws://127.0.0.1:8080/ws", token="my-secret-token", envs=8, frames=24) as env:
+    >>> with VectorEnv("ws://127.0.0.1:8080/ws", token="my-secret-token", envs=4, frames=24) as env:
     ...     obs, infos = env.reset()
     ...     for _ in range(10):
     ...         actions = np.random.randint(len(env.actions), size=env.num_envs)
     ...         obs, rewards, terminated, truncated, infos = env.step(actions)
     ...     print(obs.shape, obs.dtype, sorted(infos[0]))
-    (8, 144, 160) uint8 ['env', 'frame', 'state', 'steps']
+    (4, 144, 160) uint8 ['env', 'frame', 'state', 'steps']
 
     Args:
         url: the server's WebSocket URL (``ws://host:port/ws``).
