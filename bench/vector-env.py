@@ -8,7 +8,10 @@
     vector-env/1x1-none         VectorEnv, one env (`serve --envs 1`), frames=1, no observation:
                                 steps/s, i.e. the round trip
 
-The cases run one after another, each server started and stopped by this script.
+The cases run one after another, each server started and stopped by this script. Beside each
+wall-clock rate it prints frames per CPU-second (the server process's user+system time, all its
+threads), which says how much the server costs per frame whatever else runs on the machine: on
+a shared machine the wall-clock ratio measures the neighbours as much as gbstream.
 
     npm run build && python3 bench/vector-env.py [--seconds 10] [--core NAME] [--rom FILE] [--json FILE]
 
@@ -55,9 +58,10 @@ try {
   emu = new ServerboyEmulator(rom);
 }
 for (let i = 0; i < 120; i++) emu.step();
-const t0 = performance.now(); let n = 0;
+const c0 = process.cpuUsage(); const t0 = performance.now(); let n = 0;
 while (performance.now() - t0 < Number(seconds) * 1000) { for (let i = 0; i < 24; i++) emu.step(); n += 24; }
-console.log(JSON.stringify({ fps: n / ((performance.now() - t0) / 1000), core: emu.core ?? 'serverboy' }));
+const { user, system } = process.cpuUsage(c0);
+console.log(JSON.stringify({ fps: n / ((performance.now() - t0) / 1000), cpuFps: n / ((user + system) / 1e6), core: emu.core ?? 'serverboy' }));
 """
 
 
@@ -83,6 +87,11 @@ class Server:
         self.url = found.group(0)
         threading.Thread(target=self.process.stderr.read, daemon=True).start()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (every thread; Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def __enter__(self) -> "Server":
         return self
 
@@ -94,18 +103,18 @@ class Server:
             self.process.kill()
 
 
-def drive(url: str, envs: int, frames: int, observe: str | None, seconds: float) -> tuple[int, float]:
-    """Random actions for `seconds` after a short warm-up; returns (steps, elapsed seconds)."""
+def drive(server: Server, envs: int, frames: int, observe: str | None, seconds: float) -> tuple[int, float, float]:
+    """Random actions for `seconds` after a short warm-up; returns (steps, wall s, server CPU s)."""
     rng = np.random.default_rng(1)
-    with VectorEnv(url, token=TOKEN, envs=envs, frames=frames, observe=observe) as env:
+    with VectorEnv(server.url, token=TOKEN, envs=envs, frames=frames, observe=observe) as env:
         env.reset()
         for _ in range(3):
             env.step(rng.integers(len(env.actions), size=envs))
-        steps, started = 0, time.perf_counter()
+        steps, started, cpu = 0, time.perf_counter(), server.cpu_seconds()
         while time.perf_counter() - started < seconds:
             env.step(rng.integers(len(env.actions), size=envs))
             steps += 1
-        return steps, time.perf_counter() - started
+        return steps, time.perf_counter() - started, server.cpu_seconds() - cpu
 
 
 def main() -> int:
@@ -116,26 +125,35 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
 
+    load = os.getloadavg()[0]
     results = []
     core = bare_core(args.rom, args.core, args.seconds)
-    results.append({"name": "core/single-thread", "hz": core["fps"], "unit": "frames/s"})
+    results.append({"name": "core/single-thread", "hz": core["fps"], "unit": "frames/s", "per_cpu_s": core["cpuFps"]})
     with Server(args.rom, 8, args.core) as server:
-        steps, elapsed = drive(server.url, 8, 24, "gray", args.seconds)
-    results.append({"name": "vector-env/8x24-gray", "hz": steps * 8 * 24 / elapsed, "unit": "env frames/s", "steps_per_s": steps / elapsed})
+        steps, elapsed, cpu = drive(server, 8, 24, "gray", args.seconds)
+    frames = steps * 8 * 24
+    results.append({"name": "vector-env/8x24-gray", "hz": frames / elapsed, "unit": "env frames/s", "per_cpu_s": frames / cpu, "steps_per_s": steps / elapsed})
     with Server(args.rom, 1, args.core) as server:
-        steps, elapsed = drive(server.url, 1, 1, None, args.seconds)
-    results.append({"name": "vector-env/1x1-none", "hz": steps / elapsed, "unit": "steps/s", "round_trip_ms": 1000 * elapsed / steps})
+        steps, elapsed, cpu = drive(server, 1, 1, None, args.seconds)
+    results.append({"name": "vector-env/1x1-none", "hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps})
 
     ratio = results[1]["hz"] / results[0]["hz"]
-    print(f"core {core['core']}, ROM {args.rom.name}, {os.cpu_count()} CPUs, {args.seconds:g} s per case, load average {os.getloadavg()[0]:.1f}")
-    print(f"{'case':<24} {'rate':>12}  unit")
+    efficiency = results[1]["per_cpu_s"] / results[0]["per_cpu_s"]
+    # Server CPU per step beyond emulating its one frame: the protocol's cost, whatever the load.
+    overhead_ms = 1000 / results[2]["per_cpu_s"] - 1000 / results[0]["per_cpu_s"]
+    print(f"core {core['core']}, ROM {args.rom.name}, {os.cpu_count()} CPUs, {args.seconds:g} s per case, "
+          f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    print(f"{'case':<24} {'rate':>12}  {'unit':<14} {'per CPU-second':>14}")
     for r in results:
-        print(f"{r['name']:<24} {r['hz']:>12,.0f}  {r['unit']}")
-    print(f"VectorEnv 8x24 gray / bare core: {ratio:.2f}x (target >= 1.5x)")
-    print(f"one env, frames=1: {results[2]['round_trip_ms']:.2f} ms per step (target <= 0.5 ms, >= 2,000 steps/s)")
+        print(f"{r['name']:<24} {r['hz']:>12,.0f}  {r['unit']:<14} {r['per_cpu_s']:>14,.0f}")
+    print(f"VectorEnv 8x24 gray / bare core, wall clock: {ratio:.2f}x (target >= 1.5x)")
+    print(f"VectorEnv 8x24 gray / bare core, frames per CPU-second: {efficiency:.2f} (the server's cost per frame; 1.0 = none)")
+    print(f"one env, frames=1: {results[2]['round_trip_ms']:.2f} ms per step (wall); server CPU per step beyond the frame: "
+          f"{overhead_ms:.2f} ms (target >= 2,000 steps/s, overhead <= 0.5 ms)")
     if args.json:
-        machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": os.getloadavg()[0]}
-        args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "results": results, "ratios": {"vector-env/core": ratio}}, indent=2))
+        machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": load}
+        ratios = {"vector-env/core": ratio, "vector-env/core-per-cpu-s": efficiency, "step-overhead-cpu-ms": overhead_ms}
+        args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "results": results, "ratios": ratios}, indent=2))
     return 0
 
 
