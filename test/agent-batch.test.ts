@@ -26,7 +26,7 @@ class FakeEnv implements Env {
   }
   start(): void {}
   async stop(): Promise<void> {}
-  input(): void {}
+  async input(): Promise<void> {}
   async command(): Promise<void> {}
   async setLockstep(on: boolean): Promise<void> {
     this.lockstep = on;
