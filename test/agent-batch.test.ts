@@ -32,10 +32,15 @@ class FakeEnv implements Env {
     this.lockstep = on;
     this.log.push(on ? 'take' : 'give');
   }
-  async reset(observe: Observe): Promise<Observation> {
-    this.frame = 0;
-    this.log.push('reset');
+  /** A fake state is one byte: the frame number to resume at. */
+  async reset(observe: Observe, state?: Uint8Array): Promise<Observation> {
+    this.frame = state?.[0] ?? 0;
+    this.log.push(state ? `reset from ${this.frame}` : 'reset');
     return this.#obs(observe, []);
+  }
+  async saveState(): Promise<{ frame: number; data: Uint8Array }> {
+    this.log.push('save');
+    return { frame: this.frame, data: Uint8Array.of(this.frame) };
   }
   async step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation> {
     this.log.push(`step-start ${buttons.join('+')}`);
@@ -156,6 +161,26 @@ describe('batched step (AgentHost)', () => {
   });
 });
 
+describe('saved states (AgentHost)', () => {
+  it('resets a batch from one state for all, or one state (or power-on) per env', async () => {
+    const { host: h } = host(3);
+    expect(await h.reset(1, { type: 'reset', envs: [0, 1, 2], state: Uint8Array.of(40) })).toMatchObject({ frames: [40, 40, 40] });
+    expect(await h.reset(1, { type: 'reset', envs: [2, 0, 1], states: [Uint8Array.of(7), null, Uint8Array.of(9)] })).toMatchObject({ envs: [2, 0, 1], frames: [7, 0, 9] });
+    expect(await h.reset(1, { type: 'reset', env: 1, state: Uint8Array.of(3) })).toMatchObject({ type: 'obs', env: 1, frame: 3 });
+  });
+
+  it('snapshots an env without taking it, and refuses one another agent drives', async () => {
+    const { host: h, envs } = host(2);
+    await h.step(1, { type: 'step', env: 0, buttons: [], frames: 12 });
+    expect(await h.snapshot(1, { type: 'snapshot', id: 5, env: 0 })).toEqual({ type: 'snapshot', id: 5, env: 0, frame: 12, data: Uint8Array.of(12) });
+    expect(await h.snapshot(2, { type: 'snapshot', env: 1 })).toMatchObject({ env: 1, frame: 0 });
+    expect(h.ownerOf(1)).toBeUndefined();
+    expect(await codeOf(h.snapshot(2, { type: 'snapshot', env: 0 }))).toBe('GBS_ERR_ENV_BUSY');
+    expect(await codeOf(h.snapshot(2, { type: 'snapshot', env: 5 }))).toBe('GBS_ERR_NO_SUCH_ENV');
+    expect(envs[1]!.log).toEqual(['save']);
+  });
+});
+
 describe('packObservations', () => {
   it('leaves the screen out when no observation carries one', () => {
     const m = packObservations([{ env: 3, frame: 10, state: { x: 1 } }], 4);
@@ -192,6 +217,35 @@ describe('batched step messages', () => {
     [{ env: 0, envs: [0], actions: [[]] }, /not both/],
     [{ envs: [0], actions: [[]], buttons: [] }, /not buttons/],
     [{ actions: [[]] }, /buttons/],
+  ])('refuses %j with GBS_ERR_BAD_FIELD', (m, why) => {
+    expect(code(m)).toMatch(/^GBS_ERR_BAD_FIELD: /);
+    expect(code(m)).toMatch(why);
+  });
+});
+
+describe('reset messages with saved states', () => {
+  const code = (m: Record<string, unknown>) => {
+    try {
+      parseClientMessage({ type: 'reset', ...m });
+      return 'ok';
+    } catch (err) {
+      return `${(err as GbsError).code}: ${(err as Error).message}`;
+    }
+  };
+  const bytes = Uint8Array.of(1, 2, 3);
+
+  it('accepts one state, per-env states with nulls, and none', () => {
+    expect(code({ env: 0, state: bytes })).toBe('ok');
+    expect(code({ envs: [0, 1], state: bytes })).toBe('ok');
+    expect(code({ envs: [0, 1], states: [bytes, null] })).toBe('ok');
+  });
+
+  it.each([
+    [{ envs: [0, 1], states: [bytes] }, /one state \(or null\) per env: 2 envs, 1 states/],
+    [{ envs: [0], states: [bytes], state: bytes }, /not both/],
+    [{ env: 0, states: [bytes] }, /give envs too/],
+    [{ env: 0, state: 'abc' }, /state/],
+    [{ env: 0, state: new Uint8Array(0) }, /empty state/],
   ])('refuses %j with GBS_ERR_BAD_FIELD', (m, why) => {
     expect(code(m)).toMatch(/^GBS_ERR_BAD_FIELD: /);
     expect(code(m)).toMatch(why);

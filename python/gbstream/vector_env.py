@@ -1,6 +1,7 @@
 """``VectorEnv``: many gbstream envs stepped in lockstep from Python, one round trip per step."""
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Mapping, Sequence, Union
 
 import numpy as np
@@ -12,6 +13,11 @@ from .errors import GbstreamError
 State = dict[str, int]
 RewardFn = Callable[[State, State], float]
 Action = Union[int, np.integer, str, Sequence[str]]
+#: A saved machine state: bytes from ``save_state`` or the path of a file holding them.
+SavedState = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
+
+#: Bytes of saved states sent in one request; the server takes up to 4 MiB from an agent.
+MAX_STATE_BYTES_PER_REQUEST = 3 * 1024 * 1024
 
 _WIRE_OBSERVE = {"gray": "gray", "rgb": "rgba", None: "none"}
 
@@ -116,26 +122,45 @@ class VectorEnv:
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._needs_reset = np.ones(self.num_envs, dtype=bool)
         self._reset_done = False
+        self._start_states: list[bytes | None] = [None] * self.num_envs
         self._define_spaces()
 
     # -- the Gymnasium-shaped API ---------------------------------------------------------
 
     def reset(self, seed: int | None = None, options: Mapping[str, Any] | None = None) -> tuple[np.ndarray | None, list[dict[str, Any]]]:
-        """Takes every env for this client (lockstep) and restarts it from power-on.
+        """Takes every env for this client (lockstep) and restarts it.
+
+        Real runs start past the intro: ``options={"state": s}`` starts every env from the saved
+        state ``s`` (bytes from ``save_state``, or a file path), ``options={"state": [s0, s1, …]}``
+        env i from ``s_i`` (None: power-on). Without it, envs start from power-on. Episodes that
+        ``max_steps`` truncates restart from the same states.
 
         ``seed`` is accepted for Gymnasium compatibility: the emulator is deterministic, so the
         same start and the same actions give the same states whatever the seed.
 
         Returns ``(obs, infos)``; ``infos[i]`` has ``env``, ``frame``, ``state`` and ``steps``.
         """
+        options = dict(options or {})
+        if "state" in options:
+            self._start_states = self._saved_states(options.pop("state"))
         if options:
-            raise ValueError(f"unknown reset options {sorted(options)!r}")
-        answer = self._conn.request({"type": "reset", "envs": self.env_ids, "observe": _WIRE_OBSERVE[self.observe]})
+            raise ValueError(f"unknown reset options {sorted(options)!r}; reset takes 'state'")
+        answer = self._restart(np.arange(self.num_envs))
         self._steps[:] = 0
         self._needs_reset[:] = False
         self._reset_done = True
         self._states = list(answer["states"])
         return self._screens(answer), self._infos(answer["frames"])
+
+    def save_state(self, i: int) -> bytes:
+        """The whole machine state of env ``i`` (its position in ``env_ids``) as bytes.
+
+        Pass them to ``reset(options={"state": ...})`` (or save them to a file first) to start
+        episodes there. A state loads on the same core running the same ROM.
+        """
+        if not 0 <= i < self.num_envs:
+            raise IndexError(f"env index {i} is out of range for {self.num_envs} envs")
+        return bytes(self._conn.request({"type": "snapshot", "env": self.env_ids[i]})["data"])
 
     def step(self, actions: Sequence[Action] | np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
         """Holds each env's action for ``frames`` frames, all envs at once.
@@ -154,13 +179,15 @@ class VectorEnv:
         restarting = np.flatnonzero(self._needs_reset)
         stepping = np.flatnonzero(~self._needs_reset)
         observe = _WIRE_OBSERVE[self.observe]
-        requests = []
+        requests, groups = [], []
         if len(stepping):
             requests.append({"type": "step", "envs": [self.env_ids[i] for i in stepping], "actions": [buttons[i] for i in stepping], "frames": self.frames, "observe": observe})
-        if len(restarting):
-            requests.append({"type": "reset", "envs": [self.env_ids[i] for i in restarting], "observe": observe})
+            groups.append(stepping)
+        for group in self._reset_groups(restarting):
+            requests.append(self._reset_request(group))
+            groups.append(group)
         answers = self._conn.requests(requests)
-        answer = answers[0] if len(answers) == 1 and not len(restarting) else _merge(answers, [stepping, restarting], self.num_envs)
+        answer = answers[0] if len(answers) == 1 and not len(restarting) else _merge(answers, groups, self.num_envs)
 
         rewards = np.zeros(self.num_envs, dtype=np.float32)
         states = answer["states"]
@@ -202,6 +229,49 @@ class VectorEnv:
         return f"VectorEnv({self._conn.url!r}, envs={self.env_ids!r}, frames={self.frames}, observe={self.observe!r})"
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _restart(self, which: np.ndarray) -> dict[str, Any]:
+        """Resets the envs at positions ``which`` from their start states; one answer in that order."""
+        groups = self._reset_groups(which)
+        answers = self._conn.requests([self._reset_request(g) for g in groups])
+        return answers[0] if len(answers) == 1 else _merge(answers, groups, len(which), positions=which)
+
+    def _reset_groups(self, which: np.ndarray) -> list[np.ndarray]:
+        """Splits positions into requests whose saved states stay under the server's size limit."""
+        if not len(which):
+            return []
+        first = self._start_states[which[0]]
+        if all(self._start_states[i] is first for i in which):
+            return [which]  # one state (or none) for all: sent once
+        groups, current, size = [], [], 0
+        for i in which:
+            state = self._start_states[i]
+            if current and size + len(state or b"") > MAX_STATE_BYTES_PER_REQUEST:
+                groups.append(np.array(current))
+                current, size = [], 0
+            current.append(i)
+            size += len(state or b"")
+        groups.append(np.array(current))
+        return groups
+
+    def _reset_request(self, group: np.ndarray) -> dict[str, Any]:
+        message: dict[str, Any] = {"type": "reset", "envs": [self.env_ids[i] for i in group], "observe": _WIRE_OBSERVE[self.observe]}
+        states = [self._start_states[i] for i in group]
+        if all(s is states[0] for s in states):
+            if states[0] is not None:
+                message["state"] = states[0]
+        else:
+            message["states"] = states
+        return message
+
+    def _saved_states(self, value: SavedState | Sequence[SavedState | None] | None) -> list[bytes | None]:
+        if value is None or isinstance(value, (bytes, bytearray, memoryview, str, os.PathLike)):
+            one = _state_bytes(value)
+            return [one] * self.num_envs
+        states = [_state_bytes(v) for v in value]
+        if len(states) != self.num_envs:
+            raise ValueError(f"expected {self.num_envs} states (one per env, None for power-on), got {len(states)}")
+        return states
 
     def _buttons(self, action: Action) -> list[str]:
         if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
@@ -256,13 +326,27 @@ def _check_buttons(buttons: Sequence[str]) -> list[str]:
     return names
 
 
-def _merge(answers: list[dict[str, Any]], positions: list[np.ndarray], count: int) -> dict[str, Any]:
-    """One answer in env order from the step answer and the autoreset answer."""
+def _state_bytes(value: SavedState | None) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, os.PathLike)):
+        with open(value, "rb") as file:
+            return file.read()
+    return bytes(value)
+
+
+def _merge(answers: list[dict[str, Any]], groups: list[np.ndarray], count: int, positions: np.ndarray | None = None) -> dict[str, Any]:
+    """One answer from several (a step and autoresets, or resets split by size).
+
+    ``groups[k]`` holds the positions answered by ``answers[k]``; the result is in position
+    order, or in the order of ``positions`` when given.
+    """
+    order = {int(p): k for k, p in enumerate(positions)} if positions is not None else None
     frames: list[int] = [0] * count
     states: list[State] = [{}] * count
     screens: list[bytes] = [b""] * count
-    groups = [p for p in positions if len(p)]
     for answer, where in zip(answers, groups):
+        where = [order[int(i)] for i in where] if order is not None else where
         screen = answer.get("screen")
         size = len(screen) // len(where) if screen else 0
         for k, i in enumerate(where):

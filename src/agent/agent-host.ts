@@ -13,7 +13,7 @@
 import type { Env, Observation } from '../envs/env.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { Button, ObsBatchMessage, ObsMessage, Observe, ReleaseMessage, ResetMessage, StepMessage } from '../protocol/messages.js';
+import type { Button, ObsBatchMessage, ObsMessage, Observe, ReleaseMessage, ResetMessage, SnapshotMessage, SnapshotRequestMessage, StepMessage } from '../protocol/messages.js';
 import { packObservations } from './batch.js';
 
 /** Satisfies the server's AgentPort (structurally: the agent layer doesn't import the server). */
@@ -33,11 +33,26 @@ export class AgentHost {
     return this.#owner.get(env);
   }
 
-  /** Takes the env(s) for `client` and restarts them; answers `obs` (one env) or `obsBatch`. */
+  /**
+   * Takes the env(s) for `client` and restarts them, from power-on or a saved state; answers
+   * `obs` (one env) or `obsBatch`.
+   */
   reset(client: number, message: ResetMessage): Promise<ObsMessage | ObsBatchMessage> {
     const observe = message.observe ?? 'none';
-    if ('envs' in message) return this.#batch(client, message.envs, message.id, (env) => env.reset(observe));
-    return this.#one(client, message.env ?? 0, message.id, (env) => env.reset(observe));
+    if ('envs' in message) {
+      const { state, states } = message;
+      return this.#batch(client, message.envs, message.id, (env, i) => env.reset(observe, states?.[i] ?? state));
+    }
+    return this.#one(client, message.env ?? 0, message.id, (env) => env.reset(observe, message.state));
+  }
+
+  /** The machine state of an env that this client drives or nobody drives (it is not taken). */
+  snapshot(client: number, message: SnapshotRequestMessage): Promise<SnapshotMessage> {
+    const id = message.env ?? 0;
+    return this.#serial(client, id, async () => {
+      const { frame, data } = await this.#checkFree(client, id).saveState();
+      return { type: 'snapshot', id: message.id, env: id, frame, data };
+    });
   }
 
   /** Steps the env(s) of `client`; answers `obs` (one env) or `obsBatch`. */

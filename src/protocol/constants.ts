@@ -15,6 +15,12 @@ export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 /** Largest client → server WebSocket message; clients only send small control records. */
 export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
 
+/**
+ * Largest message from a client with control rights: a `reset` may carry saved machine states
+ * (serverboy's are ~220 KiB). Clients without control keep the 4 KiB limit.
+ */
+export const MAX_AGENT_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 /** Game Boy screen size. */
 export const SCREEN_WIDTH = 160;
 export const SCREEN_HEIGHT = 144;

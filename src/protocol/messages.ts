@@ -183,8 +183,20 @@ export interface ObsBatchMessage {
   height?: number;
 }
 
+/** An env's machine state, answering a `snapshot` request. */
+export interface SnapshotMessage {
+  type: 'snapshot';
+  id?: number;
+  env: number;
+  /** Emulated frame number the state was taken at. */
+  frame: number;
+  /** Opaque bytes, loadable by the same core running the same ROM. */
+  data: Uint8Array;
+}
+
 export type ServerMessage =
   | HelloMessage
+  | SnapshotMessage
   | ObsMessage
   | ObsBatchMessage
   | ProgressMessage
@@ -243,20 +255,30 @@ export interface AuthMessage {
 
 export type Observe = 'none' | 'rgba' | 'gray';
 
-/** Takes `env` for this agent (lockstep) and restarts it; answered by `obs`. */
+/**
+ * Takes `env` for this agent (lockstep) and restarts it — from power-on, or from `state` (bytes of
+ * a `snapshot` of the same core and ROM); answered by `obs`.
+ */
 export interface SingleResetMessage {
   type: 'reset';
   id?: number;
   env?: number;
   observe?: Observe;
+  state?: Uint8Array;
 }
 
-/** Takes every env of `envs` for this agent and restarts them; answered by one `obsBatch`. */
+/**
+ * Takes every env of `envs` for this agent and restarts them; answered by one `obsBatch`.
+ * `state` starts every env from one saved state; `states[i]` starts env `envs[i]` from its own
+ * (null: power-on). At most one of the two.
+ */
 export interface BatchResetMessage {
   type: 'reset';
   id?: number;
   envs: number[];
   observe?: Observe;
+  state?: Uint8Array;
+  states?: Array<Uint8Array | null>;
 }
 
 export type ResetMessage = SingleResetMessage | BatchResetMessage;
@@ -286,6 +308,16 @@ export interface BatchStepMessage {
 
 export type StepMessage = SingleStepMessage | BatchStepMessage;
 
+/**
+ * Asks for the whole machine state of `env` (not driven by another agent), answered by a
+ * `snapshot` with the bytes; a later `reset {state}` resumes exactly there.
+ */
+export interface SnapshotRequestMessage {
+  type: 'snapshot';
+  id?: number;
+  env?: number;
+}
+
 /** Gives the env back to free running; answered by `ack`. Disconnecting does the same. */
 export interface ReleaseMessage {
   type: 'release';
@@ -309,6 +341,7 @@ export type ClientMessage =
   | SubscribeMessage
   | ResetMessage
   | StepMessage
+  | SnapshotRequestMessage
   | ReleaseMessage;
 
 export type AnyMessage = ServerMessage | ClientMessage;
@@ -323,6 +356,7 @@ export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'pong',
   'obs',
   'obsBatch',
+  'snapshot',
   'progress',
 ];
-export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'release', 'progress'];
+export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'snapshot', 'release', 'progress'];

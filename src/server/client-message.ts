@@ -13,6 +13,9 @@ const observe = z.enum(['none', 'rgba', 'gray']).optional();
 
 const buttons = z.array(z.enum(BUTTONS)).max(8);
 
+/** Saved machine state bytes (msgpack bin), as a `snapshot` answer gave them. */
+const machineState = z.instanceof(Uint8Array).refine((b) => b.byteLength > 0, 'an empty state');
+
 /** The envs of a batched `reset`/`step`: each at most once, so answers line up with requests. */
 const envList = z
   .array(z.number().int().min(0))
@@ -48,7 +51,24 @@ const schemas = {
     envs: z.array(z.number().int().min(0)).max(1024).optional(),
     fps: z.number().min(1).max(60).optional(),
   }),
-  reset: z.object({ type: z.literal('reset'), id, env: z.number().int().min(0).optional(), envs: envList.optional(), observe }).superRefine(oneOrBatch),
+  reset: z
+    .object({
+      type: z.literal('reset'),
+      id,
+      env: z.number().int().min(0).optional(),
+      envs: envList.optional(),
+      observe,
+      state: machineState.optional(),
+      states: z.array(machineState.nullable()).max(1024).optional(),
+    })
+    .superRefine((m, ctx) => {
+      oneOrBatch(m, ctx);
+      if (m.states === undefined) return;
+      if (m.envs === undefined) ctx.addIssue({ code: 'custom', path: ['states'], message: 'states belong to a batch: give envs too (one env takes state)' });
+      else if (m.state !== undefined) ctx.addIssue({ code: 'custom', path: ['states'], message: 'give either state (every env) or states (one per env), not both' });
+      else if (m.states.length !== m.envs.length) ctx.addIssue({ code: 'custom', path: ['states'], message: `a batch needs one state (or null) per env: ${m.envs.length} envs, ${m.states.length} states` });
+    }),
+  snapshot: z.object({ type: z.literal('snapshot'), id, env: z.number().int().min(0).optional() }),
   step: z
     .object({
       type: z.literal('step'),
