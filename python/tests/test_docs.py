@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import doctest
+import re
 
 import gbstream
-from conftest import TOKEN, Server
+from conftest import ROOT, TOKEN, Server
 from gbstream import errors
 
 
@@ -26,3 +27,15 @@ def test_the_vector_env_example_runs_against_a_real_server(server: Server) -> No
 def test_the_error_example_runs() -> None:
     results = run_examples(errors.GbstreamError, "GbstreamError")
     assert results.attempted == 2 and results.failed == 0
+
+
+def test_the_readme_python_example_runs_against_a_real_server(server: Server) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Train from Python") :]
+    code = re.search(r"```python\n(.*?)\n```", section, re.S)
+    assert code, "no ```python block in the README's Train from Python section"
+    source = code.group(1).replace("ws://127.0.0.1:8080/ws", server.url).replace("my-secret-token", TOKEN)
+    namespace: dict[str, object] = {}
+    exec(compile(source, "README.md (Train from Python)", "exec"), namespace)
+    assert namespace["obs"].shape == (4, 144, 160)  # type: ignore[attr-defined]
+    assert isinstance(namespace["start"], bytes)
