@@ -83,6 +83,10 @@ export const ErrorCode = {
   EncodeFailed: 'GBS_ERR_ENCODE_FAILED',
   /** A libretro core was used after close() (native/src/libretro_frontend.c). */
   CoreClosed: 'GBS_ERR_CORE_CLOSED',
+  /** Client side (python/gbstream): the connection closed, or never opened, before an answer came. */
+  ConnectionClosed: 'GBS_ERR_CONNECTION_CLOSED',
+  /** Client side (python/gbstream): no answer within the client's timeout. */
+  Timeout: 'GBS_ERR_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
