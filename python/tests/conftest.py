@@ -1,6 +1,7 @@
 """A real gbstream server for the tests: `node dist/cli/main.js serve` on a free port.
 
-Build first (`npm run build`; `npm test` does). GBSTREAM_NODE picks the node binary.
+Build first (`npm run build`; `npm test` does). GBSTREAM_NODE picks the node binary;
+GBSTREAM_CORE runs the suite on another emulator core (`serve --core NAME`).
 """
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ def start_server(*args: str) -> Server:
     main = ROOT / "dist" / "cli" / "main.js"
     if not node or not main.exists():
         raise RuntimeError(f"need node and a built gbstream ({main}): run `npm run build`")
+    core = os.environ.get("GBSTREAM_CORE")
     process = subprocess.Popen(
-        [node, str(main), "serve", "--port", "0", *args],
+        [node, str(main), "serve", "--port", "0", *(["--core", core] if core else []), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

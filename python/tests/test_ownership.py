@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import ENVS, ROOT, TOKEN, Server
+from conftest import ENVS, ROOT, TOKEN, Server, start_server, stop_server
 from gbstream import GbstreamError, InvalidAction, VectorEnv
 from gbstream._connection import Connection
 
@@ -116,3 +116,19 @@ def test_a_client_killed_mid_step_leaves_no_env_taken(server: Server) -> None:
     with VectorEnv(server.url, token=TOKEN, envs=[0, 1, 2, 3], frames=1, timeout=30) as env:
         obs, infos = env.reset()
         assert [i["env"] for i in infos] == [0, 1, 2, 3]
+
+
+def test_a_server_that_goes_away_is_a_connection_closed_error() -> None:
+    own = start_server("--control", "open")
+    try:
+        env = VectorEnv(own.url, envs=1, frames=1)
+        env.reset()
+    finally:
+        stop_server(own)
+    with pytest.raises(GbstreamError) as gone:
+        env.step([0])
+    assert gone.value.code == "GBS_ERR_CONNECTION_CLOSED"
+    env.close()  # still fine to call
+    with pytest.raises(GbstreamError) as refused:
+        VectorEnv(own.url, envs=1)
+    assert refused.value.code == "GBS_ERR_CONNECTION_CLOSED" and "cannot connect" in refused.value.message
