@@ -69,7 +69,6 @@ export class AgentHost {
   release(client: number, message: ReleaseMessage): Promise<void> {
     const id = message.env ?? 0;
     return this.#serial(client, id, async () => {
-      this.#env(id);
       if (this.#owner.get(id) !== client) throw new GbsError(ErrorCode.BadField, `env ${id} is not driven by this connection`);
       await this.#give(id);
     });
@@ -112,7 +111,13 @@ export class AgentHost {
 
   /** Runs `op` after every operation queued on env `id` before it, whatever their outcome. */
   #serial<T>(client: number | undefined, id: number, op: () => Promise<T>): Promise<T> {
-    if (client !== undefined && this.#envs[id]) {
+    // An unknown env gets no queue: a client can't grow the maps with made-up ids.
+    try {
+      this.#env(id);
+    } catch (err) {
+      return Promise.reject(err as GbsError);
+    }
+    if (client !== undefined) {
       const touched = this.#touched.get(client) ?? new Set<number>();
       this.#touched.set(client, touched.add(id));
     }
