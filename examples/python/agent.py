@@ -2,15 +2,15 @@
 """A training-shaped random agent: a random policy over a gbstream VectorEnv.
 
 It drives several envs in lockstep, one batched request per step, rewards exploration (every
-map/x/y position not seen before in this run scores 1) and prints env steps per second. Swap
-``policy`` for your network and this is the loop of an RL trainer; the envs stay visible in the
-gbstream viewer meanwhile.
+map/x/y position not seen before in this run scores 1) and prints env steps per second. Swap the
+random actions for your policy and this is the loop of an RL trainer; the envs stay visible in
+the gbstream viewer meanwhile.
 
-    gbstream serve --envs 8 --speed max --control-token my-secret-token
-    PYTHONPATH=python python3 examples/python/agent.py --token my-secret-token --envs 8 --steps 200
+    npm start -- --envs 8 --control-token my-secret-token
+    python3 examples/python/agent.py --token my-secret-token --envs 8 --steps 200
 
-Needs the gbstream package in python/ (on PYTHONPATH or `pip install ./python`), which needs
-websockets, msgpack and numpy (Debian: python3-websockets python3-msgpack python3-numpy).
+Uses the gbstream package in this checkout's python/ (or an installed one: `pip install ./python`),
+which needs websockets, msgpack and numpy (Debian: python3-websockets python3-msgpack python3-numpy).
 """
 from __future__ import annotations
 
