@@ -7,6 +7,8 @@
                                 `gbstream serve --envs 8`: env frames/s (steps x 8 x 24 / s)
     vector-env/1x1-none         VectorEnv, one env (`serve --envs 1`), frames=1, no observation:
                                 steps/s, i.e. the round trip
+    client/ping                 the same client's ping → pong: the round trip with no emulation
+                                (Python thread hand-off, WebSocket, msgpack, server) per second
 
 The cases run one after another, each server started and stopped by this script. Beside each
 wall-clock rate it prints frames per CPU-second (the server process's user+system time, all its
@@ -38,6 +40,7 @@ sys.path.insert(0, str(ROOT / "python"))
 import numpy as np  # noqa: E402
 
 from gbstream import VectorEnv  # noqa: E402
+from gbstream._connection import Connection  # noqa: E402
 
 TOKEN = "bench-token-123"
 DEMO_ROM = ROOT / "src" / "demo" / "gbstream-demo.gbc"
@@ -117,6 +120,21 @@ def drive(server: Server, envs: int, frames: int, observe: str | None, seconds: 
         return steps, time.perf_counter() - started, server.cpu_seconds() - cpu
 
 
+def pings(server: Server, seconds: float) -> tuple[int, float]:
+    conn = Connection(server.url)
+    try:
+        conn.request({"type": "auth", "token": TOKEN})  # agents' rate limit: pings are not throttled
+        for _ in range(100):
+            conn.request({"type": "ping"})
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            conn.request({"type": "ping"})
+            count += 1
+        return count, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per case")
@@ -135,6 +153,7 @@ def main() -> int:
     results.append({"name": "vector-env/8x24-gray", "hz": frames / elapsed, "unit": "env frames/s", "per_cpu_s": frames / cpu, "steps_per_s": steps / elapsed})
     with Server(args.rom, 1, args.core) as server:
         steps, elapsed, cpu = drive(server, 1, 1, None, args.seconds)
+        count, ping_elapsed = pings(server, min(args.seconds, 5))
     results.append({"name": "vector-env/1x1-none", "hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps})
 
     ratio = results[1]["hz"] / results[0]["hz"]
@@ -150,9 +169,10 @@ def main() -> int:
     print(f"VectorEnv 8x24 gray / bare core, frames per CPU-second: {efficiency:.2f} (the server's cost per frame; 1.0 = none)")
     print(f"one env, frames=1: {results[2]['round_trip_ms']:.2f} ms per step (wall); server CPU per step beyond the frame: "
           f"{overhead_ms:.2f} ms (target >= 2,000 steps/s, overhead <= 0.5 ms)")
+    print(f"client/ping: {count / ping_elapsed:,.0f} round trips/s ({1000 * ping_elapsed / count:.2f} ms each, no emulation)")
     if args.json:
         machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": load}
-        ratios = {"vector-env/core": ratio, "vector-env/core-per-cpu-s": efficiency, "step-overhead-cpu-ms": overhead_ms}
+        ratios = {"vector-env/core": ratio, "vector-env/core-per-cpu-s": efficiency, "step-overhead-cpu-ms": overhead_ms, "ping-ms": 1000 * ping_elapsed / count}
         args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "results": results, "ratios": ratios}, indent=2))
     return 0
 
