@@ -132,3 +132,13 @@ def test_a_server_that_goes_away_is_a_connection_closed_error() -> None:
     with pytest.raises(GbstreamError) as refused:
         VectorEnv(own.url, envs=1)
     assert refused.value.code == "GBS_ERR_CONNECTION_CLOSED" and "cannot connect" in refused.value.message
+
+
+def test_requests_dropped_by_the_rate_limit_fail_with_its_code(server: Server) -> None:
+    conn = Connection(server.url)  # no auth: a viewer's limit (50 records/s, burst 100)
+    try:
+        with pytest.raises(GbstreamError) as limited:
+            conn.requests([{"type": "ping"}] * 150, timeout=10)
+        assert limited.value.code == "GBS_ERR_RATE_LIMITED"
+    finally:
+        conn.close()
