@@ -18,7 +18,7 @@ a shared machine the wall-clock ratio measures the neighbours as much as gbstrea
     npm run build && python3 bench/vector-env.py [--seconds 10] [--core NAME] [--rom FILE] [--json FILE]
 
 ``--core`` is passed to `gbstream serve --core` and chooses the core measured alone; without it
-the server's default core runs.
+both use the server's default (``auto`` once the server can choose cores).
 """
 from __future__ import annotations
 
@@ -45,21 +45,22 @@ from gbstream._connection import Connection  # noqa: E402
 TOKEN = "bench-token-123"
 DEMO_ROM = ROOT / "src" / "demo" / "gbstream-demo.gbc"
 
-# One Node thread steps the core for `seconds` after a warm-up. Uses the core factory when this
-# build has one (src/emulator/create-emulator.ts), else the serverboy adapter.
+# One Node thread steps the core for `seconds` after a warm-up. The core is chosen the way
+# `serve --core` chooses it (default auto) when this build can choose cores, else it is serverboy.
 BARE_CORE = """
 import { readFileSync } from 'node:fs';
 const [romPath, core, seconds] = process.argv.slice(1);
 const rom = new Uint8Array(readFileSync(romPath));
-let emu;
+let choice;
 try {
-  const { createEmulator } = await import('./dist/emulator/create-emulator.js');
-  emu = await createEmulator(rom, core ? { core } : {});
+  const { chooseCore } = await import('./dist/emulator/core-choice.js');
+  choice = chooseCore(core || 'auto').choice;
 } catch (err) {
-  if (core || err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  const { ServerboyEmulator } = await import('./dist/emulator/serverboy.js');
-  emu = new ServerboyEmulator(rom);
+  if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  if (core) throw new Error(`this build has one core (serverboy); --core ${core} needs one that can choose`);
 }
+const { createEmulator } = await import('./dist/emulator/create-emulator.js');
+const emu = await createEmulator(rom, choice ? { core: choice } : {});
 for (let i = 0; i < 120; i++) emu.step();
 const c0 = process.cpuUsage(); const t0 = performance.now(); let n = 0;
 while (performance.now() - t0 < Number(seconds) * 1000) { for (let i = 0; i < 24; i++) emu.step(); n += 24; }
@@ -69,11 +70,14 @@ console.log(JSON.stringify({ fps: n / ((performance.now() - t0) / 1000), cpuFps:
 
 
 def bare_core(rom: Path, core: str | None, seconds: float) -> dict:
-    out = subprocess.run(
+    done = subprocess.run(
         ["node", "--input-type=module", "-e", BARE_CORE, str(rom), core or "", str(seconds)],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        why = [line for line in done.stderr.splitlines() if "Error" in line]
+        sys.exit(f"vector-env.py: the bare core did not run: {why[-1] if why else done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 class Server:
