@@ -172,7 +172,7 @@ describe('saved states (AgentHost)', () => {
   it('snapshots an env without taking it, and refuses one another agent drives', async () => {
     const { host: h, envs } = host(2);
     await h.step(1, { type: 'step', env: 0, buttons: [], frames: 12 });
-    expect(await h.snapshot(1, { type: 'snapshot', id: 5, env: 0 })).toEqual({ type: 'snapshot', id: 5, env: 0, frame: 12, data: Uint8Array.of(12) });
+    expect(await h.snapshot(1, { type: 'snapshot', id: 5, env: 0 })).toEqual({ type: 'machineState', id: 5, env: 0, frame: 12, data: Uint8Array.of(12) });
     expect(await h.snapshot(2, { type: 'snapshot', env: 1 })).toMatchObject({ env: 1, frame: 0 });
     expect(h.ownerOf(1)).toBeUndefined();
     expect(await codeOf(h.snapshot(2, { type: 'snapshot', env: 0 }))).toBe('GBS_ERR_ENV_BUSY');

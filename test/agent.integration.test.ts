@@ -89,6 +89,26 @@ describe('remote agent protocol', () => {
     c.ws.close();
   });
 
+  it('batches, snapshots and resets from a saved state on the in-thread env too', async () => {
+    const c = await agent();
+    const first = await c.request({ type: 'reset', id: 80, envs: [0], observe: 'gray' });
+    expect(first).toMatchObject({ type: 'obsBatch', envs: [0], screenFormat: 'gray', width: 160, height: 144 });
+    const stepped = await c.request({ type: 'step', id: 81, envs: [0], actions: [['right']], frames: 30, observe: 'gray' });
+    expect((stepped['frames'] as number[])[0]).toBe((first['frames'] as number[])[0]! + 30);
+    const snap = await c.request({ type: 'snapshot', id: 82, env: 0 });
+    expect(snap).toMatchObject({ type: 'machineState', env: 0, frame: (stepped['frames'] as number[])[0] });
+    const data = snap['data'] as Uint8Array;
+    expect(data.byteLength).toBeGreaterThan(4096); // more than a viewer may send: agents may
+    await c.request({ type: 'step', id: 83, envs: [0], actions: [['left']], frames: 40 });
+    const back = await c.request({ type: 'reset', id: 84, envs: [0], state: data, observe: 'gray' });
+    expect(back['frames']).toEqual(stepped['frames']);
+    expect(back['states']).toEqual(stepped['states']);
+    expect(Buffer.from(back['screen'] as Uint8Array).equals(Buffer.from(stepped['screen'] as Uint8Array))).toBe(true);
+    expect(await c.request({ type: 'reset', id: 85, env: 0, state: new Uint8Array([1, 2, 3]) })).toMatchObject({ type: 'error', code: 'GBS_ERR_BAD_FIELD' });
+    await c.request({ type: 'release', id: 86 });
+    c.ws.close();
+  });
+
   it('keeps an agent’s requests in order even while the env is being taken', async () => {
     const c = await agent();
     const from = c.messages.length;

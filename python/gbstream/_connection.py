@@ -123,7 +123,7 @@ class Connection:
                     future.set_exception(error)
             self._pending.clear()
             return
-        future = self._pending.pop(record.get("id"), None) if kind in ("obs", "obsBatch", "ack", "error", "pong", "snapshot") else None
+        future = self._pending.pop(record.get("id"), None) if kind in ("obs", "obsBatch", "ack", "error", "pong", "machineState") else None
         if future is None or future.done():
             return  # frames, stats, progress and events are for viewers
         if kind == "error":

@@ -13,7 +13,7 @@
 import type { Env, Observation } from '../envs/env.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { Button, ObsBatchMessage, ObsMessage, Observe, ReleaseMessage, ResetMessage, SnapshotMessage, SnapshotRequestMessage, StepMessage } from '../protocol/messages.js';
+import type { Button, ObsBatchMessage, ObsMessage, Observe, ReleaseMessage, ResetMessage, MachineStateMessage, SnapshotRequestMessage, StepMessage } from '../protocol/messages.js';
 import { packObservations } from './batch.js';
 
 /** Satisfies the server's AgentPort (structurally: the agent layer doesn't import the server). */
@@ -47,11 +47,11 @@ export class AgentHost {
   }
 
   /** The machine state of an env that this client drives or nobody drives (it is not taken). */
-  snapshot(client: number, message: SnapshotRequestMessage): Promise<SnapshotMessage> {
+  snapshot(client: number, message: SnapshotRequestMessage): Promise<MachineStateMessage> {
     const id = message.env ?? 0;
     return this.#serial(client, id, async () => {
       const { frame, data } = await this.#checkFree(client, id).saveState();
-      return { type: 'snapshot', id: message.id, env: id, frame, data };
+      return { type: 'machineState', id: message.id, env: id, frame, data };
     });
   }
 

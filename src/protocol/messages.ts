@@ -184,8 +184,8 @@ export interface ObsBatchMessage {
 }
 
 /** An env's machine state, answering a `snapshot` request. */
-export interface SnapshotMessage {
-  type: 'snapshot';
+export interface MachineStateMessage {
+  type: 'machineState';
   id?: number;
   env: number;
   /** Emulated frame number the state was taken at. */
@@ -196,7 +196,7 @@ export interface SnapshotMessage {
 
 export type ServerMessage =
   | HelloMessage
-  | SnapshotMessage
+  | MachineStateMessage
   | ObsMessage
   | ObsBatchMessage
   | ProgressMessage
@@ -257,7 +257,7 @@ export type Observe = 'none' | 'rgba' | 'gray';
 
 /**
  * Takes `env` for this agent (lockstep) and restarts it — from power-on, or from `state` (bytes of
- * a `snapshot` of the same core and ROM); answered by `obs`.
+ * a `machineState` of the same core and ROM); answered by `obs`.
  */
 export interface SingleResetMessage {
   type: 'reset';
@@ -310,7 +310,7 @@ export type StepMessage = SingleStepMessage | BatchStepMessage;
 
 /**
  * Asks for the whole machine state of `env` (not driven by another agent), answered by a
- * `snapshot` with the bytes; a later `reset {state}` resumes exactly there.
+ * `machineState` with the bytes; a later `reset {state}` resumes exactly there.
  */
 export interface SnapshotRequestMessage {
   type: 'snapshot';
@@ -356,7 +356,7 @@ export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'pong',
   'obs',
   'obsBatch',
-  'snapshot',
+  'machineState',
   'progress',
 ];
 export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'snapshot', 'release', 'progress'];

@@ -13,7 +13,7 @@ const observe = z.enum(['none', 'rgba', 'gray']).optional();
 
 const buttons = z.array(z.enum(BUTTONS)).max(8);
 
-/** Saved machine state bytes (msgpack bin), as a `snapshot` answer gave them. */
+/** Saved machine state bytes (msgpack bin), as a `machineState` answer gave them. */
 const machineState = z.instanceof(Uint8Array).refine((b) => b.byteLength > 0, 'an empty state');
 
 /** The envs of a batched `reset`/`step`: each at most once, so answers line up with requests. */
