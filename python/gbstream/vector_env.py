@@ -32,8 +32,8 @@ class InvalidAction(GbstreamError, ValueError):
 class VectorEnv:
     """Game Boy envs on a gbstream server, stepped together like a Gymnasium vector env.
 
-    Each ``step`` is one request for every env: the server steps them at once (one worker thread
-    each) and answers with all their screens packed in one message. The envs stay visible in the
+    Each ``step`` is one request for every env: the server steps them at once on its worker
+    threads and answers with all their screens packed in one message. The envs stay visible in the
     gbstream viewer while you train, sampled at the server's ``--fps``.
 
     Start a server (the demo ROM here; give a ROM path for a real game), then::

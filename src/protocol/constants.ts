@@ -17,7 +17,7 @@ export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
 
 /**
  * Largest message from a client with control rights: a `reset` may carry saved machine states
- * (serverboy's are ~220 KiB). Clients without control keep the 4 KiB limit.
+ * (serverboy's are ~290 KB). Clients without control keep the 4 KiB limit.
  */
 export const MAX_AGENT_MESSAGE_BYTES = 4 * 1024 * 1024;
 
