@@ -1,6 +1,6 @@
 /**
  * The remote agent protocol against a real server: lockstep, observations, ownership, and the
- * Python example agent run as a real process (Debian's python3-websockets and python3-msgpack).
+ * Python example agent run as a real process (Debian's python3-websockets, -msgpack and -numpy).
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,26 @@ describe('remote agent protocol', () => {
     c.ws.close();
   });
 
+  it('batches, snapshots and resets from a saved state on the in-thread env too', async () => {
+    const c = await agent();
+    const first = await c.request({ type: 'reset', id: 80, envs: [0], observe: 'gray' });
+    expect(first).toMatchObject({ type: 'obsBatch', envs: [0], screenFormat: 'gray', width: 160, height: 144 });
+    const stepped = await c.request({ type: 'step', id: 81, envs: [0], actions: [['right']], frames: 30, observe: 'gray' });
+    expect((stepped['frames'] as number[])[0]).toBe((first['frames'] as number[])[0]! + 30);
+    const snap = await c.request({ type: 'snapshot', id: 82, env: 0 });
+    expect(snap).toMatchObject({ type: 'machineState', env: 0, frame: (stepped['frames'] as number[])[0] });
+    const data = snap['data'] as Uint8Array;
+    expect(data.byteLength).toBeGreaterThan(4096); // more than a viewer may send: agents may
+    await c.request({ type: 'step', id: 83, envs: [0], actions: [['left']], frames: 40 });
+    const back = await c.request({ type: 'reset', id: 84, envs: [0], state: data, observe: 'gray' });
+    expect(back['frames']).toEqual(stepped['frames']);
+    expect(back['states']).toEqual(stepped['states']);
+    expect(Buffer.from(back['screen'] as Uint8Array).equals(Buffer.from(stepped['screen'] as Uint8Array))).toBe(true);
+    expect(await c.request({ type: 'reset', id: 85, env: 0, state: new Uint8Array([1, 2, 3]) })).toMatchObject({ type: 'error', code: 'GBS_ERR_BAD_FIELD' });
+    await c.request({ type: 'release', id: 86 });
+    c.ws.close();
+  });
+
   it('keeps an agent’s requests in order even while the env is being taken', async () => {
     const c = await agent();
     const from = c.messages.length;
@@ -133,9 +153,9 @@ describe('remote agent protocol', () => {
     viewer.ws.close();
   });
 
-  it('the Python example agent runs 50 steps and exits 0', async () => {
+  it('the Python example agent (a random policy over a VectorEnv) runs 50 steps, explores and exits 0', async () => {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(PYTHON, ['examples/python/agent.py', '--url', wsUrl, '--token', TOKEN, '--env', '0', '--steps', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(PYTHON, ['examples/python/agent.py', '--url', wsUrl, '--token', TOKEN, '--env', '0', '--steps', '50', '--frames', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -143,7 +163,7 @@ describe('remote agent protocol', () => {
     });
     expect(code, out).toBe(0);
     expect(out).toContain('control granted');
-    expect(out).toMatch(/step 50\/50: .* frame=\d+ x=\d+, y=\d+/);
-    expect(out).toMatch(/done: 50 steps, 200 frames; env 0 released/);
+    expect(out).toMatch(/step 50\/50: \d+ env steps\/s, \d+ frames\/s; \d+ distinct positions; env 0 frame=\d+ at room\/x\/y \(\d+, \d+, \d+\)/);
+    expect(out).toMatch(/done: 50 steps, 200 frames per env, 1 env\(s\) in [\d.]+ s \(\d+ env steps\/s\); [1-9]\d* distinct positions; envs released/);
   });
 });

@@ -92,6 +92,7 @@ describe('ServerboyEmulator', () => {
     const emu = new ServerboyEmulator(await demoRom());
     for (let i = 0; i < 40; i++) emu.step();
     const snapshot = emu.saveState();
+    const pictureAtSave = screenHash(emu.screenRgb());
     const run = () => {
       emu.hold(['right', 'down'], 30);
       for (let i = 0; i < 30; i++) emu.step();
@@ -99,8 +100,10 @@ describe('ServerboyEmulator', () => {
     };
     const first = run();
     for (let i = 0; i < 50; i++) emu.step(); // wander off
+    expect(screenHash(emu.screenRgb())).not.toBe(pictureAtSave); // the picture moved on meanwhile…
     emu.loadState(snapshot);
     expect(emu.frame).toBe(40);
+    expect(screenHash(emu.screenRgb())).toBe(pictureAtSave); // …and a loaded state shows its own
     const again = run();
     expect(again).toEqual(first);
     expect(first.state['x']).toBeGreaterThan(0);
@@ -112,7 +115,7 @@ describe('ServerboyEmulator', () => {
     for (let i = 0; i < 40; i++) emu.step();
     const bytes = emu.saveState();
     expect(bytes).toBeInstanceOf(Uint8Array);
-    expect(bytes.byteLength).toBeLessThan(256 * 1024); // the ROM itself is left out
+    expect(bytes.byteLength).toBeLessThan(320 * 1024); // the ROM itself is left out (the 69 KB screen is in)
     const other = new ServerboyEmulator(rom);
     other.loadState(structuredClone(bytes));
     expect(other.frame).toBe(40);

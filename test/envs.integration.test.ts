@@ -74,14 +74,14 @@ describe('--envs 4', () => {
 
   it('the Python example agent drives env 1 (the issue’s command)', async () => {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn('/usr/bin/python3', ['examples/python/agent.py', '--url', wsUrl, '--token', TOKEN, '--env', '1', '--steps', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('/usr/bin/python3', ['examples/python/agent.py', '--url', wsUrl, '--token', TOKEN, '--env', '1', '--steps', '50', '--frames', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       child.on('exit', (c) => resolve({ code: c, out }));
     });
     expect(code, out).toBe(0);
-    expect(out).toContain('(4 env(s))');
-    expect(out).toMatch(/done: 50 steps, 200 frames; env 1 released/);
+    expect(out).toContain('driving envs [1] (server runs 4)');
+    expect(out).toMatch(/done: 50 steps, 200 frames per env, 1 env\(s\) in .*; envs released/);
   });
 });

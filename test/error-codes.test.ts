@@ -1,13 +1,13 @@
 /**
  * Every `GBS_…` code is defined once, in src/protocol/constants.ts: a code written anywhere else
- * (server, viewer, native addon, Python agent example) must be one of those.
+ * (server, viewer, native addon, Python package and agent example) must be one of those.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_ERROR_CODES, ErrorCode, EventCode } from '../src/protocol/constants.js';
 
-const ROOTS = ['src', 'web/src', 'native/src', 'examples'];
+const ROOTS = ['src', 'web/src', 'native/src', 'examples', 'python/gbstream'];
 
 function filesUnder(dir: string, out: string[] = []): string[] {
   let entries;
@@ -40,7 +40,7 @@ describe('error and event codes', () => {
     expect(codesIn("throw new ConfigError('GBS_ERR_NOPE', 'x'); // GBS_ERR_ROM_* codes")).toEqual(['GBS_ERR_NOPE']);
   });
 
-  it('every code used in src/, web/src, native/src and examples/ is in protocol/constants.ts', () => {
+  it('every code used in src/, web/src, native/src, examples/ and python/gbstream is in protocol/constants.ts', () => {
     const unknown: string[] = [];
     for (const file of ROOTS.flatMap((root) => filesUnder(root))) {
       for (const code of codesIn(readFileSync(file, 'utf8'))) if (!defined.includes(code as never)) unknown.push(`${file}: ${code}`);

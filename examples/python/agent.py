@@ -1,122 +1,107 @@
 #!/usr/bin/env python3
-"""A random agent for gbstream's remote agent protocol.
+"""A training-shaped random agent: a random policy over a gbstream VectorEnv.
 
-It connects to a gbstream server, claims control with the token, takes one env in lockstep
-(`reset`), then sends `step` messages (buttons held for K frames) and prints each observation.
-The env only advances when the agent steps; viewers keep watching it live meanwhile.
+It drives several envs in lockstep, one batched request per step, rewards exploration (every
+map/x/y position not seen before in this run scores 1) and prints env steps per second. Swap the
+random actions for your policy and this is the loop of an RL trainer; the envs stay visible in
+the gbstream viewer meanwhile.
 
-    python3 examples/python/agent.py --url ws://127.0.0.1:8080/ws --token T --env 0 --steps 50
+    npm start -- --envs 8 --control-token my-secret-token
+    python3 examples/python/agent.py --token my-secret-token --envs 8 --steps 200
 
-Needs `websockets` and `msgpack` (Debian: python3-websockets python3-msgpack).
-Wire format: every message is a record, a uint32 big-endian length followed by one msgpack map.
+Uses the gbstream package in this checkout's python/ (or an installed one: `pip install ./python`),
+which needs websockets, msgpack and numpy (Debian: python3-websockets python3-msgpack python3-numpy).
 """
+from __future__ import annotations
+
 import argparse
-import asyncio
-import random
-import struct
 import sys
+import time
+from pathlib import Path
 
-try:
-    import msgpack
-    import websockets
-except ImportError as err:  # pragma: no cover - a clear line instead of a traceback
-    sys.exit(f"agent.py: missing Python package ({err.name}); install python3-websockets and python3-msgpack")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))  # run from a checkout as is
 
-BUTTONS = ["right", "left", "up", "down", "a", "b"]
+import numpy as np  # noqa: E402
 
+from gbstream import GbstreamError, VectorEnv  # noqa: E402
 
-def encode_record(message: dict) -> bytes:
-    body = msgpack.packb(message, use_bin_type=True)
-    return struct.pack(">I", len(body)) + body
-
-
-def decode_records(data: bytes):
-    offset = 0
-    while offset < len(data):
-        (length,) = struct.unpack_from(">I", data, offset)
-        offset += 4
-        yield msgpack.unpackb(data[offset : offset + length], raw=False)
-        offset += length
+# Position fields in the bundled memory maps: Pokémon (map_id or map_group/map_number, player_x/y)
+# and the demo ROM (room, x, y).
+MAP_FIELDS = (("map_id",), ("map_group", "map_number"), ("room",))
+XY_FIELDS = (("player_x", "player_y"), ("x", "y"))
 
 
-class Agent:
-    def __init__(self, ws):
-        self.ws = ws
-        self.next_id = 1
+class ExplorationReward:
+    """reward_fn: 1 for each map/x/y position that no env has stood on before in this run."""
 
-    async def request(self, message: dict) -> dict:
-        """Sends a message and returns the answer with the same id (frames in between are skipped)."""
-        message["id"] = self.next_id
-        self.next_id += 1
-        await self.ws.send(encode_record(message))
-        while True:
-            data = await self.ws.recv()
-            if isinstance(data, str):
-                continue
-            for record in decode_records(data):
-                if record.get("id") == message["id"] and record.get("type") in ("obs", "ack", "error"):
-                    if record["type"] == "error":
-                        raise RuntimeError(f"{record.get('code')}: {record.get('message')}")
-                    return record
+    def __init__(self, fields: list[str]) -> None:
+        map_part = next((m for m in MAP_FIELDS if all(f in fields for f in m)), ())
+        xy = next((p for p in XY_FIELDS if all(f in fields for f in p)), None)
+        self.names = (*map_part, *xy) if xy else None
+        self.seen: set[tuple[int, ...]] = set()
 
-    async def hello(self) -> dict:
-        while True:
-            data = await self.ws.recv()
-            for record in decode_records(data):
-                if record.get("type") == "hello":
-                    return record
+    def position(self, state: dict[str, int]) -> tuple[int, ...] | None:
+        return tuple(state[name] for name in self.names) if self.names else None
 
-
-def describe(obs: dict) -> str:
-    state = ", ".join(f"{k}={v}" for k, v in obs.get("state", {}).items())
-    screen = f" screen={obs['screenFormat']} {len(obs['screen'])} bytes" if obs.get("screen") else ""
-    return f"frame={obs['frame']} {state}{screen}"
-
-
-async def run(args) -> int:
-    rng = random.Random(args.seed)
-    async with websockets.connect(args.url, max_size=2**24, compression=None, open_timeout=10) as ws:
-        agent = Agent(ws)
-        hello = await agent.hello()
-        print(f"connected to {hello['server']}: {hello['rom']['title']} ({hello['envs']} env(s)), fields {hello['fields']}")
-        if args.token:
-            await agent.request({"type": "auth", "token": args.token})
-            print("control granted")
-        obs = await agent.request({"type": "reset", "env": args.env})
-        print(f"reset env {args.env}: {describe(obs)}")
-        start_frame = obs["frame"]
-        for i in range(args.steps):
-            buttons = [rng.choice(BUTTONS)]
-            obs = await agent.request(
-                {"type": "step", "env": args.env, "buttons": buttons, "frames": args.frames, "observe": args.observe}
-            )
-            print(f"step {i + 1}/{args.steps}: {'+'.join(buttons):>5} x{args.frames} -> {describe(obs)}")
-        await agent.request({"type": "release", "env": args.env})
-        print(f"done: {args.steps} steps, {obs['frame'] - start_frame} frames; env {args.env} released")
-    return 0
+    def __call__(self, prev_state: dict[str, int], state: dict[str, int]) -> float:
+        position = self.position(state)
+        if position is None or position in self.seen:
+            return 0.0
+        self.seen.add(position)
+        return 1.0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Random agent for gbstream's lockstep agent protocol.")
+    parser = argparse.ArgumentParser(description="Random policy over a gbstream VectorEnv with an exploration reward.")
     parser.add_argument("--url", default="ws://127.0.0.1:8080/ws", help="gbstream WebSocket URL")
-    parser.add_argument("--token", default=None, help="control token the server was started with (--control-token)")
-    parser.add_argument("--env", type=int, default=0, help="which env to drive")
-    parser.add_argument("--steps", type=int, default=50, help="how many steps to take")
-    parser.add_argument("--frames", type=int, default=4, help="frames each step holds its buttons")
-    parser.add_argument("--observe", choices=["none", "gray", "rgba"], default="none", help="raw screen in each observation")
-    parser.add_argument("--seed", type=int, default=1, help="random seed")
+    parser.add_argument("--token", default=None, help="the server's --control-token")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--envs", type=int, default=1, help="drive envs 0..N-1")
+    which.add_argument("--env", type=int, action="append", help="drive this env id (repeatable)")
+    parser.add_argument("--steps", type=int, default=200, help="steps to take (each steps every env)")
+    parser.add_argument("--frames", type=int, default=24, help="frames each step holds its buttons")
+    parser.add_argument("--observe", choices=["gray", "rgb", "none"], default="gray", help="screens in each observation")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the policy")
     args = parser.parse_args()
+
+    rng = np.random.default_rng(args.seed)
+    observe = None if args.observe == "none" else args.observe
     try:
-        return asyncio.run(run(args))
-    except (OSError, asyncio.TimeoutError) as err:
-        print(f"agent.py: cannot connect to {args.url}: {err}", file=sys.stderr)
-        return 1
-    except RuntimeError as err:
-        print(f"agent.py: server refused: {err}", file=sys.stderr)
-        return 2
-    except websockets.ConnectionClosed as err:
-        print(f"agent.py: connection closed: {err}", file=sys.stderr)
-        return 1
+        env = VectorEnv(args.url, token=args.token, envs=args.env or args.envs, frames=args.frames, observe=observe)
+    except GbstreamError as err:  # err.code is the server's, e.g. GBS_ERR_CONTROL_DENIED
+        print(f"agent.py: {err}", file=sys.stderr)
+        return 1 if err.code == "GBS_ERR_CONNECTION_CLOSED" else 2
+
+    with env:
+        hello = env.hello
+        print(f"connected to {hello['server']}: {hello['rom']['title']}, driving envs {env.env_ids} (server runs {hello['envs']})")
+        if args.token:
+            print("control granted")
+        explore = env.reward_fn = ExplorationReward(env.fields)
+        if explore.names is None:
+            print(f"no position fields in this memory map ({', '.join(env.fields) or 'none'}); exploration reward is 0")
+        obs, infos = env.reset()
+        start_frame = infos[0]["frame"]
+        total_reward = 0.0
+        report_every = max(1, args.steps // 10)
+        started = time.perf_counter()
+        for step in range(1, args.steps + 1):
+            actions = rng.integers(len(env.actions), size=env.num_envs)  # the policy: swap in yours
+            obs, rewards, terminated, truncated, infos = env.step(actions)
+            total_reward += float(rewards.sum())
+            if step % report_every == 0 or step == args.steps:
+                elapsed = time.perf_counter() - started
+                rate = step * env.num_envs / elapsed
+                last = infos[0]
+                where = f" at {'/'.join(explore.names)} {explore.position(last['state'])}" if explore.names else ""
+                print(f"step {step}/{args.steps}: {rate:.0f} env steps/s, {rate * args.frames:.0f} frames/s; "
+                      f"{len(explore.seen)} distinct positions; env {last['env']} frame={last['frame']}{where}")
+                env.publish_progress({"step": step * env.num_envs, "total": args.steps * env.num_envs, "reward": total_reward, "positions": len(explore.seen)})
+        elapsed = time.perf_counter() - started
+        frames = infos[0]["frame"] - start_frame
+        print(f"done: {args.steps} steps, {frames} frames per env, {env.num_envs} env(s) in {elapsed:.1f} s "
+              f"({args.steps * env.num_envs / elapsed:.0f} env steps/s); {len(explore.seen)} distinct positions; envs released")
+    return 0
 
 
 if __name__ == "__main__":

@@ -23,19 +23,19 @@ import math
 import os
 import random
 import socket
-import struct
 import threading
 import time
 from typing import Any, Callable, Mapping, Sequence, Union
 
-import msgpack
 import numpy as np
 import websockets
+
+from ._wire import decode_records, encode_record
+from .errors import GbstreamError
 
 SUBPROTOCOL = "gbstream.publish.v1"
 """The WebSocket subprotocol a publisher offers; the server gives such connections its publisher limits."""
 
-_LENGTH = struct.Struct(">I")
 _FORMATS = {1: "gray", 3: "rgb", 4: "rgba"}
 # Refused announces that a reconnect cannot fix: stop and report instead of retrying forever.
 # (GBS_ERR_UNKNOWN_TYPE: the server takes no publishers, e.g. `gbstream replay`.)
@@ -51,37 +51,8 @@ StateArg = Union[State, Callable[[], State], None]
 log = logging.getLogger("gbstream.publisher")
 
 
-class PublisherError(Exception):
+class PublisherError(GbstreamError):
     """The hub refused this publisher for good (wrong token, too many envs, bad size); ``code`` says which."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-def _record(message: dict[str, Any]) -> bytes:
-    body = msgpack.packb(message, use_bin_type=True, default=_plain)
-    return _LENGTH.pack(len(body)) + body
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars in state maps (``np.uint8(3)``) become Python numbers."""
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot send {type(value).__name__} in a state map; use numbers")
-
-
-def _records(data: bytes) -> list[dict[str, Any]]:
-    out, offset = [], 0
-    while offset + _LENGTH.size <= len(data):
-        (length,) = _LENGTH.unpack_from(data, offset)
-        offset += _LENGTH.size
-        value = msgpack.unpackb(data[offset : offset + length], raw=False)
-        offset += length
-        if isinstance(value, dict):
-            out.append(value)
-    return out
 
 
 class Publisher:
@@ -281,9 +252,9 @@ class Publisher:
     async def _session(self, ws: Any) -> None:
         hello = []
         if self._token is not None:
-            hello.append(_record({"type": "auth", "id": 0, "token": self._token}))
+            hello.append(encode_record({"type": "auth", "id": 0, "token": self._token}))
         announce: dict[str, Any] = {"type": "announce", "id": _ANNOUNCE_ID, "envs": self._n, "labels": self._labels, "width": self._width, "height": self._height}
-        hello.append(_record(announce))
+        hello.append(encode_record(announce))
         await ws.send(b"".join(hello))
         max_bytes = 1 << 20
         receiver = asyncio.ensure_future(self._receive(ws))
@@ -306,7 +277,7 @@ class Publisher:
         async for message in ws:
             if not isinstance(message, bytes):
                 continue
-            for record in _records(message):
+            for record in decode_records(message):
                 self._on_record(record)
 
     def _on_record(self, record: dict[str, Any]) -> None:
@@ -344,7 +315,7 @@ class Publisher:
                 msg = {"type": "pub_state", "env": i, "state": st[0]}
                 if st[1] is not None:
                     msg["frame"] = int(st[1])
-                records.append(_record(msg))
+                records.append(encode_record(msg))
                 self._stats["states"] += 1
             pending = self._frames[i]
             if pending is not None:
@@ -355,10 +326,10 @@ class Publisher:
                     msg["state"] = state
                 if frame is not None:
                     msg["frame"] = int(frame)
-                records.append(_record(msg))
+                records.append(encode_record(msg))
                 self._stats["frames"] += 1
         if self._progress is not None:
-            records.append(_record({"type": "progress", "values": self._progress}))
+            records.append(encode_record({"type": "progress", "values": self._progress}))
             self._progress = None
         batches, current, size = [], [], 0
         for rec in records:

@@ -6,17 +6,23 @@
  * Every operation on an env runs in arrival order through that env's queue, so a `step` sent
  * right behind a `reset` can't overtake it while the env is being taken, and a `release` can't
  * slip between a take and its step.
+ *
+ * A batched `reset`/`step` (`envs: [...]`) queues one operation per env; envs in different
+ * workers run at the same time, and one `obsBatch` answers when the last is done.
  */
 import type { Env, Observation } from '../envs/env.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
-import type { ObsMessage, ReleaseMessage, ResetMessage, StepMessage } from '../protocol/messages.js';
+import type { Button, ObsBatchMessage, ObsMessage, Observe, ReleaseMessage, ResetMessage, MachineStateMessage, SnapshotRequestMessage, StepMessage } from '../protocol/messages.js';
+import { packObservations } from './batch.js';
 
 /** Satisfies the server's AgentPort (structurally: the agent layer doesn't import the server). */
 export class AgentHost {
   readonly #envs: readonly Env[];
   readonly #owner = new Map<number, number>(); // env → client id
   readonly #tail = new Map<number, Promise<unknown>>(); // env → its last queued operation
+  readonly #touched = new Map<number, Set<number>>(); // client id → envs it queued operations on
+  readonly #leaving = new Set<number>(); // disconnected clients whose envs are being given back
 
   constructor(envs: readonly Env[]) {
     this.#envs = envs;
@@ -27,40 +33,94 @@ export class AgentHost {
     return this.#owner.get(env);
   }
 
-  reset(client: number, message: ResetMessage): Promise<ObsMessage> {
+  /**
+   * Takes the env(s) for `client` and restarts them, from power-on or a saved state; answers
+   * `obs` (one env) or `obsBatch`.
+   */
+  reset(client: number, message: ResetMessage): Promise<ObsMessage | ObsBatchMessage> {
+    const observe = message.observe ?? 'none';
+    if ('envs' in message) {
+      const { state, states } = message;
+      return this.#batch(client, message.envs, message.id, (env, i) => env.reset(observe, states?.[i] ?? state));
+    }
+    return this.#one(client, message.env ?? 0, message.id, (env) => env.reset(observe, message.state));
+  }
+
+  /** The machine state of an env that this client drives or nobody drives (it is not taken). */
+  snapshot(client: number, message: SnapshotRequestMessage): Promise<MachineStateMessage> {
     const id = message.env ?? 0;
-    return this.#serial(id, async () => {
-      const env = await this.#take(client, id);
-      return obs(await env.reset(message.observe ?? 'none'), message.id);
+    return this.#serial(client, id, async () => {
+      const { frame, data } = await this.#checkFree(client, id).saveState();
+      return { type: 'machineState', id: message.id, env: id, frame, data };
     });
   }
 
-  step(client: number, message: StepMessage): Promise<ObsMessage> {
-    const id = message.env ?? 0;
-    return this.#serial(id, async () => {
-      const env = await this.#take(client, id);
-      return obs(await env.step(message.buttons, message.frames ?? 1, message.observe ?? 'none'), message.id);
-    });
+  /** Steps the env(s) of `client`; answers `obs` (one env) or `obsBatch`. */
+  step(client: number, message: StepMessage): Promise<ObsMessage | ObsBatchMessage> {
+    const frames = message.frames ?? 1;
+    const observe: Observe = message.observe ?? 'none';
+    if ('envs' in message) {
+      const { actions } = message;
+      return this.#batch(client, message.envs, message.id, (env, i) => env.step(actions[i] as Button[], frames, observe));
+    }
+    return this.#one(client, message.env ?? 0, message.id, (env) => env.step(message.buttons, frames, observe));
   }
 
   release(client: number, message: ReleaseMessage): Promise<void> {
     const id = message.env ?? 0;
-    return this.#serial(id, async () => {
-      this.#env(id);
+    return this.#serial(client, id, async () => {
       if (this.#owner.get(id) !== client) throw new GbsError(ErrorCode.BadField, `env ${id} is not driven by this connection`);
       await this.#give(id);
     });
   }
 
-  /** Gives back every env the client drove (on disconnect). */
+  /**
+   * Gives back every env the client drove (on disconnect). It queues behind the client's own
+   * operations, so an env whose `reset` was still waiting in the queue is given back too.
+   */
   releaseAll(client: number): void {
-    for (const [id, owner] of [...this.#owner]) {
-      if (owner === client) this.#serial(id, () => this.#give(id)).catch(() => undefined);
-    }
+    const touched = this.#touched.get(client);
+    this.#touched.delete(client);
+    if (!touched) return;
+    // Until then, other agents' requests for these envs wait in the queue instead of being refused.
+    this.#leaving.add(client);
+    const gives = [...touched].map((id) =>
+      this.#serial(undefined, id, async () => {
+        if (this.#owner.get(id) === client) await this.#give(id);
+      }).catch(() => undefined),
+    );
+    void Promise.all(gives).then(() => this.#leaving.delete(client));
+  }
+
+  #one(client: number, id: number, requestId: number | undefined, op: (env: Env) => Promise<Observation>): Promise<ObsMessage> {
+    return this.#serial(client, id, async () => ({ type: 'obs', id: requestId, ...(await op(await this.#take(client, id))) }));
+  }
+
+  async #batch(client: number, ids: readonly number[], requestId: number | undefined, op: (env: Env, i: number) => Promise<Observation>): Promise<ObsBatchMessage> {
+    // Refuse the whole batch before touching any env when one of them can't be had.
+    for (const id of ids) this.#checkFree(client, id, true);
+    const results = await Promise.allSettled(ids.map((id, i) => this.#serial(client, id, async () => op(await this.#take(client, id), i))));
+    // Answer only once every env is done, so the agent's next request finds none still busy.
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return packObservations(
+      results.map((r) => (r as PromiseFulfilledResult<Observation>).value),
+      requestId,
+    );
   }
 
   /** Runs `op` after every operation queued on env `id` before it, whatever their outcome. */
-  #serial<T>(id: number, op: () => Promise<T>): Promise<T> {
+  #serial<T>(client: number | undefined, id: number, op: () => Promise<T>): Promise<T> {
+    // An unknown env gets no queue: a client can't grow the maps with made-up ids.
+    try {
+      this.#env(id);
+    } catch (err) {
+      return Promise.reject(err as GbsError);
+    }
+    if (client !== undefined) {
+      const touched = this.#touched.get(client) ?? new Set<number>();
+      this.#touched.set(client, touched.add(id));
+    }
     const run = (this.#tail.get(id) ?? Promise.resolve()).then(op, op);
     this.#tail.set(id, run.catch(() => undefined));
     return run;
@@ -72,11 +132,19 @@ export class AgentHost {
     return env;
   }
 
-  async #take(client: number, id: number): Promise<Env> {
+  /** @param early true before queueing: an env whose owner left will be free by our turn. */
+  #checkFree(client: number, id: number, early = false): Env {
     const env = this.#env(id);
     const owner = this.#owner.get(id);
-    if (owner !== undefined && owner !== client) throw new GbsError(ErrorCode.EnvBusy, `env ${id} is driven by another agent`);
-    if (owner === undefined) {
+    if (owner !== undefined && owner !== client && !(early && this.#leaving.has(owner))) {
+      throw new GbsError(ErrorCode.EnvBusy, `env ${id} is driven by another agent`);
+    }
+    return env;
+  }
+
+  async #take(client: number, id: number): Promise<Env> {
+    const env = this.#checkFree(client, id);
+    if (!this.#owner.has(id)) {
       this.#owner.set(id, client);
       await env.setLockstep(true);
     }
@@ -87,8 +155,4 @@ export class AgentHost {
     this.#owner.delete(id);
     await this.#envs[id]?.setLockstep(false).catch(() => undefined);
   }
-}
-
-function obs(o: Observation, id: number | undefined): ObsMessage {
-  return { type: 'obs', id, ...o };
 }

@@ -21,6 +21,11 @@ interface StateFile {
   frame: number;
   rom: string;
   core: unknown[];
+  /**
+   * The last finished frame (RGB): serverboy's own state leaves its screen buffer out, so without
+   * it a loaded state would show the picture from before the load until the next frame.
+   */
+  screen?: Uint8Array;
 }
 
 /** Size and the header/global checksums (0x14D–0x14F): cheap, and different for every real ROM. */
@@ -34,14 +39,14 @@ function isByteArray(value: unknown): value is number[] {
   return true;
 }
 
-export function encodeServerboyState(frame: number, core: unknown[], rom: Uint8Array): Uint8Array {
+export function encodeServerboyState(frame: number, core: unknown[], rom: Uint8Array, screen?: Uint8Array): Uint8Array {
   const packed = core.map((entry, i) => (i === ROM_ENTRY ? [] : isByteArray(entry) ? Uint8Array.from(entry) : entry));
-  const file: StateFile = { format: FORMAT, frame, rom: romFingerprint(rom), core: packed };
-  return encode(file);
+  const file: StateFile = { format: FORMAT, frame, rom: romFingerprint(rom), core: packed, screen };
+  return encode(file, { ignoreUndefined: true });
 }
 
 /** @throws EmulatorFault when the bytes are not a serverboy state of this ROM. */
-export function decodeServerboyState(bytes: Uint8Array, rom: Uint8Array): { frame: number; core: unknown[] } {
+export function decodeServerboyState(bytes: Uint8Array, rom: Uint8Array): { frame: number; core: unknown[]; screen?: Uint8Array } {
   let file: Partial<StateFile>;
   try {
     file = decode(bytes) as Partial<StateFile>;
@@ -55,5 +60,5 @@ export function decodeServerboyState(bytes: Uint8Array, rom: Uint8Array): { fram
     throw new EmulatorFault(`save state is of another ROM (${String(file.rom)}, this one is ${romFingerprint(rom)})`);
   }
   const core = file.core.map((entry, i) => (i === ROM_ENTRY ? Array.from(rom) : entry instanceof Uint8Array ? Array.from(entry) : entry));
-  return { frame: file.frame, core };
+  return { frame: file.frame, core, screen: file.screen instanceof Uint8Array ? file.screen : undefined };
 }

@@ -164,13 +164,14 @@ export class ServerboyEmulator implements Emulator {
    */
   saveState(): Uint8Array {
     if (this.#faulted) throw new EmulatorFault('cannot save a faulted emulator; reset it');
-    return encodeServerboyState(this.#frame, this.#core.saveState(), this.#rom);
+    return encodeServerboyState(this.#frame, this.#core.saveState(), this.#rom, this.#core.swizzledFrame ?? undefined);
   }
 
   /** Restores bytes from saveState() of this ROM (also recovers from a fault). */
   loadState(bytes: Uint8Array): void {
-    const { frame, core } = decodeServerboyState(bytes, this.#rom);
+    const { frame, core, screen } = decodeServerboyState(bytes, this.#rom);
     this.#core.saving(core);
+    if (screen && this.#core.swizzledFrame?.length === screen.length) this.#core.swizzledFrame.set(screen);
     this.#frame = frame;
     this.#faulted = false;
     this.#held = [];

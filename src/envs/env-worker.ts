@@ -65,7 +65,9 @@ async function run(call: WorkerCall): Promise<unknown> {
     case 'lockstep':
       return env.setLockstep(call.on);
     case 'reset':
-      return env.reset(call.observe);
+      return env.reset(call.observe, call.state);
+    case 'saveState':
+      return env.saveState();
     case 'step':
       return env.step(call.buttons as Button[], call.frames, call.observe);
     case 'input':

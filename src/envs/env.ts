@@ -27,7 +27,10 @@ export interface Env {
   command(name: string, args: Record<string, unknown>): Promise<void>;
   /** Agent lockstep. */
   setLockstep(on: boolean): Promise<void>;
-  reset(observe: Observe): Promise<Observation>;
+  /** Restarts from power-on, or from `state` (bytes of saveState()). Rejects GbsError(BadField) for a state this env can't load. */
+  reset(observe: Observe, state?: Uint8Array): Promise<Observation>;
+  /** The whole machine state now, as bytes reset() takes, and the frame it was taken at. */
+  saveState(): Promise<{ frame: number; data: Uint8Array }>;
   step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation>;
   /** The latest numbers (a worker reports them once a second). */
   stats(): EnvStats;

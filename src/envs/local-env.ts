@@ -107,9 +107,15 @@ export class LocalEnv implements Env, CommandTarget {
     else this.#run();
   }
 
-  async reset(observe: Observe): Promise<Observation> {
-    this.restart();
+  async reset(observe: Observe, state?: Uint8Array): Promise<Observation> {
+    if (state) this.#restore(state);
+    else this.restart();
     return this.#observation(observe);
+  }
+
+  async saveState(): Promise<{ frame: number; data: Uint8Array }> {
+    if (this.#emulator.faulted) throw this.#faultedError('the emulator is stopped after a fault');
+    return { frame: this.#emulator.frame, data: this.#emulator.saveState() };
   }
 
   /** Runs exactly `frames` frames holding `buttons` (viewers still get the sampled ones). */
@@ -174,16 +180,27 @@ export class LocalEnv implements Env, CommandTarget {
 
   /** Restores slot `slot`; the run loop carries on from there if it was running. */
   load(slot: string): void {
-    const state = this.#slots.get(slot);
+    this.#restore(this.#slots.get(slot));
+  }
+
+  // --- internals ---
+
+  /** Loads a machine state; the run loop carries on from there if it was running. */
+  #restore(state: Uint8Array): void {
     const wasRunning = this.#runner.running;
     this.#runner.stop();
-    this.#emulator.loadState(state);
+    try {
+      this.#emulator.loadState(state);
+    } catch (err) {
+      // The core refused the bytes before touching the machine: it is where it was.
+      if (wasRunning) this.#run();
+      if (err instanceof EmulatorFault) throw new GbsError(ErrorCode.BadField, `env ${this.id} can't load that state: ${err.message}`);
+      throw err;
+    }
     this.#pipeline.discard();
     this.#input = undefined;
     if (wasRunning) this.#run();
   }
-
-  // --- internals ---
 
   /** Starts the run loop unless stopped for good, faulted or driven by an agent. */
   #run(): void {

@@ -96,8 +96,12 @@ export class WorkerEnv implements Env {
     await this.#call({ op: 'lockstep', on });
   }
 
-  async reset(observe: Observe): Promise<Observation> {
-    return (await this.#call({ op: 'reset', observe })) as Observation;
+  async reset(observe: Observe, state?: Uint8Array): Promise<Observation> {
+    return (await this.#call({ op: 'reset', observe, state })) as Observation;
+  }
+
+  async saveState(): Promise<{ frame: number; data: Uint8Array }> {
+    return (await this.#call({ op: 'saveState' })) as { frame: number; data: Uint8Array };
   }
 
   async step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation> {

@@ -36,7 +36,8 @@ export type WorkerCall =
   | { id: number; env: number; op: 'stop' }
   | { id: number; env: number; op: 'command'; name: string; args: Record<string, unknown> }
   | { id: number; env: number; op: 'lockstep'; on: boolean }
-  | { id: number; env: number; op: 'reset'; observe: 'none' | 'rgba' | 'gray' }
+  | { id: number; env: number; op: 'reset'; observe: 'none' | 'rgba' | 'gray'; state?: Uint8Array }
+  | { id: number; env: number; op: 'saveState' }
   | { id: number; env: number; op: 'step'; buttons: string[]; frames: number; observe: 'none' | 'rgba' | 'gray' }
   | { id: number; env: number; op: 'input'; buttons: string[]; frames: number };
 

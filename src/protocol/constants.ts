@@ -27,6 +27,12 @@ export const PUBLISHER_SUBPROTOCOL = 'gbstream.publish.v1';
 /** Frames per second of a subscription's `thumbs` when it names no `thumbFps`. */
 export const DEFAULT_THUMB_FPS = 2;
 
+/**
+ * Largest message from a client with control rights: a `reset` may carry saved machine states
+ * (serverboy's are ~290 KB). Clients without control keep the 4 KiB limit.
+ */
+export const MAX_AGENT_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 /** Game Boy screen size. */
 export const SCREEN_WIDTH = 160;
 export const SCREEN_HEIGHT = 144;
@@ -99,6 +105,10 @@ export const ErrorCode = {
   TooLarge: 'GBS_ERR_TOO_LARGE',
   /** `pub_frame`/`pub_state` before `announce`, or a second `announce`. */
   NotAnnounced: 'GBS_ERR_NOT_ANNOUNCED',
+  /** Client side (python/gbstream): the connection closed, or never opened, before an answer came. */
+  ConnectionClosed: 'GBS_ERR_CONNECTION_CLOSED',
+  /** Client side (python/gbstream): no answer within the client's timeout. */
+  Timeout: 'GBS_ERR_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -202,10 +202,41 @@ export interface ObsMessage {
   height?: number;
 }
 
+/**
+ * Observations of many envs, answering a batched `reset` or `step` (one answer for the batch).
+ * Entry i of `envs`, `frames` and `states` belongs to the i-th env of the request; `screen` packs
+ * their screens one after another (n × height × width × bytes per pixel, row-major).
+ */
+export interface ObsBatchMessage {
+  type: 'obsBatch';
+  id?: number;
+  envs: number[];
+  /** Emulated frame number of each env after the step. */
+  frames: number[];
+  states: GameState[];
+  screen?: Uint8Array;
+  screenFormat?: 'rgba' | 'gray';
+  width?: number;
+  height?: number;
+}
+
+/** An env's machine state, answering a `snapshot` request. */
+export interface MachineStateMessage {
+  type: 'machineState';
+  id?: number;
+  env: number;
+  /** Emulated frame number the state was taken at. */
+  frame: number;
+  /** Opaque bytes, loadable by the same core running the same ROM. */
+  data: Uint8Array;
+}
+
 export type ServerMessage =
   | HelloMessage
   | StatesMessage
+  | MachineStateMessage
   | ObsMessage
+  | ObsBatchMessage
   | ProgressMessage
   | FrameMessage
   | StatsMessage
@@ -267,22 +298,67 @@ export interface AuthMessage {
 
 export type Observe = 'none' | 'rgba' | 'gray';
 
-/** Takes `env` for this agent (lockstep) and restarts it; answered by `obs`. */
-export interface ResetMessage {
+/**
+ * Takes `env` for this agent (lockstep) and restarts it — from power-on, or from `state` (bytes of
+ * a `machineState` of the same core and ROM); answered by `obs`.
+ */
+export interface SingleResetMessage {
   type: 'reset';
   id?: number;
   env?: number;
   observe?: Observe;
+  state?: Uint8Array;
 }
 
+/**
+ * Takes every env of `envs` for this agent and restarts them; answered by one `obsBatch`.
+ * `state` starts every env from one saved state; `states[i]` starts env `envs[i]` from its own
+ * (null: power-on). At most one of the two.
+ */
+export interface BatchResetMessage {
+  type: 'reset';
+  id?: number;
+  envs: number[];
+  observe?: Observe;
+  state?: Uint8Array;
+  states?: Array<Uint8Array | null>;
+}
+
+export type ResetMessage = SingleResetMessage | BatchResetMessage;
+
 /** Holds `buttons` for `frames` frames on a taken env, then answers with `obs`. */
-export interface StepMessage {
+export interface SingleStepMessage {
   type: 'step';
   id?: number;
   env?: number;
   buttons: Button[];
   frames?: number;
   observe?: Observe;
+}
+
+/**
+ * Lockstep for many envs in one request: env `envs[i]` holds `actions[i]` for `frames` frames.
+ * The envs step concurrently (one per worker); one `obsBatch` answers when the last is done.
+ */
+export interface BatchStepMessage {
+  type: 'step';
+  id?: number;
+  envs: number[];
+  actions: Button[][];
+  frames?: number;
+  observe?: Observe;
+}
+
+export type StepMessage = SingleStepMessage | BatchStepMessage;
+
+/**
+ * Asks for the whole machine state of `env` (not driven by another agent), answered by a
+ * `machineState` with the bytes; a later `reset {state}` resumes exactly there.
+ */
+export interface SnapshotRequestMessage {
+  type: 'snapshot';
+  id?: number;
+  env?: number;
 }
 
 /** Gives the env back to free running; answered by `ack`. Disconnecting does the same. */
@@ -308,6 +384,7 @@ export type ClientMessage =
   | SubscribeMessage
   | ResetMessage
   | StepMessage
+  | SnapshotRequestMessage
   | ReleaseMessage;
 
 /** Raw pixel formats a publisher may send (row-major, no padding), or a ready JPEG or PNG. */
@@ -380,8 +457,10 @@ export const SERVER_TYPES: readonly ServerMessage['type'][] = [
   'error',
   'pong',
   'obs',
+  'obsBatch',
+  'machineState',
   'progress',
   'states',
 ];
-export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'release', 'progress'];
+export const CLIENT_TYPES: readonly ClientMessage['type'][] = ['ping', 'auth', 'input', 'command', 'subscribe', 'reset', 'step', 'snapshot', 'release', 'progress'];
 export const PUBLISHER_TYPES: readonly PublisherMessage['type'][] = ['ping', 'auth', 'announce', 'pub_frame', 'pub_state', 'progress'];

@@ -11,6 +11,23 @@ const id = z.number().int().min(0).max(2 ** 32).optional();
 
 const observe = z.enum(['none', 'rgba', 'gray']).optional();
 
+const buttons = z.array(z.enum(BUTTONS)).max(8);
+
+/** Saved machine state bytes (msgpack bin), as a `machineState` answer gave them. */
+const machineState = z.instanceof(Uint8Array).refine((b) => b.byteLength > 0, 'an empty state');
+
+/** The envs of a batched `reset`/`step`: each at most once, so answers line up with requests. */
+const envList = z
+  .array(z.number().int().min(0))
+  .min(1)
+  .max(1024)
+  .refine((envs) => new Set(envs).size === envs.length, 'an env may appear only once');
+
+/** A `reset`/`step` names one env (`env`) or a batch (`envs`), never both. */
+function oneOrBatch(m: { env?: number; envs?: number[] }, ctx: z.RefinementCtx): void {
+  if (m.env !== undefined && m.envs !== undefined) ctx.addIssue({ code: 'custom', path: ['envs'], message: 'give either env (one env) or envs (a batch), not both' });
+}
+
 const schemas = {
   ping: z.object({ type: z.literal('ping'), id, t: z.number().optional() }),
   auth: z.object({ type: z.literal('auth'), id, token: z.string().min(1).max(256) }),
@@ -37,15 +54,46 @@ const schemas = {
     thumbFps: z.number().min(0.1).max(60).optional(),
     states: z.boolean().optional(),
   }),
-  reset: z.object({ type: z.literal('reset'), id, env: z.number().int().min(0).optional(), observe }),
-  step: z.object({
-    type: z.literal('step'),
-    id,
-    env: z.number().int().min(0).optional(),
-    buttons: z.array(z.enum(BUTTONS)).max(8),
-    frames: z.number().int().min(1).max(600).optional(),
-    observe,
-  }),
+  reset: z
+    .object({
+      type: z.literal('reset'),
+      id,
+      env: z.number().int().min(0).optional(),
+      envs: envList.optional(),
+      observe,
+      state: machineState.optional(),
+      states: z.array(machineState.nullable()).max(1024).optional(),
+    })
+    .superRefine((m, ctx) => {
+      oneOrBatch(m, ctx);
+      if (m.states === undefined) return;
+      if (m.envs === undefined) ctx.addIssue({ code: 'custom', path: ['states'], message: 'states belong to a batch: give envs too (one env takes state)' });
+      else if (m.state !== undefined) ctx.addIssue({ code: 'custom', path: ['states'], message: 'give either state (every env) or states (one per env), not both' });
+      else if (m.states.length !== m.envs.length) ctx.addIssue({ code: 'custom', path: ['states'], message: `a batch needs one state (or null) per env: ${m.envs.length} envs, ${m.states.length} states` });
+    }),
+  snapshot: z.object({ type: z.literal('snapshot'), id, env: z.number().int().min(0).optional() }),
+  step: z
+    .object({
+      type: z.literal('step'),
+      id,
+      env: z.number().int().min(0).optional(),
+      buttons: buttons.optional(),
+      envs: envList.optional(),
+      actions: z.array(buttons).max(1024).optional(),
+      frames: z.number().int().min(1).max(600).optional(),
+      observe,
+    })
+    .superRefine((m, ctx) => {
+      oneOrBatch(m, ctx);
+      if (m.envs === undefined) {
+        if (m.buttons === undefined) ctx.addIssue({ code: 'custom', path: ['buttons'], message: 'a step needs buttons (or envs and actions for a batch)' });
+        if (m.actions !== undefined) ctx.addIssue({ code: 'custom', path: ['actions'], message: 'actions belong to a batch: give envs too' });
+      } else if (m.buttons !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['buttons'], message: 'a batch gives one action per env in actions, not buttons' });
+      } else if (m.actions?.length !== m.envs.length) {
+        ctx.addIssue({ code: 'custom', path: ['actions'], message: `a batch needs one action per env: ${m.envs.length} envs, ${m.actions?.length ?? 0} actions` });
+      }
+    }),
   progress: z.object({
     type: z.literal('progress'),
     id,

@@ -4,7 +4,7 @@
  * throws out of a socket callback.
  */
 import type { RawData } from 'ws';
-import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { ErrorCode, MAX_AGENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { decodeRecords } from '../protocol/record.js';
@@ -30,6 +30,7 @@ export interface ConnectionContext {
     reset(message: Extract<ClientMessage, { type: 'reset' }>): Promise<ServerMessage>;
     step(message: Extract<ClientMessage, { type: 'step' }>): Promise<ServerMessage>;
     release(message: Extract<ClientMessage, { type: 'release' }>): Promise<void>;
+    snapshot(message: Extract<ClientMessage, { type: 'snapshot' }>): Promise<ServerMessage>;
   };
   /** Publishes training numbers to every viewer. */
   progress?(values: Record<string, number>): void;
@@ -58,7 +59,8 @@ export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary
   }
   let maps;
   try {
-    maps = decodeRecords(toBytes(data), MAX_CLIENT_MESSAGE_BYTES);
+    // Agents may send saved machine states with `reset`; everyone else only small records.
+    maps = decodeRecords(toBytes(data), ctx.control ? MAX_AGENT_MESSAGE_BYTES : MAX_CLIENT_MESSAGE_BYTES);
   } catch (err) {
     if (admit(ctx)) replyError(ctx, err);
     return;
@@ -122,13 +124,14 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
       return;
     case 'reset':
     case 'step':
+    case 'snapshot':
     case 'release':
       if (!ctx.control) throw new GbsError(ErrorCode.ControlDenied, `this connection may not send ${message.type}: agents need the control token (auth) or --control open`);
       if (!ctx.agent) throw new GbsError(ErrorCode.Unsupported, `${message.type} is not supported by this server`);
       if (message.type === 'release') {
         ackWhenDone(ctx, ctx.agent.release(message), message.id, 'release');
       } else {
-        const answer = message.type === 'reset' ? ctx.agent.reset(message) : ctx.agent.step(message);
+        const answer = message.type === 'reset' ? ctx.agent.reset(message) : message.type === 'step' ? ctx.agent.step(message) : ctx.agent.snapshot(message);
         answer.then(ctx.reply, (err: unknown) => replyError(ctx, err, message.id));
       }
       return;

@@ -4,9 +4,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
-import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES, MAX_PUBLISHER_MESSAGE_BYTES, PUBLISHER_SUBPROTOCOL } from '../protocol/constants.js';
+import { ErrorCode, MAX_AGENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGE_BYTES, MAX_PUBLISHER_MESSAGE_BYTES, PUBLISHER_SUBPROTOCOL } from '../protocol/constants.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
 import { Broadcaster, type Client } from './broadcaster.js';
@@ -25,6 +25,8 @@ export const STATS_INTERVAL_MS = 1000;
 export const CLOSE_GOING_AWAY = 1001;
 /** Close code for a client that keeps breaking the rules (rate limit, failed auths). */
 export const CLOSE_POLICY_VIOLATION = 1008;
+/** Close code for a message over the client's size limit (ws sends it too, past `maxPayload`). */
+export const CLOSE_TOO_BIG = 1009;
 export const HEARTBEAT_MS = 30_000;
 
 export interface ServerStatsSource {
@@ -102,7 +104,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       res.destroy();
     });
   });
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_AGENT_MESSAGE_BYTES });
   // Publishers send frames, so they get a larger limit (twice the protocol's, so an oversized
   // message still gets a coded error before ws would cut the connection).
   const publisherWss = new WebSocketServer({
@@ -175,6 +177,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
         reset: (m: Extract<ClientMessage, { type: 'reset' }>) => agents.reset(client.id, m),
         step: (m: Extract<ClientMessage, { type: 'step' }>) => agents.step(client.id, m),
         release: (m: Extract<ClientMessage, { type: 'release' }>) => agents.release(client.id, m),
+        snapshot: (m: Extract<ClientMessage, { type: 'snapshot' }>) => agents.snapshot(client.id, m),
       },
     };
     alive.set(ws, true);
@@ -183,6 +186,11 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     for (const message of options.welcome?.() ?? []) reply(message);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('message', (data, isBinary) => {
+      // ws enforces the agents' limit; a client without control rights gets the small one.
+      if (!ctx.control && byteLength(data) > MAX_CLIENT_MESSAGE_BYTES) {
+        ws.close(CLOSE_TOO_BIG, `message over ${MAX_CLIENT_MESSAGE_BYTES} bytes`);
+        return;
+      }
       try {
         handleClientData(ctx, data, isBinary);
       } catch (err) {
@@ -305,4 +313,8 @@ async function closeAll(http: Server, servers: WebSocketServer[], timer: NodeJS.
   }
   http.closeAllConnections();
   await new Promise<void>((resolve) => http.close(() => resolve()));
+}
+
+function byteLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
 }

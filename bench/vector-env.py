@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""vector-env/* — training throughput through the Python VectorEnv, beside the bare core, in one run.
+
+    core/single-thread          the emulator core alone in one Node thread (no server, no client):
+                                emulated frames/s, the yardstick
+    vector-env/8x24-gray        VectorEnv, 8 envs, frames=24, observe="gray", against
+                                `gbstream serve --envs 8`: env frames/s (steps x 8 x 24 / s)
+    vector-env/1x1-none         VectorEnv, one env (`serve --envs 1`), frames=1, no observation:
+                                steps/s, i.e. the round trip
+    client/ping                 the same client's ping → pong: the round trip with no emulation
+                                (Python thread hand-off, WebSocket, msgpack, server) per second
+
+The cases run one after another, each server started and stopped by this script. Beside each
+wall-clock rate it prints frames per CPU-second (the server process's user+system time, all its
+threads), which says how much the server costs per frame whatever else runs on the machine: on
+a shared machine the wall-clock ratio measures the neighbours as much as gbstream.
+
+    npm run build && python3 bench/vector-env.py [--seconds 10] [--core NAME] [--rom FILE] [--json FILE]
+
+``--core`` is passed to `gbstream serve --core` and chooses the core measured alone; without it
+both use the server's default (``auto`` once the server can choose cores).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "python"))
+
+import numpy as np  # noqa: E402
+
+from gbstream import VectorEnv  # noqa: E402
+from gbstream._connection import Connection  # noqa: E402
+
+TOKEN = "bench-token-123"
+DEMO_ROM = ROOT / "src" / "demo" / "gbstream-demo.gbc"
+
+# One Node thread steps the core for `seconds` after a warm-up. The core is chosen the way
+# `serve --core` chooses it (default auto) when this build can choose cores, else it is serverboy.
+BARE_CORE = """
+import { readFileSync } from 'node:fs';
+const [romPath, core, seconds] = process.argv.slice(1);
+const rom = new Uint8Array(readFileSync(romPath));
+let choice;
+try {
+  const { chooseCore } = await import('./dist/emulator/core-choice.js');
+  choice = chooseCore(core || 'auto').choice;
+} catch (err) {
+  if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  if (core) throw new Error(`this build has one core (serverboy); --core ${core} needs one that can choose`);
+}
+const { createEmulator } = await import('./dist/emulator/create-emulator.js');
+const emu = await createEmulator(rom, choice ? { core: choice } : {});
+for (let i = 0; i < 120; i++) emu.step();
+const c0 = process.cpuUsage(); const t0 = performance.now(); let n = 0;
+while (performance.now() - t0 < Number(seconds) * 1000) { for (let i = 0; i < 24; i++) emu.step(); n += 24; }
+const { user, system } = process.cpuUsage(c0);
+console.log(JSON.stringify({ fps: n / ((performance.now() - t0) / 1000), cpuFps: n / ((user + system) / 1e6), core: emu.core ?? 'serverboy' }));
+"""
+
+
+def bare_core(rom: Path, core: str | None, seconds: float) -> dict:
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", BARE_CORE, str(rom), core or "", str(seconds)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        why = [line for line in done.stderr.splitlines() if "Error" in line]
+        sys.exit(f"vector-env.py: the bare core did not run: {why[-1] if why else done.stderr.strip()}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class Server:
+    def __init__(self, rom: Path, envs: int, core: str | None) -> None:
+        args = ["node", "dist/cli/main.js", "serve", str(rom), "--port", "0", "--envs", str(envs), "--control-token", TOKEN]
+        if core:
+            args += ["--core", core]
+        self.process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        found = re.search(r"ws://\S+", line)
+        if not found:
+            self.process.kill()
+            sys.exit(f"vector-env.py: the server did not start: {line!r}\n{self.process.stderr.read()}")
+        self.url = found.group(0)
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (every thread; Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def drive(server: Server, envs: int, frames: int, observe: str | None, seconds: float) -> tuple[int, float, float]:
+    """Random actions for `seconds` after a short warm-up; returns (steps, wall s, server CPU s)."""
+    rng = np.random.default_rng(1)
+    with VectorEnv(server.url, token=TOKEN, envs=envs, frames=frames, observe=observe) as env:
+        env.reset()
+        for _ in range(3):
+            env.step(rng.integers(len(env.actions), size=envs))
+        steps, started, cpu = 0, time.perf_counter(), server.cpu_seconds()
+        while time.perf_counter() - started < seconds:
+            env.step(rng.integers(len(env.actions), size=envs))
+            steps += 1
+        return steps, time.perf_counter() - started, server.cpu_seconds() - cpu
+
+
+#: Pings timed: under an agent's rate-limit burst (5,000 records), which a faster loop would hit.
+PINGS = 3000
+
+
+def pings(server: Server) -> tuple[int, float]:
+    conn = Connection(server.url)
+    try:
+        conn.request({"type": "auth", "token": TOKEN})  # an agent's rate limit, not a viewer's
+        time.sleep(1)  # let the bucket refill after the stepping case
+        started = time.perf_counter()
+        for _ in range(PINGS):
+            conn.request({"type": "ping"})
+        return PINGS, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per case")
+    parser.add_argument("--rom", type=Path, default=DEMO_ROM, help="ROM to run (default: the demo)")
+    parser.add_argument("--core", default=None, help="emulator core (serve --core); default: the server's")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args()
+
+    load = os.getloadavg()[0]
+    results = []
+    core = bare_core(args.rom, args.core, args.seconds)
+    results.append({"name": "core/single-thread", "hz": core["fps"], "unit": "frames/s", "per_cpu_s": core["cpuFps"]})
+    with Server(args.rom, 8, args.core) as server:
+        steps, elapsed, cpu = drive(server, 8, 24, "gray", args.seconds)
+    frames = steps * 8 * 24
+    results.append({"name": "vector-env/8x24-gray", "hz": frames / elapsed, "unit": "env frames/s", "per_cpu_s": frames / cpu, "steps_per_s": steps / elapsed})
+    with Server(args.rom, 1, args.core) as server:
+        steps, elapsed, cpu = drive(server, 1, 1, None, args.seconds)
+        count, ping_elapsed = pings(server)
+    results.append({"name": "vector-env/1x1-none", "hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps})
+
+    ratio = results[1]["hz"] / results[0]["hz"]
+    efficiency = results[1]["per_cpu_s"] / results[0]["per_cpu_s"]
+    # Server CPU per step beyond emulating its one frame: the protocol's cost, whatever the load.
+    overhead_ms = 1000 / results[2]["per_cpu_s"] - 1000 / results[0]["per_cpu_s"]
+    print(f"core {core['core']}, ROM {args.rom.name}, {os.cpu_count()} CPUs, {args.seconds:g} s per case, "
+          f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    print(f"{'case':<24} {'rate':>12}  {'unit':<14} {'per CPU-second':>14}")
+    for r in results:
+        print(f"{r['name']:<24} {r['hz']:>12,.0f}  {r['unit']:<14} {r['per_cpu_s']:>14,.0f}")
+    print(f"VectorEnv 8x24 gray / bare core, wall clock: {ratio:.2f}x (target >= 1.5x)")
+    print(f"VectorEnv 8x24 gray / bare core, frames per CPU-second: {efficiency:.2f} (the server's cost per frame; 1.0 = none)")
+    print(f"one env, frames=1: {results[2]['round_trip_ms']:.2f} ms per step (wall); server CPU per step beyond the frame: "
+          f"{overhead_ms:.2f} ms (target >= 2,000 steps/s, overhead <= 0.5 ms)")
+    print(f"client/ping: {count / ping_elapsed:,.0f} round trips/s ({1000 * ping_elapsed / count:.2f} ms each, no emulation)")
+    if args.json:
+        machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": load}
+        ratios = {"vector-env/core": ratio, "vector-env/core-per-cpu-s": efficiency, "step-overhead-cpu-ms": overhead_ms, "ping-ms": 1000 * ping_elapsed / count}
+        args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "results": results, "ratios": ratios}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
