@@ -59,7 +59,13 @@ describe('gbstream replay', () => {
 
     const recorded = await recordedFrames();
     const frames = client.messages.map((m, k) => [m, raw[k]!] as const).filter(([m]) => m.type === 'frame');
-    expect(frames.map(([m]) => m['seq'])).toEqual([...Array(20).keys()]);
+    // Every frame in order. When the machine is so loaded that the pump falls a frame behind, the
+    // player skips to the newest due frame (latest wins, as live): allow that, never reordering.
+    const seqs = frames.map(([m]) => m['seq'] as number);
+    expect(seqs[0]).toBe(0);
+    expect(seqs.at(-1)).toBe(19);
+    expect(seqs.every((s, k) => k === 0 || s > seqs[k - 1]!)).toBe(true);
+    expect(seqs.length).toBeGreaterThanOrEqual(18);
     for (const [m, bytes] of frames) expect(bytes.equals(recorded.get(m['seq'] as number)!)).toBe(true);
     // The recorded event is replayed too.
     expect(client.of('event').some((e) => e['code'] === 'GBS_RESET')).toBe(true);
