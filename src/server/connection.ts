@@ -9,7 +9,7 @@ import { GbsError } from '../protocol/errors.js';
 import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { decodeRecords } from '../protocol/record.js';
 import { parseClientMessage } from './client-message.js';
-import { MESSAGE_RATE, type ClientLimiter } from './rate-limit.js';
+import type { ClientLimiter } from './rate-limit.js';
 
 /** What a connection may ask of the rest of the server. */
 export interface ConnectionContext {
@@ -85,7 +85,7 @@ function admit(ctx: ConnectionContext): boolean {
   const verdict = limiter.refuse();
   if (verdict === 'close') ctx.close?.('message rate limit exceeded again and again');
   else if (verdict === 'warn') {
-    ctx.reply({ type: 'error', code: ErrorCode.RateLimited, message: `more than ${MESSAGE_RATE.perSecond} records/s; records are being ignored` });
+    ctx.reply({ type: 'error', code: ErrorCode.RateLimited, message: `more than ${limiter.perSecond(ctx.control)} records/s; records are being ignored` });
   }
   return false;
 }

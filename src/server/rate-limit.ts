@@ -68,6 +68,11 @@ export class ClientLimiter {
     return true;
   }
 
+  /** Records per second this client may send (the agents' budget when `control`). */
+  perSecond(control: boolean): number {
+    return control ? this.#rate.controlPerSecond : this.#rate.perSecond;
+  }
+
   /** Counts one refused message: tell the client now and then, close when it goes on and on. */
   refuse(): RefusalVerdict {
     if (++this.#refusals > this.#rate.refusalsBeforeClose) {

@@ -1,0 +1,58 @@
+/**
+ * The connection's rate limit as a client sees it: the refusal names the limit that applies to
+ * this client (viewers' or agents'), and a batched `step` is one record, so one token.
+ */
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../src/protocol/constants.js';
+import type { ServerMessage } from '../src/protocol/messages.js';
+import { encodeRecord } from '../src/protocol/record.js';
+import { handleClientData, type ConnectionContext } from '../src/server/connection.js';
+import { ClientLimiter, MESSAGE_RATE } from '../src/server/rate-limit.js';
+
+function context(control: boolean, rate = MESSAGE_RATE): { ctx: ConnectionContext; replies: ServerMessage[] } {
+  const replies: ServerMessage[] = [];
+  const ctx: ConnectionContext = {
+    control,
+    limiter: new ClientLimiter(() => 0, rate), // a stopped clock: the bucket never refills
+    reply: (m) => replies.push(m),
+    agent: {
+      step: async (m) => ({ type: 'ack', id: m.id, of: 'step' }) as ServerMessage,
+      reset: async (m) => ({ type: 'ack', id: m.id, of: 'reset' }) as ServerMessage,
+      release: async () => undefined,
+      snapshot: async (m) => ({ type: 'ack', id: m.id, of: 'snapshot' }) as ServerMessage,
+    },
+  };
+  return { ctx, replies };
+}
+
+function send(ctx: ConnectionContext, records: Array<Record<string, unknown>>): void {
+  handleClientData(ctx, Buffer.concat(records.map((r) => encodeRecord(r))), true);
+}
+
+const rateLimited = (replies: ServerMessage[]) => replies.filter((m) => m.type === 'error' && m.code === ErrorCode.RateLimited);
+
+describe('rate-limit refusals', () => {
+  it('tell a viewer the viewers’ limit', () => {
+    const { ctx, replies } = context(false);
+    send(ctx, Array.from({ length: MESSAGE_RATE.burst + 1 }, (_, i) => ({ type: 'ping', id: i + 1 })));
+    const [refusal] = rateLimited(replies);
+    expect(refusal && 'message' in refusal && refusal.message).toContain(`more than ${MESSAGE_RATE.perSecond} records/s`);
+  });
+
+  it('tell a controlling client (an agent) the agents’ limit, not the viewers’', () => {
+    const { ctx, replies } = context(true);
+    send(ctx, Array.from({ length: MESSAGE_RATE.controlBurst + 1 }, (_, i) => ({ type: 'ping', id: i + 1 })));
+    const [refusal] = rateLimited(replies);
+    expect(refusal && 'message' in refusal && refusal.message).toContain(`more than ${MESSAGE_RATE.controlPerSecond} records/s`);
+  });
+
+  it('charge a batched step of 8 envs one token, like a single step', () => {
+    const rate = { ...MESSAGE_RATE, controlPerSecond: 3, controlBurst: 3 };
+    const { ctx, replies } = context(true, rate);
+    const batch = { type: 'step', envs: [0, 1, 2, 3, 4, 5, 6, 7], actions: Array.from({ length: 8 }, () => ['a']), frames: 1 };
+    send(ctx, [1, 2, 3].map((id) => ({ ...batch, id })));
+    expect(rateLimited(replies)).toEqual([]);
+    send(ctx, [{ ...batch, id: 4 }]);
+    expect(rateLimited(replies)).toHaveLength(1);
+  });
+});
