@@ -123,7 +123,7 @@ describe('HttpPoller', () => {
     const api = fakeApi(routes);
     const timers = manualTimers();
     const events: string[] = [];
-    const frames: Array<[number, number, number | undefined]> = [];
+    const frames: Array<[number, number, number | undefined, string]> = [];
     const poller = new HttpPoller({
       base: 'http://host/view/',
       fetch: api.fetch,
@@ -132,7 +132,7 @@ describe('HttpPoller', () => {
       ...timers,
       onHealth: (h: Health | undefined, retry) => events.push(h ? `health envs=${String(h.envs)}` : `down retry=${retry}`),
       onStates: (s) => events.push(`states ${Object.keys(s).join(',')}`),
-      onFrame: (env, bytes, seq) => frames.push([env, bytes[2]!, seq]),
+      onFrame: (env, bytes, seq, format) => frames.push([env, bytes[2]!, seq, format]),
     });
     return { poller, timers, events, frames, asked: api.asked };
   }
@@ -148,7 +148,7 @@ describe('HttpPoller', () => {
     await timers.step();
     expect(asked).toEqual(['view/api/health', 'view/api/state', 'view/api/frame.jpg?env=0']);
     expect(events).toEqual(['health envs=1', 'states 0']);
-    expect(frames).toEqual([[0, 1, 1]]);
+    expect(frames).toEqual([[0, 1, 1, 'jpeg']]);
     expect(await timers.step()).toBe(200); // ≈5 polls/s
 
     // The same seq again: state is read, the frame is not fetched again.
@@ -157,9 +157,34 @@ describe('HttpPoller', () => {
     expect(asked).toEqual(['view/api/state']);
     seq = 2;
     await timers.step();
-    expect(frames.at(-1)).toEqual([0, 2, 2]);
+    expect(frames.at(-1)).toEqual([0, 2, 2, 'jpeg']);
     poller.stop();
     expect(timers.pending).toBe(0);
+  });
+
+  it('polls api/frame.png when the stream is PNG (health says format png), so fallback frames stay lossless', async () => {
+    const png = new Uint8Array([0x89, 0x50, 7, 0x47]);
+    const formats: string[] = [];
+    const api = fakeApi({
+      'api/health': () => res(200, { ok: true, envs: 1, format: 'png' }),
+      'api/state': () => res(200, { '0': { seq: 1, frame: 6, ts: 1, state: {} } }),
+      'api/frame.png?env=0': () => res(200, png, { 'x-gbstream-seq': '1' }),
+    });
+    const timers = manualTimers();
+    const poller = new HttpPoller({
+      base: 'http://host/',
+      fetch: api.fetch,
+      focused: () => 0,
+      ...timers,
+      onHealth: () => undefined,
+      onStates: () => undefined,
+      onFrame: (_env, bytes, _seq, format) => formats.push(`${format}:${bytes[2]}`),
+    });
+    poller.start();
+    await timers.step();
+    expect(api.asked).toEqual(['api/health', 'api/state', 'api/frame.png?env=0']);
+    expect(formats).toEqual(['png:7']);
+    poller.stop();
   });
 
   it('reads the latest training numbers with each health check, passing on only new ones', async () => {

@@ -161,7 +161,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     envCount: () => side.count,
     states: () => side.hub.states(),
     recorder,
-    health: () => ({ rom: HUB_ROM.title, envs: side.count, live: side.hub.table.livePublished(), publishers: side.hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: side.hub.stats() }),
+    health: () => ({ rom: HUB_ROM.title, format: options.format ?? 'jpeg', envs: side.count, live: side.hub.table.livePublished(), publishers: side.hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: side.hub.stats() }),
   }));
   side.start(broadcaster);
   log.info({ fps: options.fps, stateFps: options.stateFps, encoder, control: control.mode }, 'hub waiting for publishers');

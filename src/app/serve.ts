@@ -226,7 +226,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     envCount: () => publishers.count,
     states: () => publishers.hub.states(),
     recorder,
-    health: () => ({ rom: rom.info.title, core: coreName, envs: publishers.count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
+    health: () => ({ rom: rom.info.title, core: coreName, format, envs: publishers.count, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: envStats() }),
   }));
   for (const env of envs) env.start();
   publishers.start(broadcaster);

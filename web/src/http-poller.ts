@@ -1,6 +1,7 @@
 /**
  * The HTTP fallback transport: polls `GET api/health`, `GET api/state` and
- * `GET api/frame.jpg?env=N` (≈5/s) when WebSocket cannot be used. Same latency policy as the
+ * `GET api/frame.jpg?env=N` (≈5/s) when WebSocket cannot be used (`api/frame.png` when health
+ * says the stream is PNG: a fallback viewer sees the same lossless frames a socket would bring). Same latency policy as the
  * socket: each poll asks for the newest frame and a frame whose `x-gbstream-seq` was already
  * seen is not decoded again.
  *
@@ -41,6 +42,8 @@ export interface Health {
   ok?: boolean;
   rom?: string;
   envs?: number;
+  /** The stream's image format (`--format`); absent from older servers, meaning jpeg. */
+  format?: string;
   [key: string]: unknown;
 }
 
@@ -52,7 +55,8 @@ export interface HttpPollerOptions {
   focused: () => number;
   onHealth: (health: Health | undefined, retryInMs?: number) => void;
   onStates: (states: Record<string, EnvSnapshot>) => void;
-  onFrame: (env: number, jpeg: Uint8Array, seq: number | undefined) => void;
+  /** A frame's image bytes, in `format` (the one asked for: the stream's own). */
+  onFrame: (env: number, image: Uint8Array, seq: number | undefined, format: 'jpeg' | 'png') => void;
   /** New training numbers from `GET api/progress` (asked with each health check). */
   onProgress?: (progress: ProgressSnapshot) => void;
   intervalMs?: number;
@@ -78,6 +82,7 @@ export class HttpPoller {
   #progressTs: number | undefined;
   #lastHealth = -Infinity;
   #turn = 0;
+  #format: 'jpeg' | 'png' = 'jpeg';
   /** Completed polls and failed ones, for tests and the page. */
   polls = 0;
   failures = 0;
@@ -137,6 +142,7 @@ export class HttpPoller {
         if (!current()) return;
         this.#healthy = true;
         this.#lastHealth = started;
+        this.#format = health.format === 'png' ? 'png' : 'jpeg';
         this.#backoff.reset();
         this.#o.onHealth(health);
         if (this.#o.onProgress) {
@@ -156,13 +162,14 @@ export class HttpPoller {
       for (const env of this.#targets(states)) {
         const seq = states[String(env)]?.seq;
         if (seq !== undefined && this.#lastSeq.get(env) === seq) continue; // nothing new since the last poll
-        const res = await this.#get(`api/frame.jpg?env=${env}`);
+        const format = this.#format;
+        const res = await this.#get(`api/frame.${format === 'png' ? 'png' : 'jpg'}?env=${env}`);
         const bytes = new Uint8Array(await res.arrayBuffer());
         if (!current()) return;
         const header = res.headers.get('x-gbstream-seq');
         const frameSeq = header === null ? seq : Number(header);
         if (frameSeq !== undefined) this.#lastSeq.set(env, frameSeq);
-        this.#o.onFrame(env, bytes, frameSeq);
+        this.#o.onFrame(env, bytes, frameSeq, format);
       }
       this.polls++;
       this.#schedule(Math.max(0, (this.#o.intervalMs ?? POLL_INTERVAL_MS) - (this.#now() - started)));

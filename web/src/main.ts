@@ -140,7 +140,7 @@ const poller = new HttpPoller({
       }
     }
   },
-  onFrame: (env, jpeg) => showFrame(env, jpeg, SCREEN_WIDTH, SCREEN_HEIGHT, jpeg.byteLength),
+  onFrame: (env, image, _seq, format) => showFrame(env, image, SCREEN_WIDTH, SCREEN_HEIGHT, image.byteLength, format),
 });
 
 function onRecord(r: Record<string, unknown> & { type: string }, bytes: number): void {
