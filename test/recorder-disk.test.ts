@@ -212,3 +212,31 @@ describe('recorder rotation failures and durability (item 4)', () => {
     await recorder.close();
   });
 });
+
+describe('recorder hello per file (rotated hub recordings)', () => {
+  it('starts a rotated file with the hello current then, so it replays with the newer env list', async () => {
+    const disk = new FakeDisk();
+    const env = (n: number) => ({ env: n, label: `env ${n}`, source: 'published' as const, live: true, width: 160, height: 144 });
+    let current: Omit<HelloMessage, 'control'> = { ...hello, envs: 1, envList: [env(0)] };
+    const recorder = recorderOn(disk, [], { hello: () => current, maxBytes: helloBytes.byteLength + 1.5 * FRAME });
+    await recorder.start();
+    recorder.frame(frameRecord(1));
+    // A publisher came mid-run; the GBS_ENVS_CHANGED event went into file 0, not into file 1.
+    current = { ...hello, envs: 2, envList: [env(0), env(1)] };
+    recorder.frame(frameRecord(2)); // over maxBytes: file 1 starts here
+    await recorder.flush();
+    await recorder.close();
+    const heads: Array<HelloMessage | undefined> = [];
+    for (const path of ['/rec/0.gbrec', '/rec/1.gbrec']) {
+      for await (const item of readRecordings(memoryByteSource(disk.bytes(path)))) {
+        if (item.kind === 'record') heads.push(item.message as unknown as HelloMessage);
+        break;
+      }
+    }
+    expect(heads.map((h) => [h?.type, h?.envs, h?.envList?.length, h?.control])).toEqual([
+      ['hello', 1, 1, false],
+      ['hello', 2, 2, false],
+    ]);
+    expect(await seqs(disk.bytes('/rec/1.gbrec'))).toEqual(['hello', 2]);
+  });
+});

@@ -119,7 +119,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
 
   try {
     recorder = options.record
-      ? await startRecorder(options.record, hello(), (event) => {
+      ? await startRecorder(options.record, hello, (event) => {
           log.error({ code: event.code }, event.message);
           server?.publishControl(event);
         })

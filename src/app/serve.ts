@@ -182,7 +182,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   // The recorder gets the same records as the broadcaster; its failures reach viewers as events.
   try {
     recorder = options.record
-      ? await startRecorder(options.record, hello(), (event) => {
+      ? await startRecorder(options.record, hello, (event) => {
           log.error({ code: event.code }, event.message);
           server?.publishControl(event);
         })

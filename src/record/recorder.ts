@@ -66,8 +66,12 @@ export const DEFAULT_WRITE_EVERY_MS = 250;
 export const DEFAULT_SYNC_EVERY_MS = 1000;
 
 export interface RecorderOptions {
-  /** The hello the server sends; recorded with `control: false`. */
-  hello: Omit<HelloMessage, 'control'>;
+  /**
+   * The hello every file starts with, recorded with `control: false`. A function is called when
+   * each file starts, so a rotated file carries the hello current then (a hub's env list changes
+   * as publishers come and go, and a file is replayed on its own).
+   */
+  hello: Omit<HelloMessage, 'control'> | (() => Omit<HelloMessage, 'control'>);
   /** Path of file number `index` (0 = the first); called once per file tried, rotation included. */
   nextPath(index: number, startedAt: Date): string;
   /** Called once when recording stops on a failure, and for notices (level info). */
@@ -104,7 +108,8 @@ const MAX_NAME_TRIES = 1000;
 
 export class Recorder {
   readonly #o: RecorderOptions;
-  readonly #helloBytes: Uint8Array;
+  /** The newest file's hello record. */
+  #helloBytes: Uint8Array;
   readonly #open: OpenRecordFile;
   readonly #syncDir: (dir: string) => Promise<void>;
   readonly #cap: number;
@@ -136,10 +141,15 @@ export class Recorder {
     this.#syncDir = options.syncDir ?? syncDirectory;
     this.#cap = options.queueCapBytes ?? DEFAULT_QUEUE_CAP_BYTES;
     this.#now = options.now ?? Date.now;
-    this.#helloBytes = encodeRecord({ ...options.hello, control: false });
+    this.#helloBytes = this.#encodeHello();
   }
 
-  /** The hello record every file starts with. */
+  #encodeHello(): Uint8Array {
+    const hello = typeof this.#o.hello === 'function' ? this.#o.hello() : this.#o.hello;
+    return encodeRecord({ ...hello, control: false });
+  }
+
+  /** The hello record the newest file starts with. */
   get helloBytes(): Uint8Array {
     return this.#helloBytes;
   }
@@ -202,6 +212,7 @@ export class Recorder {
 
   #startSegment(): void {
     const startedAt = this.#now();
+    this.#helloBytes = this.#encodeHello();
     this.#segments.push({ startedAt, chunks: [this.#helloBytes] });
     this.#queued += this.#helloBytes.byteLength;
     this.#segmentBytes = this.#helloBytes.byteLength;

@@ -24,7 +24,8 @@ export interface RecordSpec {
   open?: OpenRecordFile;
 }
 
-export async function startRecorder(spec: RecordSpec, hello: Omit<HelloMessage, 'control'>, onEvent: (event: EventMessage) => void): Promise<Recorder> {
+/** Creates the recorder and its first file; `hello` is asked again as each rotated file starts. */
+export async function startRecorder(spec: RecordSpec, hello: () => Omit<HelloMessage, 'control'>, onEvent: (event: EventMessage) => void): Promise<Recorder> {
   const { file, dir } = spec;
   if (file === undefined && dir === undefined) throw new ConfigError('GBS_ERR_RECORD', 'startRecorder needs a file or a directory');
   if (dir !== undefined) {
@@ -41,7 +42,7 @@ export async function startRecorder(spec: RecordSpec, hello: Omit<HelloMessage, 
     open: spec.open,
     maxBytes: spec.maxBytes,
     maxMs: spec.maxMs,
-    nextPath: (index, startedAt) => (dir !== undefined ? dirRecordingPath(dir, hello.rom.title, startedAt) : fileSeriesPath(file!, index)),
+    nextPath: (index, startedAt) => (dir !== undefined ? dirRecordingPath(dir, hello().rom.title, startedAt) : fileSeriesPath(file!, index)),
   });
   try {
     await recorder.start();
