@@ -2,7 +2,7 @@
 /**
  * Runs every benchmark suite in turn and prints their tables; `--json FILE` merges their results
  * into one { machine, results, ratios } file. `--filter NAME` runs only cases whose name contains
- * NAME (suite names: encode, png, record, emulator, pipeline, libretro, fanout).
+ * NAME (suite names: bench/suites.json, the one list `gbstream bench --help` prints too).
  *
  *   npm run bench -- [--filter encode] [--json bench-results.json] [--quick]
  */
@@ -16,20 +16,14 @@ import { machine } from './machine.mjs';
 const { values: args } = parseArgs({
   options: { filter: { type: 'string' }, json: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
 });
+/** { name, script, prefixes, args, quickArgs } per suite, in run order. */
+const suites = JSON.parse(readFileSync(new URL('./suites.json', import.meta.url), 'utf8')).map((s) => ({ ...s, extra: args.quick ? s.quickArgs : s.args }));
 if (args.help) {
-  console.log('usage: npm run bench -- [--filter NAME] [--json FILE] [--quick]\n  suites: encode/*, png/*, record/*, emulator/* + pipeline/*, libretro/*, fanout/*');
+  console.log(`usage: npm run bench -- [--filter NAME] [--json FILE] [--quick]\n  suites: ${suites.map((s) => s.prefixes.map((p) => `${p}/*`).join(' + ')).join(', ')}`);
   process.exit(0);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'gbstream-bench-'));
-const suites = [
-  { name: 'encode', script: 'bench/encode.bench.mjs', prefixes: ['encode'] },
-  { name: 'png', script: 'bench/png.bench.mjs', prefixes: ['png'] },
-  { name: 'record', script: 'bench/record.bench.mjs', prefixes: ['record'] },
-  { name: 'emulator', script: 'bench/emulator.bench.mjs', prefixes: ['emulator', 'pipeline'], extra: args.quick ? ['--seconds', '4'] : [] },
-  { name: 'libretro', script: 'bench/libretro.bench.mjs', prefixes: ['libretro'], extra: ['--seconds', args.quick ? '3' : '6'] },
-  { name: 'fanout', script: 'bench/load.mjs', prefixes: ['fanout'], extra: ['--viewers', args.quick ? '1,10,100' : '1,10,100,500', '--seconds', args.quick ? '5' : '10'] },
-];
 
 const merged = { machine: machine(), results: [], ratios: {} };
 for (const suite of suites) {

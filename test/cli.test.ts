@@ -23,6 +23,15 @@ describe('gbstream CLI', () => {
     for (const flag of ['--port', '--host', '--fps', '--quality', '--speed', '--map', '--policy', '--force']) expect(serve.stdout).toContain(flag);
   });
 
+  it('bench --help names every suite npm run bench runs (png, libretro, … from bench/suites.json)', async () => {
+    const suites = JSON.parse(await readFile(new URL('../bench/suites.json', import.meta.url), 'utf8')) as Array<{ name: string; prefixes: string[] }>;
+    expect(suites.map((s) => s.name)).toEqual(expect.arrayContaining(['encode', 'png', 'record', 'emulator', 'libretro', 'fanout']));
+    const help = await runCli(['bench', '--help']);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    for (const prefix of suites.flatMap((s) => s.prefixes)) expect(text).toContain(prefix);
+  });
+
   it('runs a benchmark suite and writes machine-readable results', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gbstream-bench-'));
     const file = join(dir, 'bench.json');
