@@ -33,7 +33,20 @@ class Connection:
     'pong'
     """
 
-    def __init__(self, url: str, *, timeout: float | None = 60.0, connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float | None = 60.0,
+        connect_timeout: float = 10.0,
+        greeting: Iterable[dict[str, Any]] = (),
+    ) -> None:
+        """Connects and waits for the server's hello.
+
+        ``greeting`` messages are sent right after the handshake, before anything else and
+        unanswered (no id): a ``subscribe`` here leaves no moment in which the server counts this
+        connection as a viewer wanting every frame.
+        """
         self.url = url
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
@@ -45,7 +58,7 @@ class Connection:
         self._thread = threading.Thread(target=self._loop.run_forever, name="gbstream-connection", daemon=True)
         self._thread.start()
         try:
-            self.hello: dict[str, Any] = self._call(self._open(connect_timeout), connect_timeout + 1)
+            self.hello: dict[str, Any] = self._call(self._open(connect_timeout, list(greeting)), connect_timeout + 1)
         except BaseException:
             self._stop_loop()
             raise
@@ -82,7 +95,7 @@ class Connection:
 
     # -- inside the loop's thread ----------------------------------------------------------
 
-    async def _open(self, connect_timeout: float) -> dict[str, Any]:
+    async def _open(self, connect_timeout: float, greeting: list[dict[str, Any]]) -> dict[str, Any]:
         try:
             # compression off: screens are incompressible noise to deflate, and it costs CPU.
             self._ws = await websockets.connect(self.url, max_size=MAX_MESSAGE_BYTES, compression=None, open_timeout=connect_timeout)
@@ -90,6 +103,8 @@ class Connection:
             raise GbstreamError(CONNECTION_CLOSED, f"cannot connect to {self.url}: {err}") from None
         self._hello = self._loop.create_future()
         asyncio.ensure_future(self._read())
+        for message in greeting:
+            await self._ws.send(encode_record(message))
         return await self._hello
 
     async def _read(self) -> None:

@@ -101,7 +101,10 @@ class VectorEnv:
         self.reward_fn = reward_fn
         self.max_steps = max_steps
 
-        self._conn = Connection(url, timeout=timeout)
+        # This client steps the envs and needs no frames (viewers still get them). Subscribed to
+        # none before anything else: until then the server counts it as a viewer of every env,
+        # and on a `serve` with publishers that would make each of them send every frame.
+        self._conn = Connection(url, timeout=timeout, greeting=[{"type": "subscribe", "envs": []}])
         try:
             self.hello: dict[str, Any] = self._conn.hello
             self.fields: list[str] = list(self.hello.get("fields", []))
@@ -111,8 +114,6 @@ class VectorEnv:
                 raise GbstreamError("GBS_ERR_NO_SUCH_ENV", f"no env {missing[0]}; the server at {url} runs envs 0–{int(self.hello['envs']) - 1}")
             if token is not None:
                 self._conn.request({"type": "auth", "token": token})
-            # This client steps the envs; it needs no JPEG frames (viewers still get them).
-            self._conn.request({"type": "subscribe", "envs": []})
         except BaseException:
             self._conn.close()
             raise
