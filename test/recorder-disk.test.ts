@@ -97,6 +97,25 @@ describe('recorder and short writes (item 2)', () => {
     expect(disk.openHandles).toBe(0);
   });
 
+  it('after a short write that was completed, a later failed write is cut back to a record boundary', async () => {
+    const disk = new FakeDisk();
+    const events: EventMessage[] = [];
+    const recorder = recorderOn(disk, events);
+    await recorder.start();
+    for (let seq = 1; seq <= 3; seq++) recorder.frame(frameRecord(seq));
+    disk.shortNext = FRAME + FRAME / 2; // cut in frame 2; the loop writes the rest
+    await recorder.flush();
+    for (let seq = 4; seq <= 5; seq++) recorder.frame(frameRecord(seq));
+    disk.shortNext = FRAME + 10; // frame 4 whole, 10 bytes of frame 5, then the disk is full
+    disk.failWritesAfter = 1;
+    await recorder.flush();
+    await recorder.close();
+    expect(events).toHaveLength(1);
+    const file = disk.bytes('/rec/0.gbrec');
+    expect(await seqs(file)).toEqual(['hello', 1, 2, 3, 4]);
+    expect(file.length).toBe(helloBytes.byteLength + 4 * FRAME);
+  });
+
   it('a writev that keeps writing nothing (and reports no error) fails loudly instead of looping', async () => {
     const disk = new FakeDisk();
     const events: EventMessage[] = [];

@@ -116,6 +116,8 @@ export class Recorder {
   /** Bytes the open file holds, and where its last whole record ends (for a cut-back). */
   #fileBytes = 0;
   #wholeBytes = 0;
+  /** Bytes on the disk of the record a short write cut in the middle (0 between records). */
+  #headWritten = 0;
   /** Bytes in the newest segment (written + queued), and when it started: for rotation. */
   #segmentBytes = 0;
   #segmentStart = 0;
@@ -253,6 +255,7 @@ export class Recorder {
   /** Writes every byte of `chunks` (one record each), looping over short writes. */
   async #writeWhole(chunks: Uint8Array[]): Promise<void> {
     const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+    this.#headWritten = 0; // these are whole records, after the last whole one
     let pending = chunks;
     while (pending.length > 0) {
       const asked = pending.reduce((n, c) => n + c.byteLength, 0);
@@ -266,16 +269,21 @@ export class Recorder {
     this.#queued -= total;
   }
 
-  /** Drops the bytes written from the front of `chunks`; counts each record that is now whole. */
+  /**
+   * Drops the bytes written from the front of `chunks` (the file already counts them) and moves
+   * the last record boundary: the end of the file, less what is there of a record cut in the middle.
+   */
   #advance(chunks: Uint8Array[], written: number): Uint8Array[] {
     let i = 0;
     while (i < chunks.length && written >= chunks[i]!.byteLength) {
       written -= chunks[i]!.byteLength;
-      this.#wholeBytes += chunks[i]!.byteLength;
       i++;
     }
     const rest = chunks.slice(i);
     if (written > 0) rest[0] = rest[0]!.subarray(written);
+    // A record cut twice keeps its first part: only a completed head starts the count again.
+    this.#headWritten = i > 0 ? written : this.#headWritten + written;
+    this.#wholeBytes = this.#fileBytes - this.#headWritten;
     return rest;
   }
 
