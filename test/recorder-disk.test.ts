@@ -231,3 +231,31 @@ describe('recorder rotation failures and durability (item 4)', () => {
     await recorder.close();
   });
 });
+
+describe('recorder failing while a write is on the disk (review)', () => {
+  it('a queue overflow during the rest of a short write keeps the records that write finished', async () => {
+    const disk = new FakeDisk();
+    const events: EventMessage[] = [];
+    const recorder = recorderOn(disk, events, { queueCapBytes: 4 * FRAME });
+    await recorder.start();
+    for (let seq = 1; seq <= 3; seq++) recorder.frame(frameRecord(seq));
+    // The first writev stops in the middle of frame 2; the loop then writes the rest on a slow disk.
+    disk.shortNext = FRAME + FRAME / 2;
+    disk.slow = true;
+    const writing = recorder.flush();
+    await tick();
+    disk.release(); // the short write returns
+    await tick();
+    expect(disk.pendingWrites).toBe(1); // the rest (end of 2, then 3) is on the disk
+    // Meanwhile the queue overflows: recording stops. The write on the disk still completes.
+    for (let seq = 4; seq <= 8; seq++) recorder.frame(frameRecord(seq));
+    expect(events).toHaveLength(1);
+    disk.slow = false;
+    disk.release();
+    await writing;
+    await recorder.close();
+    // Frames 2 and 3 reached the disk whole; the cut-back must not remove them.
+    expect(await seqs(disk.bytes('/rec/0.gbrec'))).toEqual(['hello', 1, 2, 3]);
+    expect(disk.openHandles).toBe(0);
+  });
+});

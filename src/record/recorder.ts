@@ -260,11 +260,12 @@ export class Recorder {
     while (pending.length > 0) {
       const asked = pending.reduce((n, c) => n + c.byteLength, 0);
       const { bytesWritten } = await this.#file!.writev(pending);
-      if (this.#failed) return;
       if (!(bytesWritten > 0)) throw new Error(`the disk wrote ${bytesWritten} of ${asked} bytes without an error`);
+      // Counted even when recording failed meanwhile: the cut-back must know what is on the disk.
       this.#fileBytes += bytesWritten;
       this.#written += bytesWritten;
       pending = this.#advance(pending, bytesWritten);
+      if (this.#failed) return;
     }
     this.#queued -= total;
   }
