@@ -259,3 +259,21 @@ describe('recorder failing while a write is on the disk (review)', () => {
     expect(disk.openHandles).toBe(0);
   });
 });
+
+describe('recorder failing while its first file opens (review)', () => {
+  it('a queue overflow during start() closes the file that open() then returns', async () => {
+    const disk = new FakeDisk();
+    const events: EventMessage[] = [];
+    const recorder = recorderOn(disk, events, { queueCapBytes: helloBytes.byteLength + 2 * FRAME });
+    disk.slowOpen = true;
+    const starting = recorder.start();
+    await tick();
+    expect(disk.pendingOpens).toBe(1);
+    for (let seq = 1; seq <= 3; seq++) recorder.frame(frameRecord(seq)); // frame 3 passes the cap
+    expect(events).toHaveLength(1);
+    disk.releaseOpen();
+    await expect(starting).rejects.toThrow(/failed/);
+    await recorder.close();
+    expect(disk.openHandles).toBe(0);
+  });
+});

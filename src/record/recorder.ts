@@ -342,10 +342,11 @@ export class Recorder {
 
   /** After a failure: cuts a partly written record off the end, then closes the file. */
   #release(): Promise<void> {
-    this.#releasing ??= (async () => {
-      const file = this.#file;
-      this.#file = undefined;
-      if (!file) return;
+    const file = this.#file;
+    this.#file = undefined;
+    // No file now: one may be closing (wait for it), or still opening (the flush after it releases it).
+    if (!file) return this.#releasing ?? Promise.resolve();
+    this.#releasing = (async () => {
       if (this.#fileBytes > this.#wholeBytes) await file.truncate?.(this.#wholeBytes).catch(() => undefined);
       await file.close().catch(() => undefined);
     })();
