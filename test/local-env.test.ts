@@ -2,12 +2,14 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { FrameEncoder } from '../src/encode/encoder.js';
-import { createLocalEnv } from '../src/envs/local-env.js';
+import { LibretroEmulator } from '../src/emulator/libretro.js';
+import { createLocalEnv, LocalEnv } from '../src/envs/local-env.js';
 import { silentLogger } from '../src/log.js';
 import { DEMO_ROM_PATH } from '../src/paths.js';
 import { idlePolicy } from '../src/policy/policy.js';
 import type { EventMessage, FrameMessage } from '../src/protocol/messages.js';
 import { loadMemoryMap } from '../src/state/memory-map.js';
+import { GAMBATTE, gambatteMissing, hasGambatte } from './helpers/gambatte.js';
 
 /** An encoder whose argument check throws synchronously, as the native addon's does on bad input. */
 const throwingEncoder: FrameEncoder = {
@@ -66,5 +68,14 @@ describe('LocalEnv', () => {
     expect(again).toEqual(saved);
     await expect(e.command('load', { slot: 'nope' })).rejects.toMatchObject({ code: 'GBS_ERR_BAD_FIELD' });
     await e.stop();
+  });
+
+  // A libretro core holds a private copy of the core library and its buffers until closed.
+  it.skipIf(!hasGambatte)(`stop() closes the emulator it owns, freeing the core${gambatteMissing ? ` (skipped: ${gambatteMissing})` : ''}`, async () => {
+    const emulator = new LibretroEmulator(GAMBATTE!, new Uint8Array(await readFile(DEMO_ROM_PATH)));
+    const e = new LocalEnv({ id: 0, emulator, map: undefined, policy: idlePolicy, encoder: okEncoder, fps: 30, speed: 'max', log: silentLogger(), output: { frame: () => {}, event: () => {} } });
+    e.start();
+    await e.stop();
+    expect(() => emulator.saveState()).toThrow(/closed/);
   });
 });

@@ -97,6 +97,25 @@ describe('recorder and short writes (item 2)', () => {
     expect(disk.openHandles).toBe(0);
   });
 
+  it('after a short write that was completed, a later failed write is cut back to a record boundary', async () => {
+    const disk = new FakeDisk();
+    const events: EventMessage[] = [];
+    const recorder = recorderOn(disk, events);
+    await recorder.start();
+    for (let seq = 1; seq <= 3; seq++) recorder.frame(frameRecord(seq));
+    disk.shortNext = FRAME + FRAME / 2; // cut in frame 2; the loop writes the rest
+    await recorder.flush();
+    for (let seq = 4; seq <= 5; seq++) recorder.frame(frameRecord(seq));
+    disk.shortNext = FRAME + 10; // frame 4 whole, 10 bytes of frame 5, then the disk is full
+    disk.failWritesAfter = 1;
+    await recorder.flush();
+    await recorder.close();
+    expect(events).toHaveLength(1);
+    const file = disk.bytes('/rec/0.gbrec');
+    expect(await seqs(file)).toEqual(['hello', 1, 2, 3, 4]);
+    expect(file.length).toBe(helloBytes.byteLength + 4 * FRAME);
+  });
+
   it('a writev that keeps writing nothing (and reports no error) fails loudly instead of looping', async () => {
     const disk = new FakeDisk();
     const events: EventMessage[] = [];
@@ -238,5 +257,51 @@ describe('recorder hello per file (rotated hub recordings)', () => {
       ['hello', 2, 2, false],
     ]);
     expect(await seqs(disk.bytes('/rec/1.gbrec'))).toEqual(['hello', 2]);
+  });
+});
+
+describe('recorder failing while a write is on the disk (review)', () => {
+  it('a queue overflow during the rest of a short write keeps the records that write finished', async () => {
+    const disk = new FakeDisk();
+    const events: EventMessage[] = [];
+    const recorder = recorderOn(disk, events, { queueCapBytes: 4 * FRAME });
+    await recorder.start();
+    for (let seq = 1; seq <= 3; seq++) recorder.frame(frameRecord(seq));
+    // The first writev stops in the middle of frame 2; the loop then writes the rest on a slow disk.
+    disk.shortNext = FRAME + FRAME / 2;
+    disk.slow = true;
+    const writing = recorder.flush();
+    await tick();
+    disk.release(); // the short write returns
+    await tick();
+    expect(disk.pendingWrites).toBe(1); // the rest (end of 2, then 3) is on the disk
+    // Meanwhile the queue overflows: recording stops. The write on the disk still completes.
+    for (let seq = 4; seq <= 8; seq++) recorder.frame(frameRecord(seq));
+    expect(events).toHaveLength(1);
+    disk.slow = false;
+    disk.release();
+    await writing;
+    await recorder.close();
+    // Frames 2 and 3 reached the disk whole; the cut-back must not remove them.
+    expect(await seqs(disk.bytes('/rec/0.gbrec'))).toEqual(['hello', 1, 2, 3]);
+    expect(disk.openHandles).toBe(0);
+  });
+});
+
+describe('recorder failing while its first file opens (review)', () => {
+  it('a queue overflow during start() closes the file that open() then returns', async () => {
+    const disk = new FakeDisk();
+    const events: EventMessage[] = [];
+    const recorder = recorderOn(disk, events, { queueCapBytes: helloBytes.byteLength + 2 * FRAME });
+    disk.slowOpen = true;
+    const starting = recorder.start();
+    await tick();
+    expect(disk.pendingOpens).toBe(1);
+    for (let seq = 1; seq <= 3; seq++) recorder.frame(frameRecord(seq)); // frame 3 passes the cap
+    expect(events).toHaveLength(1);
+    disk.releaseOpen();
+    await expect(starting).rejects.toThrow(/failed/);
+    await recorder.close();
+    expect(disk.openHandles).toBe(0);
   });
 });

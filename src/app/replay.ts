@@ -71,6 +71,8 @@ export async function replay(options: ReplayOptions): Promise<Replaying> {
       stats: () => ({ fps: fps.value, emuFps: 0, speed: player.paused ? 0 : player.speed }),
       control: { mode: 'open' },
       onCommand: (message) => runReplayCommand(player, index.durationMs, message.name, message.args ?? {}),
+      // The recording's envs: `subscribe` to any of them is accepted, as on the server that recorded it.
+      envCount: index.frames.reduce((n, f) => Math.max(n, f.env + 1), Math.max(1, hello.envs)),
     },
     () => recording.close(),
   );

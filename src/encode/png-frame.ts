@@ -4,7 +4,6 @@
  * steps in the same order (palette in order of first appearance, bit depth by colour count), so
  * both encoders write the same pixels.
  */
-import { crc32 } from 'node:zlib';
 
 const HASH_BITS = 10;
 const HASH_SIZE = 1 << HASH_BITS;
@@ -163,6 +162,24 @@ export interface PngHeader {
   colourType: 2 | 3;
   /** RGB triples for colour type 3. */
   palette?: Uint8Array;
+}
+
+/** CRC-32 (the PNG/zlib polynomial), table-driven. Not zlib.crc32: that needs Node >= 20.15, and engines allows any 20. */
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 of `bytes`, as PNG chunks carry it. */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -84,11 +84,15 @@ export class LocalEnv implements Env, CommandTarget {
     this.#runner.start();
   }
 
-  /** Stops for good: nothing (reset, resume, an agent's release) starts the loop again. */
+  /**
+   * Stops for good: nothing (reset, resume, an agent's release) starts the loop again, and the
+   * emulator is closed (a libretro core frees its private library copy and buffers now, not at GC).
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#runner.stop();
     clearInterval(this.#statsTimer);
+    this.#emulator.close();
   }
 
   /** Holds buttons for `frames` frames, overriding the policy meanwhile (viewer input). */

@@ -121,6 +121,8 @@ export class Recorder {
   /** Bytes the open file holds, and where its last whole record ends (for a cut-back). */
   #fileBytes = 0;
   #wholeBytes = 0;
+  /** Bytes on the disk of the record a short write cut in the middle (0 between records). */
+  #headWritten = 0;
   /** Bytes in the newest segment (written + queued), and when it started: for rotation. */
   #segmentBytes = 0;
   #segmentStart = 0;
@@ -264,29 +266,36 @@ export class Recorder {
   /** Writes every byte of `chunks` (one record each), looping over short writes. */
   async #writeWhole(chunks: Uint8Array[]): Promise<void> {
     const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+    this.#headWritten = 0; // these are whole records, after the last whole one
     let pending = chunks;
     while (pending.length > 0) {
       const asked = pending.reduce((n, c) => n + c.byteLength, 0);
       const { bytesWritten } = await this.#file!.writev(pending);
-      if (this.#failed) return;
       if (!(bytesWritten > 0)) throw new Error(`the disk wrote ${bytesWritten} of ${asked} bytes without an error`);
+      // Counted even when recording failed meanwhile: the cut-back must know what is on the disk.
       this.#fileBytes += bytesWritten;
       this.#written += bytesWritten;
       pending = this.#advance(pending, bytesWritten);
+      if (this.#failed) return;
     }
     this.#queued -= total;
   }
 
-  /** Drops the bytes written from the front of `chunks`; counts each record that is now whole. */
+  /**
+   * Drops the bytes written from the front of `chunks` (the file already counts them) and moves
+   * the last record boundary: the end of the file, less what is there of a record cut in the middle.
+   */
   #advance(chunks: Uint8Array[], written: number): Uint8Array[] {
     let i = 0;
     while (i < chunks.length && written >= chunks[i]!.byteLength) {
       written -= chunks[i]!.byteLength;
-      this.#wholeBytes += chunks[i]!.byteLength;
       i++;
     }
     const rest = chunks.slice(i);
     if (written > 0) rest[0] = rest[0]!.subarray(written);
+    // A record cut twice keeps its first part: only a completed head starts the count again.
+    this.#headWritten = i > 0 ? written : this.#headWritten + written;
+    this.#wholeBytes = this.#fileBytes - this.#headWritten;
     return rest;
   }
 
@@ -344,10 +353,11 @@ export class Recorder {
 
   /** After a failure: cuts a partly written record off the end, then closes the file. */
   #release(): Promise<void> {
-    this.#releasing ??= (async () => {
-      const file = this.#file;
-      this.#file = undefined;
-      if (!file) return;
+    const file = this.#file;
+    this.#file = undefined;
+    // No file now: one may be closing (wait for it), or still opening (the flush after it releases it).
+    if (!file) return this.#releasing ?? Promise.resolve();
+    this.#releasing = (async () => {
       if (this.#fileBytes > this.#wholeBytes) await file.truncate?.(this.#wholeBytes).catch(() => undefined);
       await file.close().catch(() => undefined);
     })();
