@@ -214,6 +214,9 @@ describe('viewer training features in real Chromium', () => {
     const { page, errors } = await open(serving.server.url, {
       init: () => {
         (window as unknown as { WebSocket?: unknown }).WebSocket = undefined;
+        // Full jitter draws each delay in [0, 1 s], [0, 2 s], …: pin it to the top of each
+        // range, so "a few checks in 4 s" is a fact of the schedule, not of the dice.
+        Math.random = () => 0.999;
       },
     });
     const requests: string[] = [];
