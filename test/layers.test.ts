@@ -13,7 +13,7 @@ const SRC = resolve('src');
 export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['protocol/'],
   ['config-error.ts', 'log.ts', 'paths.ts', 'version.ts', 'types/'],
-  ['rom/', 'state/', 'encode/', 'emulator/', 'sampler/', 'policy/'],
+  ['rom/', 'state/', 'encode/', 'emulator/', 'sampler/', 'policy/', 'map/'],
   ['pipeline.ts'],
   ['envs/'],
   ['record/', 'replay/', 'agent/', 'store/'],

@@ -38,6 +38,8 @@ import { LatestFrames } from '../store/latest-frames.js';
 import { VERSION } from '../version.js';
 import { createHttpSide } from './http-side.js';
 import { PublisherSide } from './publishers.js';
+import { createMapRoutes } from '../http/map-routes.js';
+import { startMap, type MapSetup } from './map.js';
 import { startSite } from './site.js';
 
 export interface ServeOptions {
@@ -105,7 +107,19 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const progress = new ProgressCoalescer({ publish: (message) => server?.publishControl(message) });
   const publishProgress = (values: Record<string, number>, source: string) => progress.offer(values, source);
 
-  // Every env's output fans out to the HTTP store, viewers and the recorder. The server and the
+  // The Map view: positions from frames (when the memory map declares them) and from /broadcast.
+  const world: MapSetup = await startMap({
+    map,
+    host: options.host,
+    token: options.control?.mode === 'token' ? options.control.token : undefined,
+    log,
+    publish: (message) => server?.publishControl(message),
+    record: (message) => recorder?.control(message),
+  });
+  const mapRoutes = createMapRoutes(() => world.feed.positions);
+  const toMap: RecordSink = { frame: (_record, message) => world.feed.frame(message), event: () => undefined };
+
+  // Every env's output fans out to the HTTP store, the map, viewers and the recorder. The server and the
   // recorder need the envs' encoder name (hello) first, so they are bound once they exist.
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
   const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
@@ -124,7 +138,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     sound: options.sound,
     log,
     observeEncode: (seconds) => metrics?.observeEncode(seconds),
-    output: fanOut(latest, toViewers, toDisk),
+    output: fanOut(latest, toMap, toViewers, toDisk),
   });
   const control = options.control ?? { mode: 'off' };
   // Trainers elsewhere may publish envs here too (with the control token); see app/hub.ts.
@@ -203,10 +217,12 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       envCount: () => publishers.count,
       publishers: publishers.hub,
       onProgress: publishProgress,
-      welcome: () => (progress.latest ? [progress.latest] : []),
-      routes: publishers.readers.around((req, res) => api?.(req, res) ?? false),
+      welcome: () => [...(progress.latest ? [progress.latest] : []), ...world.feed.welcome()],
+      routes: publishers.readers.around((req, res) => mapRoutes(req, res) || (api?.(req, res) ?? false)),
+      broadcast: world.endpoint,
     },
     async () => {
+      world.feed.stop();
       await stopEnvs();
       await recorder?.close();
     },
@@ -230,6 +246,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   }));
   for (const env of envs) env.start();
   publishers.start(broadcaster);
+  world.feed.start();
   log.info({ rom: rom.info.title, sha1: rom.info.sha1, envs: count, map: map?.name ?? null, policy: policyName, fps: options.fps, speed: options.speed, encoder, format, core: coreName }, 'streaming');
   if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');
 
@@ -243,6 +260,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       // Viewers first (their disconnects release agent envs), then the emulators, then the disk.
       progress.close();
       await running.close();
+      world.feed.stop();
       await stopEnvs();
       await recorder?.close();
     },

@@ -30,7 +30,7 @@
 import { open as openFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, EventCode } from '../protocol/constants.js';
-import type { EventMessage, FrameMessage, HelloMessage } from '../protocol/messages.js';
+import type { EventMessage, FrameMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
 
 /** The part of a file the recorder uses; tests inject fakes to force a slow, short or failing disk. */
@@ -189,6 +189,11 @@ export class Recorder {
   /** Writes what is queued now (the timer does this every `writeEveryMs`). Never rejects. */
   flush(): Promise<void> {
     return this.#flush();
+  }
+
+  /** Queues another control record that viewers get too (e.g. the map's `positions`). */
+  control(message: ServerMessage): void {
+    this.#enqueue(encodeRecord(message));
   }
 
   #enqueue(record: Uint8Array): void {

@@ -1,5 +1,6 @@
 /**
- * One HTTP server: the files of `web/` at `/`, the WebSocket endpoint at `/ws`.
+ * One HTTP server: the files of `web/` at `/`, the WebSocket endpoint at `/ws` (and, when given,
+ * the StreamWrapper endpoint at `/broadcast`).
  * Sends `hello` on connect, `stats` once a second, frames through the broadcaster.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +19,7 @@ import { isHostAllowed, isOriginAllowed } from './origin.js';
 import { ClientLimiter } from './rate-limit.js';
 import type { AgentPort } from './agents.js';
 import { GbsError } from '../protocol/errors.js';
+import { BROADCAST_PATH, type BroadcastEndpoint } from './broadcast-endpoint.js';
 
 export const WS_PATH = '/ws';
 export const STATS_INTERVAL_MS = 1000;
@@ -69,6 +71,8 @@ export interface StreamServerOptions {
   /** When to let a stuck client go; tests shorten it. */
   liveness?: LivenessLimits;
   heartbeatMs?: number;
+  /** The StreamWrapper endpoint at `/broadcast` (map positions from trainers); absent: 404. */
+  broadcast?: Pick<BroadcastEndpoint, 'upgrade' | 'close'>;
 }
 
 export interface StreamServer {
@@ -123,7 +127,8 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
-    if (path !== WS_PATH) {
+    const broadcast = path === BROADCAST_PATH ? options.broadcast : undefined;
+    if (path !== WS_PATH && !broadcast) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -136,6 +141,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (broadcast) return broadcast.upgrade(req, socket, head);
     const publishers = options.publishers;
     if (publishers && offersSubprotocol(req, PUBLISHER_SUBPROTOCOL)) {
       publisherWss.handleUpgrade(req, socket, head, (ws) => publishers.accept(ws, req));
@@ -257,7 +263,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     close: () => {
       closing = true;
       clearInterval(heartbeat);
-      return closeAll(http, [wss, publisherWss], statsTimer);
+      return Promise.all([options.broadcast?.close(), closeAll(http, [wss, publisherWss], statsTimer)]).then(() => undefined);
     },
   };
 }

@@ -4,7 +4,7 @@
  *   { "name": "…", "titles": ["POKEMON RED"], "fields": { "x": { "address": "0xD362", "type": "u8" } } }
  */
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config-error.js';
 
@@ -40,17 +40,46 @@ const field = z
     }
   });
 
+/**
+ * Which fields hold the player's position, and the world-map layout they are in (a bundled
+ * layout's name, e.g. "kanto-map-layout", or a path relative to the map file): envs of such a
+ * map appear on the Map view.
+ */
+const position = z
+  .object({
+    map: z.string(),
+    x: z.string(),
+    y: z.string(),
+    layout: z.string().min(1),
+  })
+  .strict();
+
 const mapSchema = z
   .object({
     name: z.string().min(1),
     titles: z.array(z.string()).optional(),
     source: z.string().optional(),
     fields: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are identifiers'), field),
+    position: position.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    for (const key of ['map', 'x', 'y'] as const) {
+      const name = m.position?.[key];
+      if (name !== undefined && !(name in m.fields)) {
+        ctx.addIssue({ code: 'custom', message: `names no field: ${JSON.stringify(name)}`, path: ['position', key] });
+      }
+    }
+  });
 
 export type MemoryMap = z.output<typeof mapSchema>;
 export type FieldSpec = MemoryMap['fields'][string];
+export type PositionSpec = NonNullable<MemoryMap['position']>;
+
+/** Bundled layouts are named by file (`kanto-map-layout`); anything else is a path to a layout file. */
+export function isLayoutFile(spec: string): boolean {
+  return !/^[a-z0-9][a-z0-9-]*$/.test(spec);
+}
 
 /** Validates a parsed JSON value as a memory map. @throws ConfigError quoting the bad part. */
 export function parseMemoryMap(value: unknown, origin: string): MemoryMap {
@@ -77,7 +106,10 @@ export async function loadMemoryMap(path: string): Promise<MemoryMap> {
   } catch (err) {
     throw new ConfigError('GBS_ERR_MAP_INVALID', `memory map "${path}" is not valid JSON: ${(err as Error).message}`);
   }
-  return parseMemoryMap(json, path);
+  const map = parseMemoryMap(json, path);
+  // A layout given as a path is relative to the map file, wherever gbstream runs from.
+  if (map.position && isLayoutFile(map.position.layout)) map.position.layout = resolve(dirname(path), map.position.layout);
+  return map;
 }
 
 /** Finds the bundled map whose `titles` include the ROM title, if any. Invalid bundled maps throw. */

@@ -1,0 +1,39 @@
+/**
+ * The Map view's part of the composition root: loads the layout (the memory map's, else Kanto —
+ * the StreamWrapper's world), and builds the feed that turns positions into records and the
+ * `/broadcast` endpoint that takes StreamWrapper messages. `serve` wires what this returns.
+ */
+import type { Logger } from '../log.js';
+import { layoutPath, loadLayout } from '../map/layout.js';
+import { MapFeed } from '../map/map-feed.js';
+import { LAYOUTS_DIR } from '../paths.js';
+import type { PositionsMessage } from '../protocol/messages.js';
+import { BroadcastEndpoint } from '../server/broadcast-endpoint.js';
+import type { MemoryMap } from '../state/memory-map.js';
+
+/** The layout `/broadcast` positions are placed on when the memory map names none. */
+export const DEFAULT_LAYOUT = 'kanto-map-layout';
+
+export interface MapSetupOptions {
+  map: MemoryMap | undefined;
+  /** The bound address and control token: who may use `/broadcast`. */
+  host: string;
+  token?: string;
+  log: Logger;
+  publish(message: PositionsMessage): void;
+  record(message: PositionsMessage): void;
+}
+
+export interface MapSetup {
+  feed: MapFeed;
+  endpoint: BroadcastEndpoint;
+}
+
+/** @throws ConfigError when the layout the memory map names is missing or invalid. */
+export async function startMap(options: MapSetupOptions): Promise<MapSetup> {
+  const position = options.map?.position;
+  const layout = await loadLayout(layoutPath(position?.layout ?? DEFAULT_LAYOUT, LAYOUTS_DIR));
+  const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record });
+  const endpoint = new BroadcastEndpoint({ host: options.host, token: options.token, log: options.log, onMessage: (m) => feed.wrapper(m) });
+  return { feed, endpoint };
+}

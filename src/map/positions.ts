@@ -1,0 +1,194 @@
+/**
+ * The Map view's model on the server: every agent's latest position, its recent trail, and how
+ * often each global cell was visited. Fed by gbstream's own frames (through a memory map's
+ * `position` declaration) and by StreamWrapper messages; read by `GET /api/map` and turned into
+ * `positions` records. No sockets, no timers; time is injected.
+ *
+ * A visit is an arrival: a point counts when it differs from the agent's previous point, so an
+ * agent standing still (sampled 10 times a second, or stepping into a wall) does not paint its
+ * cell hot, and the points sent in `path` are exactly the ones counted — a viewer summing paths
+ * gets the same heatmap as the server.
+ */
+import type { GameState, MapAgentUpdate, PositionsMessage } from '../protocol/messages.js';
+import type { PositionSpec } from '../state/memory-map.js';
+import { toGlobal, type MapLayout } from './layout.js';
+import type { WrapperMessage } from './wrapper-message.js';
+
+/** Agents kept; past it the one updated longest ago is forgotten. */
+export const MAX_MAP_AGENTS = 4096;
+/** Global points kept per agent for its trail. */
+export const TRAIL_POINTS = 64;
+/** New points kept per agent between two `positions` records (older ones still count as visits). */
+export const MAX_PENDING_POINTS = 2048;
+
+interface Agent extends Omit<MapAgentUpdate, 'path'> {
+  /** Flattened recent global points, oldest first (at most TRAIL_POINTS). */
+  trail: number[];
+  /** Flattened global points since the last update record. */
+  pending: number[];
+  /** Last global point counted, as gy * width + gx, or -1. */
+  last: number;
+}
+
+/** One agent as `GET /api/map` shows it. */
+export interface ApiMapAgent extends Omit<MapAgentUpdate, 'path'> {
+  trail: Array<[number, number]>;
+}
+
+export interface MapPositionsOptions {
+  layout: MapLayout;
+  now?: () => number;
+  maxAgents?: number;
+}
+
+export class MapPositions {
+  readonly layout: MapLayout;
+  readonly #now: () => number;
+  readonly #max: number;
+  readonly #agents = new Map<string, Agent>();
+  readonly #dirty = new Set<string>();
+  /** Visit counts by gy * width + gx: sparse, since agents see a small part of a big canvas. */
+  readonly #visits = new Map<number, number>();
+
+  constructor(options: MapPositionsOptions) {
+    this.layout = options.layout;
+    this.#now = options.now ?? Date.now;
+    this.#max = options.maxAgents ?? MAX_MAP_AGENTS;
+  }
+
+  get size(): number {
+    return this.#agents.size;
+  }
+
+  /** A published frame of gbstream env `env`: its position fields, if the frame has them. */
+  fromFrame(env: number, state: GameState, spec: PositionSpec): void {
+    const map = state[spec.map];
+    const x = state[spec.x];
+    const y = state[spec.y];
+    // A placeholder frame (emulator fault) carries no state: nothing to place.
+    if (map === undefined || x === undefined || y === undefined) return;
+    const agent = this.#agent(`env:${env}`, () => ({ env, envId: env, label: `env ${env}`, color: paletteColour(env) }));
+    this.#move(agent, map, x, y);
+  }
+
+  /** One StreamWrapper message: its agent is `(user, env_id)`; every coordinate is walked. */
+  fromWrapper(message: WrapperMessage): void {
+    const user = message.user ?? 'anonymous';
+    const envId = message.envId ?? null;
+    const id = `ws:${user}:${envId ?? ''}`;
+    const agent = this.#agent(id, () => ({ envId, user, label: envId === null ? user : `${user} #${envId}`, color: message.color ?? paletteColour(hash(id)) }));
+    if (message.color) agent.color = message.color;
+    if (message.extra !== undefined) agent.extra = message.extra;
+    if (message.coords.length === 0) {
+      agent.updatedAt = this.#now();
+      this.#dirty.add(id);
+    }
+    for (const [x, y, map] of message.coords) this.#move(agent, map, x, y);
+  }
+
+  #agent(id: string, create: () => Pick<Agent, 'envId' | 'label' | 'color'> & Partial<Agent>): Agent {
+    let agent = this.#agents.get(id);
+    if (agent) {
+      // Most recently updated last, so the first key is the one to forget when full.
+      this.#agents.delete(id);
+      this.#agents.set(id, agent);
+      return agent;
+    }
+    if (this.#agents.size >= this.#max) {
+      const oldest = this.#agents.keys().next().value as string;
+      this.#agents.delete(oldest);
+      this.#dirty.delete(oldest);
+    }
+    agent = { id, map: 0, x: 0, y: 0, gx: null, gy: null, updatedAt: this.#now(), trail: [], pending: [], last: -1, ...create() };
+    this.#agents.set(id, agent);
+    return agent;
+  }
+
+  #move(agent: Agent, map: number, x: number, y: number): void {
+    agent.map = map;
+    agent.x = x;
+    agent.y = y;
+    agent.updatedAt = this.#now();
+    this.#dirty.add(agent.id);
+    const g = toGlobal(this.layout, map, x, y);
+    agent.gx = g?.gx ?? null;
+    agent.gy = g?.gy ?? null;
+    if (!g) return;
+    const cell = g.gy * this.layout.width + g.gx;
+    if (cell === agent.last) return;
+    agent.last = cell;
+    this.#visits.set(cell, (this.#visits.get(cell) ?? 0) + 1);
+    agent.trail.push(g.gx, g.gy);
+    if (agent.trail.length > TRAIL_POINTS * 2) agent.trail.splice(0, agent.trail.length - TRAIL_POINTS * 2);
+    agent.pending.push(g.gx, g.gy);
+    if (agent.pending.length > MAX_PENDING_POINTS * 2) agent.pending.splice(0, agent.pending.length - MAX_PENDING_POINTS * 2);
+  }
+
+  /** The agents updated since the previous call, with their new points; undefined when none. */
+  takeUpdate(): PositionsMessage | undefined {
+    if (this.#dirty.size === 0) return undefined;
+    const agents: MapAgentUpdate[] = [];
+    for (const id of this.#dirty) {
+      const agent = this.#agents.get(id);
+      if (!agent) continue;
+      agents.push(update(agent, agent.pending));
+      agent.pending = [];
+    }
+    this.#dirty.clear();
+    return { type: 'positions', ts: this.#now(), layout: this.#layoutInfo(), agents };
+  }
+
+  /** Everything: every agent with its trail, and every visit count (for a joining viewer, a recording keyframe). */
+  full(): PositionsMessage {
+    const visits: number[] = [];
+    for (const [cell, n] of this.#visits) visits.push(cell % this.layout.width, Math.floor(cell / this.layout.width), n);
+    const agents = [...this.#agents.values()].map((a) => update(a, a.trail));
+    return { type: 'positions', ts: this.#now(), layout: this.#layoutInfo(), agents, full: true, visits };
+  }
+
+  /** The body of `GET /api/map`. */
+  json(): { layout: PositionsMessage['layout']; agents: ApiMapAgent[]; visits: { cells: Array<[number, number, number]>; max: number } } {
+    const agents = [...this.#agents.values()].map(({ trail, pending: _p, last: _l, ...rest }) => ({ ...rest, trail: pairs(trail) }));
+    const cells: Array<[number, number, number]> = [];
+    let max = 0;
+    for (const [cell, n] of this.#visits) {
+      cells.push([cell % this.layout.width, Math.floor(cell / this.layout.width), n]);
+      if (n > max) max = n;
+    }
+    return { layout: this.#layoutInfo(), agents, visits: { cells, max } };
+  }
+
+  #layoutInfo(): PositionsMessage['layout'] {
+    return { name: this.layout.name, width: this.layout.width, height: this.layout.height };
+  }
+}
+
+function update(agent: Agent, path: number[]): MapAgentUpdate {
+  const { trail: _t, pending: _p, last: _l, ...rest } = agent;
+  return { ...rest, path: [...path] };
+}
+
+function pairs(flat: number[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+/** A distinct, readable colour per index: hues a golden angle apart. */
+export function paletteColour(index: number): string {
+  const hue = (index * 137.508) % 360;
+  return hslToHex(hue, 0.75, 0.55);
+}
+
+function hslToHex(h: number, s: number, l: number): string {
+  const k = (n: number) => (n + h / 30) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const f = (n: number) => l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)));
+  return `#${[f(0), f(8), f(4)].map((v) => Math.round(v * 255).toString(16).padStart(2, '0')).join('')}`;
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
