@@ -16,6 +16,7 @@ import { SubscriptionPlanner } from './subscription.js';
 import { FallbackDecider } from './fallback.js';
 import { HttpPoller, type ResponseLike } from './http-poller.js';
 import { InputController } from './input.js';
+import { MapView, type Region } from './map-view.js';
 import { ProgressTracker } from './progress.js';
 import { FrameRenderer, integerScale } from './renderer.js';
 import { drawSparkline } from './sparkline.js';
@@ -55,6 +56,7 @@ const subscription = new SubscriptionPlanner((message) => conn.send(message));
 /** State fields named by hello; when none (a hub), the focused env's own state keys are shown. */
 let helloFields: string[] = [];
 const progress = new ProgressTracker();
+const mapView = new MapView(el<HTMLCanvasElement>('map-canvas'), el('map-tip'), el('map-count'));
 const training = new TrainingPanel(el('training'));
 const fallback = new FallbackDecider();
 const clock = new ClockOffset();
@@ -181,6 +183,9 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
     case 'progress':
       showProgress(r);
       break;
+    case 'positions':
+      showPositions(r);
+      break;
     case 'stats': // `dropped` is this viewer's; the emulator speed shown is the focused env's
       view.serverStats = { dropped: r['dropped'] as number, record: r };
       break;
@@ -295,6 +300,32 @@ gridControls.onChange = () => {
   const best = follow === undefined ? undefined : catalog.best(follow);
   if (best !== undefined) focusEnv(best);
 };
+
+/** Map: the toggle appears with the first positions; outlines come from the live server's layout. */
+let mapLayoutAsked = '';
+function showPositions(r: Record<string, unknown>): void {
+  mapView.apply(r);
+  el('map-toggle').hidden = false;
+  const name = mapView.model.layout?.name;
+  if (name && name !== mapLayoutAsked) {
+    mapLayoutAsked = name;
+    fetch(new URL('api/map/layout', location.href))
+      .then((res) => (res.ok ? (res.json() as Promise<{ name: string; regions: Region[] }>) : undefined))
+      .then((layout) => layout?.name === name && mapView.setRegions(layout.regions))
+      .catch(() => undefined); // a replay has no layout to give: dots and trails only
+  }
+}
+mapView.onFocusEnv = (env) => {
+  focusEnv(env);
+  stage.scrollIntoView({ block: 'nearest' });
+};
+el('map-toggle').addEventListener('click', () => {
+  const on = el('map').hidden;
+  el('map').hidden = !on;
+  el('map-toggle').setAttribute('aria-pressed', String(on));
+  mapView.setVisible(on);
+});
+el<HTMLInputElement>('map-heat').addEventListener('change', (e) => mapView.setHeatmap((e.target as HTMLInputElement).checked));
 
 function ping(): void {
   const id = view.nextPing(Date.now());

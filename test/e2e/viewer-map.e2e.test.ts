@@ -1,0 +1,150 @@
+/**
+ * The Map view in real Chromium: StreamWrapper agents (sent by a real python3) drawn as dots of
+ * their colour where the Kanto layout puts them, hover labels, the heatmap toggle, 288 agents at
+ * once; gbstream's own demo envs on the map through a position declaration, and a click on an
+ * env's dot focusing its video.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, type Serving } from '../../src/cli/serve.js';
+import type { ApiMapAgent } from '../../src/map/positions.js';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
+import { testServeOptions } from '../helpers/serve-options.js';
+import { runWrapper } from '../helpers/stream-wrapper.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function open(url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Opens the Map view and waits until it has drawn `agents` agents. */
+async function showMap(page: Page, agents: number): Promise<void> {
+  await page.waitForSelector('#map-toggle', { state: 'visible', timeout: 10_000 });
+  await page.click('#map-toggle');
+  await expect.poll(() => page.locator('#map-canvas').getAttribute('data-agents'), { timeout: 10_000 }).toBe(String(agents));
+}
+
+/** RGB of one canvas pixel, and where that pixel is on the page (for the mouse). */
+function canvasPixel(page: Page, x: number, y: number): Promise<{ rgb: [number, number, number]; clientX: number; clientY: number }> {
+  return page.evaluate(
+    ([px, py]) => {
+      const c = document.getElementById('map-canvas') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(px!, py!, 1, 1).data;
+      // Bring the pixel to the middle of the viewport, so the mouse can reach it.
+      let r = c.getBoundingClientRect();
+      window.scrollBy(0, r.top + ((py! + 0.5) * r.height) / c.height - window.innerHeight / 2);
+      r = c.getBoundingClientRect();
+      return { rgb: [d[0]!, d[1]!, d[2]!] as [number, number, number], clientX: r.left + ((px! + 0.5) * r.width) / c.width, clientY: r.top + ((py! + 0.5) * r.height) / c.height };
+    },
+    [x, y],
+  );
+}
+
+const hex = (rgb: [number, number, number]) => `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+const getMap = async (s: Serving) => (await (await fetch(`${s.server.url}api/map`)).json()) as { agents: ApiMapAgent[] };
+
+describe('Map view in real Chromium', () => {
+  it('draws StreamWrapper agents in their colours at their Kanto positions; hover, heatmap, 288 agents', async () => {
+    const serving = await serve(testServeOptions());
+    const url = serving.server.url.replace(/^http/, 'ws') + 'broadcast';
+    const { page, errors } = await open(serving.server.url);
+    try {
+      await runWrapper({
+        url,
+        messages: [
+          { metadata: { user: 'ash', env_id: 0, color: '#0033ff', extra: 'coords: 4', sprite_id: 0 }, coords: [[5, 6, 0], [5, 7, 0], [5, 8, 0], [6, 8, 0]] },
+          { metadata: { user: 'misty', env_id: 1, color: '#ff3300', extra: 'coords: 1', sprite_id: 0 }, coords: [[10, 3, 3]] },
+        ],
+      });
+      await showMap(page, 2);
+      // Kanto at 2 canvas pixels per cell: ash (Pallet Town 64,318 + 6,8) and misty (Cerulean 234,120 + 10,3).
+      expect(hex((await canvasPixel(page, 70 * 2 + 1, 326 * 2 + 1)).rgb)).toBe('#0033ff');
+      expect(hex((await canvasPixel(page, 244 * 2 + 1, 123 * 2 + 1)).rgb)).toBe('#ff3300');
+      // Somewhere no agent went: the background or a map outline, nothing bright.
+      expect(Math.max(...(await canvasPixel(page, 400 * 2, 20 * 2)).rgb)).toBeLessThan(0x40);
+
+      // Hover shows the label and the wrapper's extra text.
+      const ash = await canvasPixel(page, 70 * 2 + 1, 326 * 2 + 1);
+      await page.mouse.move(ash.clientX, ash.clientY);
+      await expect.poll(() => page.locator('#map-tip').textContent()).toMatch(/^ash #0 — coords: 4 — map 0 \(6, 8\)$/);
+      expect(await page.locator('#map-tip').isVisible()).toBe(true);
+
+      // The heatmap paints visited cells (ash's first step, 69,324, has only a faint trail without it).
+      const before = (await canvasPixel(page, 69 * 2, 324 * 2)).rgb;
+      await page.check('#map-heat');
+      await expect.poll(async () => (await canvasPixel(page, 69 * 2, 324 * 2)).rgb[0], { timeout: 5000 }).toBeGreaterThan(before[0] + 60);
+      await page.screenshot({ path: `${ARTIFACTS}/viewer-map.png` });
+
+      // 288 more agents with 64-step trails (8 trainers × 36 envs, one socket per trainer here).
+      const trainers = Array.from({ length: 8 }, (_, t) =>
+        runWrapper({
+          url,
+          messages: Array.from({ length: 36 }, (_, e) => {
+            const i = t * 36 + e;
+            return { metadata: { user: `trainer${t}`, env_id: e, color: `#${((i * 2654435761) >>> 8).toString(16).padStart(6, '0').slice(0, 6)}`, extra: '' }, coords: Array.from({ length: 64 }, (_, k) => [(i + k) % 20, (Math.floor(i / 20) + (k >> 3)) % 18, i % 11]) };
+          }),
+        }),
+      );
+      for (const r of await Promise.all(trainers)) expect(r).toMatchObject({ connected: true, sent: 36 });
+      await expect.poll(() => page.locator('#map-canvas').getAttribute('data-agents'), { timeout: 10_000 }).toBe('290');
+      await expect.poll(() => page.locator('#map-count').textContent()).toBe('290 agents');
+      const drawMs = Number(await page.locator('#map-canvas').getAttribute('data-draw-ms'));
+      console.log(`map view: one draw of 290 agents (64-point trails) with the heatmap took ${drawMs} ms in headless Chromium`);
+      await page.screenshot({ path: `${ARTIFACTS}/viewer-map-288.png` });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await serving.stop();
+    }
+  });
+
+  it('shows gbstream envs from their memory map position; clicking an env focuses its video', async () => {
+    const serving = await serve(testServeOptions({ envs: 2, map: 'test/fixtures/demo-position.json', control: { mode: 'open' } }));
+    const { page, errors } = await open(serving.server.url);
+    try {
+      // Walk env 1 right so its dot is away from env 0's.
+      const ws = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
+      await ws.opened();
+      await ws.request({ type: 'input', id: 1, env: 1, buttons: ['right'], frames: 120 });
+      let agents: ApiMapAgent[] = [];
+      await expect
+        .poll(async () => {
+          agents = (await getMap(serving)).agents;
+          const [a, b] = [agents.find((x) => x.env === 0), agents.find((x) => x.env === 1)];
+          return a && b && a.gx !== null && b.gx !== null ? b.gx - a.gx : 0;
+        }, { timeout: 15_000 })
+        .toBeGreaterThan(60);
+      await Promise.all(serving.envs.map((e) => e.command('pause', {})));
+      ws.ws.close();
+      await showMap(page, 2);
+      await page.waitForTimeout(600); // positions sent after the pause have arrived
+      agents = (await getMap(serving)).agents;
+      const env1 = agents.find((x) => x.env === 1)!;
+      // demo-layout is 2576 wide: drawn at 1024/2576 canvas pixels per unit.
+      const scale = 1024 / 2576;
+      const dot = await canvasPixel(page, Math.floor((env1.gx! + 0.5) * scale), Math.floor((env1.gy! + 0.5) * scale));
+      expect(hex(dot.rgb)).toBe(env1.color);
+      await page.mouse.click(dot.clientX, dot.clientY);
+      await expect.poll(() => page.locator('#focus-env').textContent(), { timeout: 5000 }).toBe('Showing env 1 of 2');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await serving.stop();
+    }
+  });
+});
