@@ -307,12 +307,13 @@ function showPositions(r: Record<string, unknown>): void {
   mapView.apply(r);
   el('map-toggle').hidden = false;
   const name = mapView.model.layout?.name;
-  if (name && name !== mapLayoutAsked) {
+  // A replay server has no layout to give (asking would only log a 404): dots and trails only.
+  if (name && name !== mapLayoutAsked && !isReplay) {
     mapLayoutAsked = name;
     fetch(new URL('api/map/layout', location.href))
       .then((res) => (res.ok ? (res.json() as Promise<{ name: string; regions: Region[] }>) : undefined))
       .then((layout) => layout?.name === name && mapView.setRegions(layout.regions))
-      .catch(() => undefined); // a replay has no layout to give: dots and trails only
+      .catch(() => undefined);
   }
 }
 mapView.onFocusEnv = (env) => {

@@ -42,6 +42,8 @@ export class MapView {
   #heatVersion = -1;
   /** How long the last draw took, ms (shown in a data attribute for tests and the curious). */
   lastDrawMs = 0;
+  /** Draws so far. */
+  draws = 0;
   /** Called when an agent that is an env with video is clicked. */
   onFocusEnv?: (env: number) => void;
 
@@ -144,6 +146,7 @@ export class MapView {
     this.lastDrawMs = performance.now() - started;
     this.#canvas.dataset['drawMs'] = this.lastDrawMs.toFixed(2);
     this.#canvas.dataset['agents'] = String(agents.length);
+    this.#canvas.dataset['draws'] = String(++this.draws);
   }
 
   #drawTrail(a: ViewAgent): void {
