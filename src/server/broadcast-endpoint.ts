@@ -25,6 +25,13 @@ export const MAX_BROADCAST_MESSAGE_BYTES = 256 * 1024;
 export const MAX_BROADCAST_CONNECTIONS = 1024;
 /** A wrapper sends once every few hundred env steps; 20/s leaves room for fast envs. */
 export const BROADCAST_RATE = { perSecond: 20, burst: 40 };
+/**
+ * A socket silent this long is closed. The wrapper's event loop runs only while it sends, so it
+ * cannot answer pings in between and a heartbeat would cut healthy trainers; silence is the sign
+ * of a trainer that died without closing (a half-open TCP connection would otherwise stay for
+ * ever). A wrapper that was only paused reconnects on its next upload.
+ */
+export const BROADCAST_IDLE_MS = 15 * 60_000;
 
 /** Close codes (RFC 6455 §7.4.1). */
 const CLOSE_UNSUPPORTED_DATA = 1003;
@@ -62,11 +69,17 @@ export interface BroadcastEndpointOptions {
   onMessage(message: WrapperMessage): void;
   maxMessageBytes?: number;
   maxConnections?: number;
+  idleMs?: number;
+  /** Monotonic clock, ms; injected by tests. */
+  now?: () => number;
 }
 
 export class BroadcastEndpoint {
   readonly #o: BroadcastEndpointOptions;
   readonly #wss: WebSocketServer;
+  readonly #now: () => number;
+  readonly #lastHeard = new Map<WebSocket, number>();
+  readonly #sweeper: NodeJS.Timeout;
   /** Refusals so far, to log the first and then every hundredth (a wrapper retries every upload). */
   #refusals = 0;
   /** Messages accepted, for tests and logs. */
@@ -74,6 +87,9 @@ export class BroadcastEndpoint {
 
   constructor(options: BroadcastEndpointOptions) {
     this.#o = options;
+    this.#now = options.now ?? (() => performance.now());
+    this.#sweeper = setInterval(() => this.sweep(), 60_000);
+    this.#sweeper.unref();
     this.#wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.maxMessageBytes ?? MAX_BROADCAST_MESSAGE_BYTES });
     this.#wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.#connected(ws, req));
   }
@@ -105,7 +121,8 @@ export class BroadcastEndpoint {
 
   #connected(ws: WebSocket, req: IncomingMessage): void {
     const remote = req.socket.remoteAddress;
-    const bucket = new TokenBucket(BROADCAST_RATE.perSecond, BROADCAST_RATE.burst, performance.now());
+    const bucket = new TokenBucket(BROADCAST_RATE.perSecond, BROADCAST_RATE.burst, this.#now());
+    this.#lastHeard.set(ws, this.#now());
     const refuse = (code: number, reason: string) => {
       this.#o.log.warn({ remote, code, reason }, 'closing /broadcast client');
       ws.close(code, reason.slice(0, 120)); // a close reason must fit in 123 bytes
@@ -113,7 +130,8 @@ export class BroadcastEndpoint {
     this.#o.log.info({ remote, connections: this.connections }, '/broadcast client connected');
     ws.on('message', (data, isBinary) => {
       if (isBinary) return refuse(CLOSE_UNSUPPORTED_DATA, 'binary message; send JSON text frames');
-      if (!bucket.take(performance.now())) return refuse(CLOSE_POLICY_VIOLATION, `more than ${BROADCAST_RATE.perSecond} messages/s`);
+      this.#lastHeard.set(ws, this.#now());
+      if (!bucket.take(this.#now())) return refuse(CLOSE_POLICY_VIOLATION, `more than ${BROADCAST_RATE.perSecond} messages/s`);
       const parsed = parseWrapperMessage(String(data));
       if (!parsed.ok) return refuse(CLOSE_INVALID_PAYLOAD, parsed.reason);
       this.received++;
@@ -125,11 +143,27 @@ export class BroadcastEndpoint {
     });
     // ws reports an oversized or broken frame here and closes the socket itself (1009, 1002, …).
     ws.on('error', (err) => this.#o.log.warn({ remote, err: err.message }, 'closing /broadcast client: bad frame'));
-    ws.on('close', (code) => this.#o.log.info({ remote, code }, '/broadcast client disconnected'));
+    ws.on('close', (code) => {
+      this.#lastHeard.delete(ws);
+      this.#o.log.info({ remote, code }, '/broadcast client disconnected');
+    });
+  }
+
+  /** Closes sockets silent for longer than `idleMs` (run every minute). */
+  sweep(now = this.#now()): void {
+    const idleMs = this.#o.idleMs ?? BROADCAST_IDLE_MS;
+    for (const [ws, at] of this.#lastHeard) {
+      if (now - at <= idleMs) continue;
+      this.#lastHeard.delete(ws);
+      this.#o.log.info({ idleS: Math.round((now - at) / 1000) }, 'closing idle /broadcast client');
+      ws.close(CLOSE_GOING_AWAY, 'idle');
+      setTimeout(() => ws.terminate(), 1000).unref();
+    }
   }
 
   /** Closes every socket with 1001 and stops accepting. */
   close(): Promise<void> {
+    clearInterval(this.#sweeper);
     for (const ws of this.#wss.clients) {
       ws.close(CLOSE_GOING_AWAY, 'server shutting down');
       setTimeout(() => ws.terminate(), 1000).unref();
