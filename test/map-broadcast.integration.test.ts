@@ -5,7 +5,9 @@
  * one else; gbstream's own envs appear through a memory map's position declaration; and the
  * positions reach recordings and replays.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
+import { ConfigError } from '../src/config-error.js';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -203,6 +205,35 @@ describe('positions in recordings', () => {
       client.ws.close();
     } finally {
       await replaying.stop();
+    }
+  });
+});
+
+describe('map background picture (--map-background)', () => {
+  it('is served aligned to the layout when given, refused when not an image, absent otherwise', async () => {
+    const png = new PNG({ width: 4, height: 4 });
+    png.data.fill(0x80);
+    const file = join(await mkdtemp(join(tmpdir(), 'gbs-bg-')), 'kanto.png');
+    await writeFile(file, PNG.sync.write(png));
+    const withPicture = await serve(testServeOptions({ mapBackground: file }));
+    try {
+      const layout = (await (await fetch(`${withPicture.server.url}api/map/layout`)).json()) as { background: boolean; width: number; regions: unknown[] };
+      expect(layout).toMatchObject({ background: true, width: 436 });
+      expect(layout.regions).toHaveLength(225);
+      const res = await fetch(`${withPicture.server.url}api/map/background`);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await res.arrayBuffer()).equals(await readFile(file))).toBe(true);
+    } finally {
+      await withPicture.stop();
+    }
+    await expect(serve(testServeOptions({ mapBackground: 'package.json' }))).rejects.toThrow(ConfigError);
+    await expect(serve(testServeOptions({ mapBackground: 'package.json' }))).rejects.toThrow(/"package.json" is not a PNG, JPEG or WebP image/);
+    const without = await serve(testServeOptions());
+    try {
+      expect(((await (await fetch(`${without.server.url}api/map/layout`)).json()) as { background: boolean }).background).toBe(false);
+      expect((await fetch(`${without.server.url}api/map/background`)).status).toBe(404);
+    } finally {
+      await without.stop();
     }
   });
 });

@@ -4,6 +4,7 @@
  * `/broadcast` endpoint that takes StreamWrapper messages. `serve` wires what this returns.
  */
 import type { Logger } from '../log.js';
+import { loadBackground, type MapBackground } from '../map/background.js';
 import { layoutPath, loadLayout } from '../map/layout.js';
 import { MapFeed } from '../map/map-feed.js';
 import { LAYOUTS_DIR } from '../paths.js';
@@ -22,18 +23,23 @@ export interface MapSetupOptions {
   log: Logger;
   publish(message: PositionsMessage): void;
   record(message: PositionsMessage): void;
+  /** A picture aligned to the layout, drawn under the dots (`--map-background FILE`). */
+  background?: string;
 }
 
 export interface MapSetup {
   feed: MapFeed;
   endpoint: BroadcastEndpoint;
+  background: MapBackground | undefined;
 }
 
-/** @throws ConfigError when the layout the memory map names is missing or invalid. */
+/** @throws ConfigError when the layout the memory map names, or the background, is missing or invalid. */
 export async function startMap(options: MapSetupOptions): Promise<MapSetup> {
   const position = options.map?.position;
   const layout = await loadLayout(layoutPath(position?.layout ?? DEFAULT_LAYOUT, LAYOUTS_DIR));
+  // Everything that can fail first: nothing to undo when it does.
+  const background = options.background === undefined ? undefined : await loadBackground(options.background);
   const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record });
   const endpoint = new BroadcastEndpoint({ host: options.host, token: options.token, log: options.log, onMessage: (m) => feed.wrapper(m) });
-  return { feed, endpoint };
+  return { feed, endpoint, background };
 }

@@ -68,6 +68,8 @@ export interface ServeOptions {
   allowOrigins?: readonly string[];
   /** How many emulators (envs) to run; more than one run in worker threads. Default 1. */
   envs?: number;
+  /** A picture aligned to the map layout, drawn under the Map view's dots. */
+  mapBackground?: string;
   /** Record every published record to disk (`--record FILE` / `--record-dir DIR`). */
   record?: RecordSpec;
 }
@@ -115,8 +117,9 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     log,
     publish: (message) => server?.publishControl(message),
     record: (message) => recorder?.control(message),
+    background: options.mapBackground,
   });
-  const mapRoutes = createMapRoutes(() => world.feed.positions);
+  const mapRoutes = createMapRoutes(() => world.feed.positions, () => world.background);
   const toMap: RecordSink = { frame: (_record, message) => world.feed.frame(message), event: () => undefined };
 
   // Every env's output fans out to the HTTP store, the map, viewers and the recorder. The server and the

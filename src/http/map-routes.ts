@@ -4,18 +4,23 @@
  *   GET /api/map         every agent's latest position (local and global), trail and the visit
  *                        counts: {"layout", "agents": [{"envId", "user", "label", "color", "map",
  *                        "x", "y", "gx", "gy", "updatedAt", …}], "visits": {"cells": [[gx, gy, n]], "max"}}
- *   GET /api/map/layout  the layout: canvas size and each map's rectangle, for drawing outlines
+ *   GET /api/map/layout  the layout: canvas size and each map's rectangle, for drawing outlines,
+ *                        and whether there is a background picture
+ *   GET /api/map/background  that picture (`--map-background FILE`), aligned to the canvas
  *
  * Returns false for other paths, so the rest of the API and the static files get them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MapBackground } from '../map/background.js';
 import { layoutJson } from '../map/layout.js';
 import type { MapPositions } from '../map/positions.js';
 
-export function createMapRoutes(positions: () => MapPositions | undefined) {
+const PATHS = new Set(['/api/map', '/api/map/layout', '/api/map/background']);
+
+export function createMapRoutes(positions: () => MapPositions | undefined, background?: () => MapBackground | undefined) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== '/api/map' && path !== '/api/map/layout') return false;
+    if (!PATHS.has(path)) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return true;
@@ -25,7 +30,17 @@ export function createMapRoutes(positions: () => MapPositions | undefined) {
       json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'this server has no map' });
       return true;
     }
-    json(res, 200, path === '/api/map' ? model.json() : layoutJson(model.layout), req.method === 'HEAD');
+    const picture = background?.();
+    if (path === '/api/map/background') {
+      if (!picture) json(res, 404, { error: 'GBS_ERR_NOT_FOUND', message: 'no map background (see --map-background)' });
+      else {
+        res.writeHead(200, { 'content-type': picture.contentType, 'content-length': picture.bytes.byteLength, 'cache-control': 'no-cache' });
+        res.end(req.method === 'HEAD' ? undefined : picture.bytes);
+      }
+      return true;
+    }
+    const body = path === '/api/map' ? model.json() : { ...layoutJson(model.layout), background: picture !== undefined };
+    json(res, 200, body, req.method === 'HEAD');
     return true;
   };
 }

@@ -6,7 +6,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replay } from '../../src/cli/replay.js';
@@ -180,6 +181,30 @@ describe('Map view in real Chromium', () => {
     } finally {
       await page.close();
       await replaying.stop();
+    }
+  });
+
+  it('draws the user’s background picture under the map', async () => {
+    const png = new PNG({ width: 4, height: 4 });
+    for (let i = 0; i < png.data.length; i += 4) png.data.set([0x20, 0x40, 0x80, 0xff], i);
+    const file = join(await mkdtemp(join(tmpdir(), 'gbs-map-bg-')), 'bg.png');
+    await writeFile(file, PNG.sync.write(png));
+    const serving = await serve(testServeOptions({ mapBackground: file }));
+    const { page, errors } = await open(serving.server.url);
+    try {
+      await runWrapper({ url: serving.server.url.replace(/^http/, 'ws') + 'broadcast', messages: [{ metadata: { user: 'ash', env_id: 0, color: '#ffffff' }, coords: [[1, 1, 0]] }] });
+      await showMap(page, 1);
+      // A cell no map outline touches shows the picture.
+      const { regions } = (await (await fetch(`${serving.server.url}api/map/layout`)).json()) as { regions: Array<{ x: number; y: number; width: number; height: number }> };
+      const touched = (gx: number, gy: number) => regions.some((r) => gx >= r.x - 1 && gx <= r.x + r.width && gy >= r.y - 1 && gy <= r.y + r.height);
+      let cell = { gx: 0, gy: 0 };
+      for (let i = 20; i < 436 * 444 && touched(cell.gx, cell.gy); i += 7) cell = { gx: i % 436, gy: Math.floor(i / 436) };
+      expect(touched(cell.gx, cell.gy)).toBe(false);
+      await expect.poll(async () => hex((await canvasPixel(page, cell.gx * 2 + 1, cell.gy * 2 + 1)).rgb), { timeout: 5000 }).toBe('#204080');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await serving.stop();
     }
   });
 });

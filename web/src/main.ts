@@ -311,8 +311,15 @@ function showPositions(r: Record<string, unknown>): void {
   if (name && name !== mapLayoutAsked && !isReplay) {
     mapLayoutAsked = name;
     fetch(new URL('api/map/layout', location.href))
-      .then((res) => (res.ok ? (res.json() as Promise<{ name: string; regions: Region[] }>) : undefined))
-      .then((layout) => layout?.name === name && mapView.setRegions(layout.regions))
+      .then((res) => (res.ok ? (res.json() as Promise<{ name: string; regions: Region[]; background?: boolean }>) : undefined))
+      .then((layout) => {
+        if (layout?.name !== name) return;
+        mapView.setRegions(layout.regions);
+        if (!layout.background) return;
+        const picture = new Image();
+        picture.onload = () => mapView.setBackground(picture);
+        picture.src = new URL('api/map/background', location.href).href;
+      })
       .catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The Map view: every agent as a coloured dot with a fading trail on the layout's canvas, map
  * outlines when the server can give the layout (`api/map/layout`; a replay cannot, so it draws
- * none), an optional visit heatmap, a hover label, and click-to-focus for agents that are envs
+ * none) over the user's background picture if there is one, an optional visit heatmap, a hover label, and click-to-focus for agents that are envs
  * with video. Draws at most once per animation frame and only after a change, so 288 agents at
  * 4 updates a second cost a few redraws a second. No game graphics: outlines only.
  */
@@ -33,6 +33,7 @@ export class MapView {
   readonly #tip: HTMLElement;
   readonly #count: HTMLElement;
   #regions: Region[] = [];
+  #background: CanvasImageSource | undefined;
   #scale = MAX_SCALE;
   #drawn = -1;
   #frame = 0;
@@ -72,6 +73,13 @@ export class MapView {
   /** Map outlines from `api/map/layout` (when the server has them). */
   setRegions(regions: Region[]): void {
     this.#regions = regions;
+    this.#drawn = -1;
+    this.#schedule();
+  }
+
+  /** A picture aligned to the layout (the user's own; none ships), drawn under everything. */
+  setBackground(picture: CanvasImageSource): void {
+    this.#background = picture;
     this.#drawn = -1;
     this.#schedule();
   }
@@ -118,6 +126,10 @@ export class MapView {
     ctx.globalAlpha = 1;
     ctx.fillStyle = '#101318';
     ctx.fillRect(0, 0, this.#canvas.width, this.#canvas.height);
+    if (this.#background) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(this.#background, 0, 0, this.#canvas.width, this.#canvas.height);
+    }
     ctx.strokeStyle = '#2e3440';
     ctx.lineWidth = 1;
     for (const r of this.#regions) ctx.strokeRect(r.x * s + 0.5, r.y * s + 0.5, r.width * s - 1, r.height * s - 1);
