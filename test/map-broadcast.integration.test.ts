@@ -72,8 +72,8 @@ describe('/broadcast from a StreamWrapper (loopback, no token)', () => {
   it('sends the positions to viewers as records, and the whole map to a viewer that joins', async () => {
     const viewer = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
     await viewer.opened();
-    const full = (await viewer.waitFor((m) => m.type === 'positions')) as unknown as PositionsMessage;
-    expect(full.full).toBe(true);
+    // (Points still pending when it joins reach every viewer first, this one too; the full record follows.)
+    const full = (await viewer.waitFor((m) => m.type === 'positions' && m['full'] === true)) as unknown as PositionsMessage;
     expect(full.agents.map((x) => x.user).sort()).toEqual(['ash', 'misty']);
     await runWrapper({ url: broadcastUrl(serving), messages: [wrapperMessage('brock', 2, '#00aa00', [[1, 1, 2]])] });
     const update = (await viewer.waitFor((m) => m.type === 'positions' && !m['full'], 3000)) as unknown as PositionsMessage;
@@ -203,6 +203,11 @@ describe('positions in recordings', () => {
       const replayed = (await client.waitFor((m) => m.type === 'positions', 5000)) as unknown as PositionsMessage;
       expect(replayed.agents[0]).toMatchObject({ id: 'ws:ash:4', gx: 68, gy: 321 });
       client.ws.close();
+      // The recording names the bundled Kanto layout, so the replay can give the viewer its outlines.
+      const layout = (await (await fetch(`${replaying.server.url}api/map/layout`)).json()) as { name: string; regions: unknown[] };
+      expect(layout.name).toBe('kanto-map-layout');
+      expect(layout.regions).toHaveLength(225);
+      expect((await fetch(`${replaying.server.url}api/map`)).status).toBe(404);
     } finally {
       await replaying.stop();
     }

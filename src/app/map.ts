@@ -5,12 +5,14 @@
  */
 import type { Logger } from '../log.js';
 import { loadBackground, type MapBackground } from '../map/background.js';
-import { layoutPath, loadLayout } from '../map/layout.js';
+import { layoutPath, loadLayout, type MapLayout } from '../map/layout.js';
 import { MapFeed } from '../map/map-feed.js';
 import { LAYOUTS_DIR } from '../paths.js';
 import type { PositionsMessage } from '../protocol/messages.js';
 import { BroadcastEndpoint } from '../server/broadcast-endpoint.js';
-import type { MemoryMap } from '../state/memory-map.js';
+import { decodeRecords } from '../protocol/record.js';
+import type { Recording } from '../record/index.js';
+import { isLayoutFile, type MemoryMap } from '../state/memory-map.js';
 
 /** The layout `/broadcast` positions are placed on when the memory map names none. */
 export const DEFAULT_LAYOUT = 'kanto-map-layout';
@@ -42,4 +44,22 @@ export async function startMap(options: MapSetupOptions): Promise<MapSetup> {
   const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record });
   const endpoint = new BroadcastEndpoint({ host: options.host, token: options.token, log: options.log, onMessage: (m) => feed.wrapper(m) });
   return { feed, endpoint, background };
+}
+
+/**
+ * For a replay: the layout the recording's `positions` records name, when it is a bundled one,
+ * so the viewer can draw map outlines. Undefined when the recording has no positions or names a
+ * layout file of its own (a replay does not go looking for it).
+ */
+export async function layoutOfRecording(recording: Recording): Promise<MapLayout | undefined> {
+  const entry = recording.index.entries.find((e) => e.type === 'positions');
+  if (!entry) return undefined;
+  try {
+    const [record] = decodeRecords(await recording.read(entry));
+    const name = (record?.['layout'] as { name?: unknown } | undefined)?.name;
+    if (typeof name !== 'string' || isLayoutFile(name)) return undefined;
+    return await loadLayout(layoutPath(name, LAYOUTS_DIR));
+  } catch {
+    return undefined; // no such bundled layout, or a damaged record: no outlines, nothing worse
+  }
 }

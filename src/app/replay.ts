@@ -13,6 +13,8 @@ import { openRecording, type Recording } from '../record/index.js';
 import { runReplayCommand } from '../replay/commands.js';
 import { Player } from '../replay/player.js';
 import type { StreamServer } from '../server/server.js';
+import { createMapRoutes } from '../http/map-routes.js';
+import { layoutOfRecording } from './map.js';
 import { startSite } from './site.js';
 
 export interface ReplayOptions {
@@ -51,6 +53,10 @@ export async function replay(options: ReplayOptions): Promise<Replaying> {
     replay: { durationMs: index.durationMs, frames: index.frames.length, startTs: index.startTs },
   };
 
+  // Map outlines for the viewer; the positions themselves are in the recording.
+  const mapLayout = await layoutOfRecording(recording);
+  const mapRoutes = createMapRoutes({ layout: () => mapLayout });
+
   let server: StreamServer | undefined;
   const fps = { value: 0, lastSent: 0 };
   const player = new Player({
@@ -73,6 +79,7 @@ export async function replay(options: ReplayOptions): Promise<Replaying> {
       onCommand: (message) => runReplayCommand(player, index.durationMs, message.name, message.args ?? {}),
       // The recording's envs: `subscribe` to any of them is accepted, as on the server that recorded it.
       envCount: index.frames.reduce((n, f) => Math.max(n, f.env + 1), Math.max(1, hello.envs)),
+      routes: mapRoutes,
     },
     () => recording.close(),
   );

@@ -119,7 +119,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     record: (message) => recorder?.control(message),
     background: options.mapBackground,
   });
-  const mapRoutes = createMapRoutes(() => world.feed.positions, () => world.background);
+  const mapRoutes = createMapRoutes({ positions: () => world.feed.positions, layout: () => world.feed.positions.layout, background: () => world.background });
   const toMap: RecordSink = { frame: (_record, message) => world.feed.frame(message), event: () => undefined };
 
   // Every env's output fans out to the HTTP store, the map, viewers and the recorder. The server and the

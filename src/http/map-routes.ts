@@ -12,12 +12,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MapBackground } from '../map/background.js';
-import { layoutJson } from '../map/layout.js';
+import { layoutJson, type MapLayout } from '../map/layout.js';
 import type { MapPositions } from '../map/positions.js';
 
 const PATHS = new Set(['/api/map', '/api/map/layout', '/api/map/background']);
 
-export function createMapRoutes(positions: () => MapPositions | undefined, background?: () => MapBackground | undefined) {
+export interface MapRouteSources {
+  /** The live model; a replay has none (its viewers follow the recorded `positions` records). */
+  positions?: () => MapPositions | undefined;
+  layout: () => MapLayout | undefined;
+  background?: () => MapBackground | undefined;
+}
+
+export function createMapRoutes(sources: MapRouteSources) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (!PATHS.has(path)) return false;
@@ -25,22 +32,24 @@ export function createMapRoutes(positions: () => MapPositions | undefined, backg
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return true;
     }
-    const model = positions();
-    if (!model) {
-      json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'this server has no map' });
-      return true;
-    }
-    const picture = background?.();
+    const head = req.method === 'HEAD';
+    const picture = sources.background?.();
+    const layout = sources.layout();
+    const model = sources.positions?.();
     if (path === '/api/map/background') {
       if (!picture) json(res, 404, { error: 'GBS_ERR_NOT_FOUND', message: 'no map background (see --map-background)' });
       else {
         res.writeHead(200, { 'content-type': picture.contentType, 'content-length': picture.bytes.byteLength, 'cache-control': 'no-cache' });
-        res.end(req.method === 'HEAD' ? undefined : picture.bytes);
+        res.end(head ? undefined : picture.bytes);
       }
-      return true;
+    } else if (path === '/api/map/layout') {
+      if (!layout) json(res, 404, { error: 'GBS_ERR_NOT_FOUND', message: 'no map layout known here' });
+      else json(res, 200, { ...layoutJson(layout), background: picture !== undefined }, head);
+    } else if (!model) {
+      json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'no live map here (a replay sends the recorded positions records instead)' });
+    } else {
+      json(res, 200, model.json(), head);
     }
-    const body = path === '/api/map' ? model.json() : { ...layoutJson(model.layout), background: picture !== undefined };
-    json(res, 200, body, req.method === 'HEAD');
     return true;
   };
 }

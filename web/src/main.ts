@@ -301,14 +301,13 @@ gridControls.onChange = () => {
   if (best !== undefined) focusEnv(best);
 };
 
-/** Map: the toggle appears with the first positions; outlines come from the live server's layout. */
+/** Map: the toggle appears with the first positions; outlines come from the server's layout (live, or a bundled one in a replay). */
 let mapLayoutAsked = '';
 function showPositions(r: Record<string, unknown>): void {
   mapView.apply(r);
   el('map-toggle').hidden = false;
   const name = mapView.model.layout?.name;
-  // A replay server has no layout to give (asking would only log a 404): dots and trails only.
-  if (name && name !== mapLayoutAsked && !isReplay) {
+  if (name && name !== mapLayoutAsked) {
     mapLayoutAsked = name;
     fetch(new URL('api/map/layout', location.href))
       .then((res) => (res.ok ? (res.json() as Promise<{ name: string; regions: Region[]; background?: boolean }>) : undefined))
