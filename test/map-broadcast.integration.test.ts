@@ -11,6 +11,7 @@ import { ConfigError } from '../src/config-error.js';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replay } from '../src/app/replay.js';
 import { serve, type Serving } from '../src/app/serve.js';
@@ -132,6 +133,20 @@ describe('/broadcast access', () => {
       expect(JSON.stringify(lines)).not.toContain('nope');
       expect(await runWrapper({ url: broadcastUrl(serving, '?token=sekrit'), messages: msg })).toMatchObject({ connected: true, sent: 1 });
       expect((await getMap(serving)).agents).toEqual([expect.objectContaining({ user: 'ash', gx: 65, gy: 319 })]);
+    } finally {
+      await serving.stop();
+    }
+  });
+
+  it('refuses a browser page from another origin (a web page must not post positions to a local gbstream)', async () => {
+    const serving = await serve(testServeOptions());
+    try {
+      const status = await new Promise<number | undefined>((resolve) => {
+        const ws = new WebSocket(broadcastUrl(serving), { origin: 'http://evil.example' });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+        ws.on('open', () => resolve(101));
+      });
+      expect(status).toBe(403);
     } finally {
       await serving.stop();
     }
