@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLayout } from '../src/map/layout.js';
 import { MapPositions } from '../src/map/positions.js';
 import { parseWrapperMessage } from '../src/map/wrapper-message.js';
-import { describeAgent, MapModel, STALE_MS } from '../web/src/map-model.js';
+import { describeAgent, fullFromApi, MapModel, STALE_MS } from '../web/src/map-model.js';
 
 const layout = parseLayout({ columns: ['mapId', 'name', 'x', 'y', 'width', 'height'], rows: [[-1, 'W', 0, 0, 100, 80], [0, 'Town', 10, 20, 20, 18]] }, 'small');
 const send = (p: MapPositions, text: string) => {
@@ -67,5 +67,17 @@ describe('viewer map model', () => {
     m.apply({ type: 'positions', layout: { name: 'x', width: 1, height: 1 }, agents: 'no' });
     expect(m.layout).toBeUndefined();
     expect(m.version).toBe(0);
+  });
+
+  it('the HTTP fallback’s GET api/map gives the same map as the full record', () => {
+    const server = new MapPositions({ layout, now: () => 7 });
+    send(server, '{"metadata": {"user": "a", "color": "#123456"}, "coords": [[1, 1, 0], [2, 1, 0], [1, 1, 0]]}');
+    const fromRecord = new MapModel();
+    fromRecord.apply(server.full() as unknown as Record<string, unknown>);
+    const fromHttp = new MapModel();
+    fromHttp.apply(fullFromApi(JSON.parse(JSON.stringify(server.json())), 7)!);
+    expect(fromHttp.agents).toEqual(fromRecord.agents);
+    expect(fromHttp.visits).toEqual(fromRecord.visits);
+    expect(fullFromApi({ error: 'x' }, 0)).toBeUndefined();
   });
 });

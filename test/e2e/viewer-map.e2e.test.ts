@@ -214,4 +214,26 @@ describe('Map view in real Chromium', () => {
       await serving.stop();
     }
   });
+
+  it('in the HTTP fallback (no WebSocket), polls GET api/map and draws the same map', async () => {
+    const serving = await serve(testServeOptions());
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    try {
+      await runWrapper({ url: serving.server.url.replace(/^http/, 'ws') + 'broadcast', messages: [{ metadata: { user: 'ash', env_id: 0, color: '#ffcc00' }, coords: [[3, 4, 1], [3, 5, 1]] }] });
+      await page.addInitScript(() => {
+        (window as unknown as { WebSocket?: unknown }).WebSocket = undefined;
+      });
+      await page.goto(serving.server.url);
+      await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 10_000 }).toBe('HTTP fallback (polling)');
+      await showMap(page, 1);
+      expect(hex((await canvasPixel(page, 57 * 2 + 1, 251 * 2 + 1)).rgb)).toBe('#ffcc00');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await serving.stop();
+    }
+  });
 });

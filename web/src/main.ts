@@ -16,6 +16,7 @@ import { SubscriptionPlanner } from './subscription.js';
 import { FallbackDecider } from './fallback.js';
 import { HttpPoller, type ResponseLike } from './http-poller.js';
 import { InputController } from './input.js';
+import { fullFromApi } from './map-model.js';
 import { MapView, type Region } from './map-view.js';
 import { ProgressTracker } from './progress.js';
 import { FrameRenderer, integerScale } from './renderer.js';
@@ -322,6 +323,18 @@ function showPositions(r: Record<string, unknown>): void {
       .catch(() => undefined);
   }
 }
+/** Without the socket there are no positions records: the fallback polls GET api/map instead. */
+const MAP_POLL_MS = 2000;
+setInterval(() => {
+  if (!poller.running || view.poll !== 'ok') return;
+  fetch(new URL('api/map', location.href))
+    .then((res) => (res.ok ? (res.json() as Promise<unknown>) : undefined))
+    .then((body) => {
+      const full = fullFromApi(body, Date.now());
+      if (full && (full['agents'] as unknown[]).length > 0) showPositions(full);
+    })
+    .catch(() => undefined);
+}, MAP_POLL_MS);
 mapView.onFocusEnv = (env) => {
   focusEnv(env);
   stage.scrollIntoView({ block: 'nearest' });

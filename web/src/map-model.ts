@@ -124,3 +124,22 @@ export function describeAgent(a: ViewAgent): string {
   const where = `map ${a.map} (${a.x}, ${a.y})`;
   return [a.label, a.extra, where].filter((s) => s !== undefined && s !== '').join(' — ');
 }
+
+/**
+ * `GET api/map` (what the HTTP fallback can poll) as a `full` positions record, so the page
+ * shows the map without a WebSocket too. Undefined when the body is not a map.
+ */
+export function fullFromApi(body: unknown, ts: number): Record<string, unknown> | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { layout, agents, visits } = body as { layout?: unknown; agents?: unknown; visits?: { cells?: unknown } };
+  if (!Array.isArray(agents)) return undefined;
+  const cells = Array.isArray(visits?.cells) ? (visits.cells as unknown[]) : [];
+  return {
+    type: 'positions',
+    ts,
+    full: true,
+    layout,
+    agents: agents.map((a: Record<string, unknown>) => ({ ...a, path: Array.isArray(a['trail']) ? (a['trail'] as unknown[]).flat() : [] })),
+    visits: cells.flat(),
+  };
+}
