@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { silentLogger } from '../src/log.js';
 import type { WrapperMessage } from '../src/map/wrapper-message.js';
-import { BROADCAST_RATE, BroadcastEndpoint, type BroadcastEndpointOptions } from '../src/server/broadcast-endpoint.js';
+import { BROADCAST_RATE, BroadcastEndpoint, closeReason, type BroadcastEndpointOptions } from '../src/server/broadcast-endpoint.js';
+import { pino } from 'pino';
 
 let http: Server | undefined;
 let endpoint: BroadcastEndpoint | undefined;
@@ -46,6 +47,23 @@ describe('/broadcast endpoint', () => {
     expect(await done).toEqual({ code: 1008, reason: `more than ${BROADCAST_RATE.perSecond} messages/s` });
     expect(received.length).toBeGreaterThanOrEqual(BROADCAST_RATE.burst);
     expect(received.length).toBeLessThan(BROADCAST_RATE.burst * 2);
+  });
+
+  it('cuts a close reason to 123 bytes at a character boundary, so quoting bad input never throws', async () => {
+    expect(closeReason('é'.repeat(100))).toBe('é'.repeat(61));
+    const lines: string[] = [];
+    const { url, received } = await start({ log: pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) }) });
+    const ws = new WebSocket(url);
+    await opened(ws);
+    const done = closed(ws);
+    ws.send(JSON.stringify({ metadata: {}, coords: [['é'.repeat(60)]] }));
+    ws.send('{"metadata": {}, "coords": []}'); // already on the wire: ignored, not logged again
+    const { code, reason } = await done;
+    expect(code).toBe(1007);
+    expect(reason).toMatch(/^coords\[0\] must be/);
+    expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(123);
+    expect(received).toEqual([]);
+    expect(lines.filter((l) => l.includes('closing /broadcast client'))).toHaveLength(1);
   });
 
   it('refuses connections past the cap with 503', async () => {

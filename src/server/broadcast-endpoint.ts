@@ -39,6 +39,13 @@ const CLOSE_INVALID_PAYLOAD = 1007;
 const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_GOING_AWAY = 1001;
 
+/** A close reason fits in 123 bytes of UTF-8 (RFC 6455 §5.5); longer ones are cut at a character. */
+export function closeReason(reason: string): string {
+  let out = reason;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
 export type AccessVerdict = { ok: true } | { ok: false; status: 401 | 403; reason: string };
 
 /**
@@ -125,10 +132,12 @@ export class BroadcastEndpoint {
     this.#lastHeard.set(ws, this.#now());
     const refuse = (code: number, reason: string) => {
       this.#o.log.warn({ remote, code, reason }, 'closing /broadcast client');
-      ws.close(code, reason.slice(0, 120)); // a close reason must fit in 123 bytes
+      ws.close(code, closeReason(reason));
     };
     this.#o.log.info({ remote, connections: this.connections }, '/broadcast client connected');
     ws.on('message', (data, isBinary) => {
+      // Messages already on the wire when the socket was refused still arrive: ignore them.
+      if (ws.readyState !== ws.OPEN) return;
       if (isBinary) return refuse(CLOSE_UNSUPPORTED_DATA, 'binary message; send JSON text frames');
       this.#lastHeard.set(ws, this.#now());
       if (!bucket.take(this.#now())) return refuse(CLOSE_POLICY_VIOLATION, `more than ${BROADCAST_RATE.perSecond} messages/s`);
