@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHub } from '../src/app/hub.js';
 import { replay } from '../src/app/replay.js';
 import { serve, type Serving } from '../src/app/serve.js';
 import { silentLogger } from '../src/log.js';
@@ -256,6 +257,22 @@ describe('map background picture (--map-background)', () => {
       expect((await fetch(`${without.server.url}api/map/background`)).status).toBe(404);
     } finally {
       await without.stop();
+    }
+  });
+});
+
+describe('/broadcast on gbstream hub', () => {
+  it('takes StreamWrapper positions (with the token in the URL) and shows them in /api/map', async () => {
+    const hub = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, control: { mode: 'token', token: 'hub-token' }, log: silentLogger() });
+    try {
+      const url = hub.server.url.replace(/^http/, 'ws') + 'broadcast';
+      const msg = [wrapperMessage('ash', 3, '#0033ff', [[5, 6, 0]])];
+      expect(await runWrapper({ url, messages: msg })).toMatchObject({ connected: false, status: 401 });
+      expect(await runWrapper({ url: `${url}?token=hub-token`, messages: msg })).toMatchObject({ connected: true, sent: 1 });
+      const body = (await (await fetch(`${hub.server.url}api/map`)).json()) as MapBody;
+      expect(body.agents).toEqual([expect.objectContaining({ user: 'ash', envId: 3, gx: 69, gy: 324 })]);
+    } finally {
+      await hub.stop();
     }
   });
 });

@@ -25,6 +25,8 @@ import { LatestFrames } from '../store/latest-frames.js';
 import { VERSION } from '../version.js';
 import { createHttpSide } from './http-side.js';
 import { PublisherSide } from './publishers.js';
+import { createMapRoutes } from '../http/map-routes.js';
+import { startMap } from './map.js';
 import { startSite } from './site.js';
 
 /** What `hello.rom` says on a hub: there is no ROM of its own. */
@@ -74,6 +76,17 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const publishProgress = (values: Record<string, number>, source: string) => progress.offer(values, source);
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
   const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
+
+  // The Map view: StreamWrapper trainers post positions to /broadcast (on the Kanto layout).
+  const world = await startMap({
+    map: undefined,
+    host: options.host,
+    token: control.mode === 'token' ? control.token : undefined,
+    log,
+    publish: (message) => server?.publishControl(message),
+    record: (message) => recorder?.control(message),
+  });
+  const mapRoutes = createMapRoutes({ positions: () => world.feed.positions, layout: () => world.feed.positions.layout });
 
   const side = new PublisherSide({
     localCount: 0,
@@ -137,10 +150,12 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
       envCount: () => side.count,
       publishers: side.hub,
       onProgress: publishProgress,
-      welcome: () => (progress.latest ? [progress.latest] : []),
-      routes: side.readers.around((req, res) => api?.(req, res) ?? false),
+      welcome: () => [...(progress.latest ? [progress.latest] : []), ...world.feed.welcome()],
+      routes: side.readers.around((req, res) => mapRoutes(req, res) || (api?.(req, res) ?? false)),
+      broadcast: world.endpoint,
     },
     async () => {
+      world.feed.stop();
       side.close();
       progress.close();
       await recorder?.close();
@@ -164,6 +179,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     health: () => ({ rom: HUB_ROM.title, format: options.format ?? 'jpeg', envs: side.count, live: side.hub.table.livePublished(), publishers: side.hub.publishers, clients: broadcaster.size, uptimeS: Math.round((Date.now() - startedAt) / 1000), env: side.hub.stats() }),
   }));
   side.start(broadcaster);
+  world.feed.start();
   log.info({ fps: options.fps, stateFps: options.stateFps, encoder, control: control.mode }, 'hub waiting for publishers');
   if (recorder) log.info({ file: recorder.stats.files[0] }, 'recording');
 
@@ -172,6 +188,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     hub: side.hub,
     recorder,
     async stop() {
+      world.feed.stop();
       side.close();
       progress.close();
       await running.close();
