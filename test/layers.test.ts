@@ -12,7 +12,7 @@ const SRC = resolve('src');
 /** Lowest first. A module may import its own layer and those below it. */
 export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['protocol/'],
-  ['config-error.ts', 'log.ts', 'paths.ts', 'version.ts', 'types/'],
+  ['config-error.ts', 'log.ts', 'native-addon.ts', 'paths.ts', 'version.ts', 'types/'],
   ['rom/', 'state/', 'encode/', 'emulator/', 'sampler/', 'policy/', 'map/'],
   ['pipeline.ts'],
   ['envs/'],

@@ -3,8 +3,7 @@
  * optional: `npm install` builds it when a C compiler is present (native/build.mjs); without it
  * only serverboy runs.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadAddon, type AddonLoadResult } from '../native-addon.js';
 
 /** An open core (opaque; freed by `close` or when garbage-collected). */
 export type CoreHandle = object;
@@ -32,26 +31,9 @@ export interface LibretroBinding {
   close(h: CoreHandle): void;
 }
 
-export type LibretroLoadResult = { binding: LibretroBinding } | { reason: string };
-
-// src/emulator/ and dist/emulator/ are both two levels below the repository root.
-const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/gbstream_libretro.node', import.meta.url));
-
-let cached: LibretroLoadResult | undefined;
+export type LibretroLoadResult = AddonLoadResult<LibretroBinding>;
 
 /** Loads the addon once; on failure says why. */
 export function tryLoadLibretroBinding(): LibretroLoadResult {
-  if (cached !== undefined) return cached;
-  try {
-    cached = { binding: createRequire(import.meta.url)(ADDON_PATH) as LibretroBinding };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    cached = {
-      reason:
-        code === 'MODULE_NOT_FOUND'
-          ? `${ADDON_PATH} is not built (npm install builds it; see native/README.md)`
-          : `${ADDON_PATH} does not load: ${(err as Error).message.split('\n')[0]}`,
-    };
-  }
-  return cached;
+  return loadAddon<LibretroBinding>('gbstream_libretro');
 }

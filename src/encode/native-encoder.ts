@@ -6,9 +6,8 @@
  * The addon is optional: `npm install` builds it when it can (native/build.mjs) and gbstream
  * falls back to sharp when it did not (see select-encoder.ts).
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { EncoderOptions, FrameEncoder } from './encoder.js';
+import { loadAddon, type AddonLoadResult } from '../native-addon.js';
 
 /** What `native/src/jpeg_encoder.c` exports. */
 export interface NativeBinding {
@@ -30,28 +29,11 @@ export interface NativeBinding {
   ): Buffer;
 }
 
-export type NativeLoadResult = { binding: NativeBinding } | { reason: string };
-
-// src/encode/ and dist/encode/ are both two levels below the repository root.
-const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/gbstream_jpeg.node', import.meta.url));
-
-let cached: NativeLoadResult | undefined;
+export type NativeLoadResult = AddonLoadResult<NativeBinding>;
 
 /** Loads the addon once; on failure says why (not built, or built but cannot load libjpeg). */
 export function tryLoadNativeBinding(): NativeLoadResult {
-  if (cached !== undefined) return cached;
-  try {
-    cached = { binding: createRequire(import.meta.url)(ADDON_PATH) as NativeBinding };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    cached = {
-      reason:
-        code === 'MODULE_NOT_FOUND'
-          ? `${ADDON_PATH} is not built (npm install builds it; see native/README.md)`
-          : `${ADDON_PATH} does not load: ${(err as Error).message.split('\n')[0]}`,
-    };
-  }
-  return cached;
+  return loadAddon<NativeBinding>('gbstream_jpeg');
 }
 
 /** The addon, or `undefined` when it is not built or cannot load. */

@@ -3,12 +3,11 @@
  * `JsPngEncoder`, without JS's per-pixel cost and with one deflate stream reused between frames.
  * The addon is optional; select-png-encoder.ts falls back to the JS encoder when it is missing.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { FrameEncoder } from './encoder.js';
 import { PNG_FILTERS, PNG_STRATEGIES, resolvePngOptions, type PngOptions } from './png-options.js';
+import { loadAddon, type AddonLoadResult } from '../native-addon.js';
 
 /** What `native/src/png_encoder.c` exports. */
 export interface NativePngBinding {
@@ -22,28 +21,11 @@ export interface NativePngBinding {
   encode(handle: object, pixels: Uint8Array, width: number, height: number, channels: number): Buffer;
 }
 
-export type NativePngLoadResult = { binding: NativePngBinding } | { reason: string };
-
-// src/encode/ and dist/encode/ are both two levels below the repository root.
-const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/gbstream_png.node', import.meta.url));
-
-let cached: NativePngLoadResult | undefined;
+export type NativePngLoadResult = AddonLoadResult<NativePngBinding>;
 
 /** Loads the addon once; on failure says why (not built, or built but cannot load zlib). */
 export function tryLoadNativePngBinding(): NativePngLoadResult {
-  if (cached !== undefined) return cached;
-  try {
-    cached = { binding: createRequire(import.meta.url)(ADDON_PATH) as NativePngBinding };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    cached = {
-      reason:
-        code === 'MODULE_NOT_FOUND'
-          ? `${ADDON_PATH} is not built (npm install builds it; see native/README.md)`
-          : `${ADDON_PATH} does not load: ${(err as Error).message.split('\n')[0]}`,
-    };
-  }
-  return cached;
+  return loadAddon<NativePngBinding>('gbstream_png');
 }
 
 /** The addon's errors carry a `code` but are plain TypeErrors; give callers one error class. */
