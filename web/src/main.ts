@@ -1,41 +1,42 @@
 /**
  * The viewer page: wires connection → renderers (focus view and env grid), state panel, stats,
- * training panel and input, and the HTTP fallback when WebSocket cannot be used. DOM glue only;
- * the logic lives in the small modules beside this one.
+ * training panel and input, and the HTTP fallback when WebSocket cannot be used. The viewer's
+ * composition root: it builds the parts and dispatches records; the focus/grid, map, fallback,
+ * stats and toolbar glue (the *-wiring, stats-meters, toolbar, screen-fit modules) and the logic
+ * live in the small modules beside this one.
  */
-import type { Button, FrameFormat } from '../../src/protocol/messages.js';
-import { EventCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../../src/protocol/constants.js';
+import type { Button } from '../../src/protocol/messages.js';
+import { EventCode } from '../../src/protocol/constants.js';
 import { sampleFrom, ClockOffset } from './clock.js';
 import { Connection, type ConnState, type SocketLike } from './connection.js';
+import { deadSocket } from './dead-socket.js';
+import { el } from './dom.js';
 import { takeToken } from './url-token.js';
-import { EnvFocus, statsForEnv } from './envs.js';
+import { EnvFocus } from './envs.js';
 import { EnvGrid } from './env-grid.js';
 import { EnvCatalog, type EnvEntry } from './env-catalog.js';
+import { FocusWiring } from './focus-wiring.js';
 import { GridControls } from './grid-controls.js';
 import { SubscriptionPlanner } from './subscription.js';
 import { FallbackDecider } from './fallback.js';
-import { HttpPoller, type ResponseLike } from './http-poller.js';
+import { createPoller } from './fallback-wiring.js';
 import { InputController } from './input.js';
-import { fullFromApi } from './map-model.js';
-import { MapView, type Region } from './map-view.js';
+import { wireMap } from './map-wiring.js';
+import { MapView } from './map-view.js';
 import { ProgressTracker } from './progress.js';
-import { FrameRenderer, integerScale } from './renderer.js';
-import { drawSparkline } from './sparkline.js';
+import { FrameRenderer } from './renderer.js';
+import { fitScreen } from './screen-fit.js';
 import { StatePanel } from './state-panel.js';
+import { startStatsMeters } from './stats-meters.js';
 import { statusLine } from './status.js';
 import { parseReplayInfo, ReplayControls } from './replay-controls.js';
+import { wireToolbar } from './toolbar.js';
 import { TrainingPanel } from './training-panel.js';
 import { ViewerState } from './viewer-state.js';
 
 const PING_EVERY_MS = 2000;
 /** In fallback, a WebSocket that gave up (`gone`) is tried again this often. */
 const FALLBACK_WS_RETRY_MS = 30_000;
-
-function el<T extends HTMLElement = HTMLElement>(id: string): T {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`missing #${id}`);
-  return node as T;
-}
 
 const canvas = el<HTMLCanvasElement>('screen');
 const stage = el('stage');
@@ -78,22 +79,6 @@ const replay = new ReplayControls(el('replay'), (name, args) => {
   conn.send({ type: 'command', id: view.nextCommandId(), name, args });
 });
 
-/** A socket that fails at once, for browsers (or tests) without WebSocket: the fallback takes over. */
-function deadSocket(): SocketLike {
-  const socket: SocketLike = {
-    binaryType: 'arraybuffer',
-    readyState: 3,
-    onopen: null,
-    onclose: null,
-    onerror: null,
-    onmessage: null,
-    send: () => undefined,
-    close: () => undefined,
-  };
-  setTimeout(() => socket.onclose?.({ code: 1006, reason: 'WebSocket unavailable' }), 0);
-  return socket;
-}
-
 const conn = new Connection({
   url: wsUrl.href,
   createSocket: (url) => {
@@ -116,34 +101,15 @@ function showProgress(r: Record<string, unknown>): void {
   training.render(progress, typeof r['source'] === 'string' ? r['source'] : undefined);
 }
 
-const poller = new HttpPoller({
-  base: location.href,
-  fetch: (url, init) => fetch(url, init) as Promise<ResponseLike>,
-  focused: () => envs.focused,
-  onProgress: (p) => showProgress(p as unknown as Record<string, unknown>),
-  onHealth: (health, retryInMs) => {
-    if (!health) {
-      view.poll = 'down';
-      view.pollRetryAt = Date.now() + (retryInMs ?? 0);
-    } else {
-      view.poll = 'ok';
-      if (typeof health.rom === 'string') titleEl.textContent = health.rom;
-      setEnvCount(health.envs);
-    }
-    renderStatus();
-  },
-  onStates: (states) => {
-    for (const [key, snap] of Object.entries(states)) {
-      const env = Number(key);
-      if (!snap.state || !envs.has(env)) continue;
-      envs.setState(env, snap.state);
-      if (env === envs.focused) {
-        panel.setFields(Object.keys(snap.state));
-        panel.update(snap.state);
-      }
-    }
-  },
-  onFrame: (env, image, _seq, format) => showFrame(env, image, SCREEN_WIDTH, SCREEN_HEIGHT, image.byteLength, format),
+const poller = createPoller({
+  envs,
+  panel,
+  view,
+  titleEl,
+  setEnvCount: (count) => setEnvCount(count),
+  renderStatus,
+  showProgress,
+  showFrame: (...args) => showFrame(...args),
 });
 
 function onRecord(r: Record<string, unknown> & { type: string }, bytes: number): void {
@@ -206,7 +172,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       showMessage(`Server refused: ${String(r['message'])} (${String(r['code'])})`, 'error');
       break;
     case 'states':
-      onStates(r['envs']);
+      focus.onStates(r['envs']);
       break;
     case 'event':
       if (r['code'] === EventCode.EnvsChanged && Array.isArray(r['envs'])) {
@@ -221,131 +187,25 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
   }
 }
 
-/** One frame of `env`, from the socket or from a poll: into its grid cell, and the big canvas when focused. */
-function showFrame(env: number, data: Uint8Array, width: number, height: number, bytes: number, format: FrameFormat = 'jpeg'): void {
-  const now = performance.now();
-  view.bytes.add(now, bytes);
-  view.latestFrame.set(env, { data, width, height, format });
-  if (envs.multi) grid.push(env, data, width, height, format);
-  if (env !== envs.focused) return;
-  view.fps.add(now);
-  renderer.push(data, width, height, format);
-}
-
-function setEnvCount(count: unknown): void {
-  envs.setCount(count);
-  if (catalog.size !== envs.count) catalog.setList(undefined, envs.count); // HTTP fallback: a count only
-  renderGrid();
-  view.keepFramesOf((env) => envs.has(env));
-  showFocus();
-}
-
-/** The grid in the order, and with the filter, the grid tools say; then what to subscribe to. */
-function renderGrid(): void {
-  gridControls.setFields(catalog.fields());
-  const shown = envs.multi ? catalog.view(gridControls.filter, gridControls.sort) : [];
-  grid.show(shown, envs.count, envs.focused);
-  el('grid-count').textContent = envs.multi ? `${shown.length} of ${envs.count} shown` : '';
-}
-
-/** `states` records: every env's latest state, for sorting, filtering and following. */
-function onStates(list: unknown): void {
-  if (!Array.isArray(list)) return;
-  for (const item of list as Array<{ env?: unknown; state?: unknown }>) {
-    if (typeof item.env !== 'number' || typeof item.state !== 'object' || item.state === null) continue;
-    catalog.setState(item.env, item.state as Record<string, unknown>);
-    if (item.env !== envs.focused) envs.setState(item.env, item.state as Record<string, unknown>);
-  }
-  const follow = gridControls.follow;
-  const best = follow === undefined ? undefined : catalog.best(follow);
-  if (best !== undefined && best !== envs.focused) focusEnv(best);
-  if (gridControls.sort.kind === 'field' || gridControls.filter.kind === 'field') renderGrid();
-  else gridControls.setFields(catalog.fields());
-}
-
-/** Many envs: the focused one at full rate, the thumbnails on screen at a low rate, every state. */
-function planSubscription(): void {
-  if (view.conn !== 'live' || !envs.multi) return;
-  subscription.want({ envs: [envs.focused], thumbs: grid.visible().filter((e) => e !== envs.focused), states: true });
-}
-
-/** Moves the focus to `env` without reconnecting: big canvas, state panel, stats and input follow. */
-function focusEnv(env: number): void {
-  if (!envs.focus(env)) return;
-  input.releaseAll();
-  grid.setFocused(env);
-  planSubscription();
-  view.resetMeters();
-  panel.clear();
-  const state = envs.stateOf(env);
-  if (state) panel.update(state);
-  const frame = view.latestFrame.get(env);
-  if (frame) renderer.push(frame.data, frame.width, frame.height, frame.format);
-  showFocus();
-}
-
-function showFocus(): void {
-  focusLabel.hidden = !envs.multi;
-  const entry = catalog.entry(envs.focused);
-  const name = entry && entry.source === 'published' ? `${entry.label} (env ${envs.focused})` : `env ${envs.focused}`;
-  focusLabel.textContent = `Showing ${name} of ${envs.count}`;
-  canvas.setAttribute('aria-label', envs.multi ? `Live emulator screen, env ${envs.focused}` : 'Live emulator screen');
-  fit();
-}
-
-grid.onFocus = focusEnv;
-grid.onVisibleChange = planSubscription;
-gridControls.onChange = () => {
-  renderGrid();
-  const follow = gridControls.follow;
-  const best = follow === undefined ? undefined : catalog.best(follow);
-  if (best !== undefined) focusEnv(best);
-};
-
-/** Map: the toggle appears with the first positions; outlines come from the server's layout (live, or a bundled one in a replay). */
-let mapLayoutAsked = '';
-function showPositions(r: Record<string, unknown>): void {
-  mapView.apply(r);
-  el('map-toggle').hidden = false;
-  const name = mapView.model.layout?.name;
-  if (name && name !== mapLayoutAsked) {
-    mapLayoutAsked = name;
-    fetch(new URL('api/map/layout', location.href))
-      .then((res) => (res.ok ? (res.json() as Promise<{ name: string; regions: Region[]; background?: boolean }>) : undefined))
-      .then((layout) => {
-        if (layout?.name !== name) return;
-        mapView.setRegions(layout.regions);
-        if (!layout.background) return;
-        const picture = new Image();
-        picture.onload = () => mapView.setBackground(picture);
-        picture.src = new URL('api/map/background', location.href).href;
-      })
-      .catch(() => undefined);
-  }
-}
-/** Without the socket there are no positions records: the fallback polls GET api/map instead. */
-const MAP_POLL_MS = 2000;
-setInterval(() => {
-  if (!poller.running || view.poll !== 'ok') return;
-  fetch(new URL('api/map', location.href))
-    .then((res) => (res.ok ? (res.json() as Promise<unknown>) : undefined))
-    .then((body) => {
-      const full = fullFromApi(body, Date.now());
-      if (full && (full['agents'] as unknown[]).length > 0) showPositions(full);
-    })
-    .catch(() => undefined);
-}, MAP_POLL_MS);
-mapView.onFocusEnv = (env) => {
-  focusEnv(env);
-  stage.scrollIntoView({ block: 'nearest' });
-};
-el('map-toggle').addEventListener('click', () => {
-  const on = el('map').hidden;
-  el('map').hidden = !on;
-  el('map-toggle').setAttribute('aria-pressed', String(on));
-  mapView.setVisible(on);
+const focus = new FocusWiring({
+  envs,
+  grid,
+  catalog,
+  gridControls,
+  subscription,
+  renderer,
+  panel,
+  input,
+  view,
+  canvas,
+  focusLabel,
+  gridCount: el('grid-count'),
+  fit: () => fit(),
 });
-el<HTMLInputElement>('map-heat').addEventListener('change', (e) => mapView.setHeatmap((e.target as HTMLInputElement).checked));
+const showFrame = focus.showFrame.bind(focus);
+const setEnvCount = focus.setEnvCount.bind(focus);
+const focusEnv = focus.focusEnv.bind(focus);
+const showPositions = wireMap({ mapView, stage, focusEnv, polling: () => poller.running && view.poll === 'ok' });
 
 function ping(): void {
   const id = view.nextPing(Date.now());
@@ -373,7 +233,7 @@ function renderStatus(): void {
 function onState(state: ConnState, detail: { retryInMs?: number; code?: number }): void {
   const from = view.conn;
   view.conn = state;
-  if (state === 'live') queueMicrotask(planSubscription);
+  if (state === 'live') queueMicrotask(() => focus.planSubscription());
   if (state === 'reconnecting') view.retryAt = Date.now() + (detail.retryInMs ?? 0);
   const useHttp = fallback.observe(from, state);
   if (useHttp && !poller.running) {
@@ -398,25 +258,8 @@ function showMessage(text: string, kind: 'info' | 'error'): void {
   messageEl.hidden = false;
 }
 
-/** Room kept under the focus view for the toolbar, so it stays on screen at 1280×800. */
-const TOOLBAR_RESERVE_PX = 64;
-
 function fit(): void {
-  let availW: number;
-  let availH: number;
-  if (document.fullscreenElement === stage) {
-    availW = window.innerWidth - 16;
-    availH = window.innerHeight - 16;
-  } else {
-    availW = el('stage-box').getBoundingClientRect().width - 16;
-    const top = stage.getBoundingClientRect().top + window.scrollY;
-    // With the grid below it, the focus view leaves room for the grid too.
-    const rest = window.innerHeight - top - 16 - TOOLBAR_RESERVE_PX;
-    availH = envs.multi ? Math.min(rest, window.innerHeight * 0.55) : Math.max(rest, window.innerHeight * 0.4);
-  }
-  const scale = integerScale(canvas.width, canvas.height, availW, availH);
-  canvas.style.width = `${canvas.width * scale}px`;
-  canvas.style.height = `${canvas.height * scale}px`;
+  fitScreen(canvas, stage, envs.multi);
 }
 
 renderer.onDrawn = () => {
@@ -426,25 +269,7 @@ renderer.onDrawn = () => {
   }
 };
 
-function formatBytes(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB/s` : `${(n / 1e3).toFixed(1)} kB/s`;
-}
-
-setInterval(() => {
-  const now = performance.now();
-  const fps = view.fps.rate(now);
-  const lat = view.latency.value;
-  view.fpsSeries.push(fps);
-  view.latencySeries.push(lat ?? 0);
-  el('stat-fps').textContent = fps.toFixed(1);
-  el('stat-dropped').textContent = view.serverStats ? String(view.serverStats.dropped) : '–';
-  el('stat-latency').textContent = lat === undefined ? '–' : `${Math.max(0, lat).toFixed(0)} ms${clock.known ? '' : ' (uncorrected)'}`;
-  el('stat-bytes').textContent = formatBytes(view.bytes.rate(now));
-  const speed = view.serverStats && statsForEnv(view.serverStats.record, envs.focused)?.speed;
-  el('stat-speed').textContent = speed === undefined ? '–' : `${speed.toFixed(2)}×`;
-  drawSparkline(el<HTMLCanvasElement>('spark-fps'), view.fpsSeries, '#4caf50');
-  drawSparkline(el<HTMLCanvasElement>('spark-latency'), view.latencySeries, '#ff9800');
-}, 1000);
+startStatsMeters(view, clock, () => envs.focused);
 
 setInterval(() => {
   if (conn.state === 'live') ping();
@@ -458,21 +283,7 @@ document.addEventListener('visibilitychange', () => {
 window.addEventListener('resize', fit);
 document.addEventListener('fullscreenchange', fit);
 
-el('fullscreen').addEventListener('click', () => {
-  if (document.fullscreenElement) void document.exitFullscreen();
-  else void stage.requestFullscreen().catch((err: Error) => showMessage(`Fullscreen refused: ${err.message}`, 'error'));
-});
-
-el('screenshot').addEventListener('click', () => {
-  canvas.toBlob((blob) => {
-    if (!blob) return;
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = `gbstream-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-  }, 'image/png');
-});
+wireToolbar(stage, canvas, (text) => showMessage(text, 'error'));
 
 el('retry').addEventListener('click', () => conn.retry());
 
