@@ -25,6 +25,7 @@ import { LatestFrames } from '../store/latest-frames.js';
 import { VERSION } from '../version.js';
 import { createHttpSide } from './http-side.js';
 import { PublisherSide } from './publishers.js';
+import { loadMemoryMap } from '../state/memory-map.js';
 import { createMapRoutes } from '../http/map-routes.js';
 import { startMap } from './map.js';
 import { startSite } from './site.js';
@@ -53,6 +54,11 @@ export interface HubServeOptions {
   record?: RecordSpec;
   /** Publisher heartbeat: a publisher that misses a pong this long is cut off (tests shorten it). */
   heartbeatMs?: number;
+  /**
+   * A memory map whose `position` declaration names the fields publishers send in their state
+   * (`--map FILE`): their envs then appear on the Map view.
+   */
+  map?: string;
 }
 
 export interface HubServing {
@@ -78,8 +84,12 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
 
   // The Map view: StreamWrapper trainers post positions to /broadcast (on the Kanto layout).
+  const map = options.map === undefined ? undefined : await loadMemoryMap(options.map);
+  // Publishers send state only while nobody watches: the map reads their latest states.
+  let publishedStates: () => ReturnType<PublisherSide['hub']['states']> = () => [];
   const world = await startMap({
-    map: undefined,
+    map,
+    states: () => publishedStates(),
     host: options.host,
     token: control.mode === 'token' ? control.token : undefined,
     log,
@@ -105,7 +115,8 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     progress: publishProgress,
     observeEncode: (s) => metrics?.observeEncode(s),
     heartbeatMs: options.heartbeatMs,
-  });
+  });  publishedStates = () => side.hub.states();
+
   const encoder = side.encoderName;
 
   const hello = (): Omit<HelloMessage, 'control'> => ({
@@ -118,8 +129,8 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     width: SCREEN_WIDTH,
     height: SCREEN_HEIGHT,
     speed: 1,
-    map: null,
-    fields: [],
+    map: map?.name ?? null,
+    fields: map ? Object.keys(map.fields) : [],
     encoder,
     format: options.format ?? 'jpeg',
     envList: side.envList(),

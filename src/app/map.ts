@@ -6,7 +6,7 @@
 import type { Logger } from '../log.js';
 import { loadBackground, type MapBackground } from '../map/background.js';
 import { layoutPath, loadLayout, type MapLayout } from '../map/layout.js';
-import { MapFeed } from '../map/map-feed.js';
+import { MapFeed, type MapFeedOptions } from '../map/map-feed.js';
 import { LAYOUTS_DIR } from '../paths.js';
 import type { PositionsMessage } from '../protocol/messages.js';
 import { BroadcastEndpoint } from '../server/broadcast-endpoint.js';
@@ -27,6 +27,8 @@ export interface MapSetupOptions {
   record(message: PositionsMessage): void;
   /** A picture aligned to the layout, drawn under the dots (`--map-background FILE`). */
   background?: string;
+  /** Published envs' latest states (they may send state without frames). */
+  states?: MapFeedOptions['states'];
 }
 
 export interface MapSetup {
@@ -41,7 +43,7 @@ export async function startMap(options: MapSetupOptions): Promise<MapSetup> {
   const layout = await loadLayout(layoutPath(position?.layout ?? DEFAULT_LAYOUT, LAYOUTS_DIR));
   // Everything that can fail first: nothing to undo when it does.
   const background = options.background === undefined ? undefined : await loadBackground(options.background);
-  const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record });
+  const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record, states: options.states });
   const endpoint = new BroadcastEndpoint({ host: options.host, token: options.token, log: options.log, onMessage: (m) => feed.wrapper(m) });
   return { feed, endpoint, background };
 }

@@ -110,8 +110,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const publishProgress = (values: Record<string, number>, source: string) => progress.offer(values, source);
 
   // The Map view: positions from frames (when the memory map declares them) and from /broadcast.
+  // Published envs may send state only (nobody watching): the map reads their latest states.
+  let publishedStates: () => ReturnType<PublisherSide['hub']['states']> = () => [];
   const world: MapSetup = await startMap({
     map,
+    states: () => publishedStates(),
     host: options.host,
     token: options.control?.mode === 'token' ? options.control.token : undefined,
     log,
@@ -159,7 +162,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     recording: () => recorder !== undefined && !recorder.stats.failed,
     progress: publishProgress,
     observeEncode: (seconds) => metrics?.observeEncode(seconds),
-  });
+  });  publishedStates = () => publishers.hub.states();
+
   const stopEnvs = () => {
     publishers.close();
     return Promise.all(envs.map((e) => e.stop()));

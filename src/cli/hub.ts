@@ -26,6 +26,7 @@ interface HubFlags extends RecordFlags {
   allowOrigin: string[];
   encoder: EncoderKind;
   format: FrameFormat;
+  map?: string;
 }
 
 export function hubCommand(): Command {
@@ -38,10 +39,11 @@ export function hubCommand(): Command {
     .addOption(new Option('--max-envs <n>', 'published envs this hub holds at most').default(DEFAULT_MAX_PUBLISHED_ENVS).argParser(parseMaxEnvs))
     .addOption(new Option('--quality <n>', 'JPEG quality 1–100 for raw frames').default(80).argParser(parseQuality))
     .addOption(new Option('--control <mode>', 'off: publishers need the token; open: anyone may publish and control').choices(['off', 'open']).default('off'))
-    .addOption(new Option('--control-token <token>', 'publishers (and agents) that send this token in `auth` may publish').argParser(parseToken))
+    .addOption(new Option('--control-token <token>', 'publishers (and agents) that send this token in `auth` may publish; prefer the environment variable, which ps does not show').env('GBSTREAM_CONTROL_TOKEN').argParser(parseToken))
     .addOption(new Option('--allow-origin <origin>', 'also accept browser WebSocket connections from this origin (repeatable; * for any)').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
     .addOption(new Option('--format <f>', 'image format raw frames are encoded to: jpeg, or png (lossless)').choices(FRAME_FORMATS).default('jpeg'))
     .addOption(new Option('--encoder <kind>', 'encoder for raw frames: native (addon), sharp (JPEG only), js (PNG only), or auto').choices(ENCODER_KINDS).default('auto'))
+    .addOption(new Option('--map <file>', "memory map JSON whose `position` names the publishers' state fields (map id, x, y): their envs appear on the Map view"))
     .addOption(new Option('--record <file>', 'record every published record to this .gbrec file').conflicts('recordDir'))
     .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory'))
     .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))
@@ -51,7 +53,7 @@ export function hubCommand(): Command {
       const record = recordSpec(flags);
       const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
       if (isAllInterfaces(flags.host) && control.mode !== 'token') log.warn({ host: flags.host }, 'listening on all interfaces without --control-token: anyone on your network can watch');
-      if (control.mode === 'off') log.warn('no --control-token: publishers cannot authenticate, so nothing can publish (use --control-token T, or --control open locally)');
+      if (control.mode === 'off') log.warn('no --control-token: publishers cannot authenticate, so nothing can publish (use --control-token TOKEN or GBSTREAM_CONTROL_TOKEN, or --control open locally)');
       const serving = await startHub({ ...flags, allowOrigins: flags.allowOrigin, control, log, record });
       const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
       process.stdout.write(`gbstream: hub waiting for publishers — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);

@@ -4,7 +4,7 @@
  * keyframe into the recording every `keyframeMs`, so a replay that seeks has the whole map again
  * within that time. Knows no sockets: records leave through the callbacks.
  */
-import type { FrameMessage, PositionsMessage } from '../protocol/messages.js';
+import type { FrameMessage, GameState, PositionsMessage } from '../protocol/messages.js';
 import type { PositionSpec } from '../state/memory-map.js';
 import type { MapLayout } from './layout.js';
 import { MapPositions } from './positions.js';
@@ -22,6 +22,11 @@ export interface MapFeedOptions {
   publish(message: PositionsMessage): void;
   /** To the recording (updates and keyframes). */
   record?(message: PositionsMessage): void;
+  /**
+   * Latest states of envs that send state without frames (a hub's publishers send state only
+   * while nobody watches them): read at each flush, a state placed once per new `ts`.
+   */
+  states?: () => Iterable<{ env: number; ts: number; state: GameState }>;
   intervalMs?: number;
   keyframeMs?: number;
   now?: () => number;
@@ -32,6 +37,7 @@ export class MapFeed {
   readonly #o: MapFeedOptions;
   #timer: NodeJS.Timeout | undefined;
   #keyframeAt = 0;
+  readonly #placedTs = new Map<number, number>();
 
   constructor(options: MapFeedOptions) {
     this.#o = options;
@@ -58,12 +64,23 @@ export class MapFeed {
     if (this.#o.position) this.positions.fromFrame(message.env, message.state, this.#o.position);
   }
 
+  #placeStates(): void {
+    const { position, states } = this.#o;
+    if (!position || !states) return;
+    for (const { env, ts, state } of states()) {
+      if (this.#placedTs.get(env) === ts) continue; // unchanged since the last flush: not a move
+      this.#placedTs.set(env, ts);
+      this.positions.fromFrame(env, state, position);
+    }
+  }
+
   wrapper(message: WrapperMessage): void {
     this.positions.fromWrapper(message);
   }
 
   /** Sends what moved since the last flush; writes a keyframe to the recording when one is due. */
   flush(): void {
+    this.#placeStates();
     const update = this.positions.takeUpdate();
     if (update) {
       this.#o.publish(update);
