@@ -17,7 +17,7 @@ import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/const
 import type { FrameFormat, HelloMessage, RomInfo } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
-import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
+import type { RecordSpec } from '../record/start-recorder.js';
 import type { ControlPolicy } from '../server/control.js';
 import { ProgressCoalescer } from '../server/progress.js';
 import type { StreamServer } from '../server/server.js';
@@ -28,7 +28,7 @@ import { PublisherSide } from './publishers.js';
 import { loadMemoryMap } from '../state/memory-map.js';
 import { createMapRoutes } from '../http/map-routes.js';
 import { startMap } from './map.js';
-import { startSite } from './site.js';
+import { startRecording, startSite } from './site.js';
 
 /** What `hello.rom` says on a hub: there is no ROM of its own. */
 export const HUB_ROM: RomInfo = { title: 'gbstream hub', cgb: 'dmg', cartridgeType: 0, cartridgeName: 'none (published envs)', size: 0, sha1: '', headerChecksumOk: true };
@@ -141,17 +141,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     return { fps: all.reduce((n, s) => n + s.fps, 0), emuFps: avg('emuFps'), speed: avg('speed'), envs: all };
   };
 
-  try {
-    recorder = options.record
-      ? await startRecorder(options.record, hello, (event) => {
-          log.error({ code: event.code }, event.message);
-          server?.publishControl(event);
-        })
-      : undefined;
-  } catch (err) {
-    side.close();
-    throw err;
-  }
+  recorder = await startRecording(options.record, hello, log, (event) => server?.publishControl(event), () => side.close());
   server = await startSite(
     options,
     {

@@ -28,7 +28,7 @@ import { GbsError } from '../protocol/errors.js';
 import type { FrameFormat, HelloMessage } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
-import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
+import type { RecordSpec } from '../record/start-recorder.js';
 import { loadRomFile } from '../rom/load.js';
 import type { ControlPolicy } from '../server/control.js';
 import { ProgressCoalescer } from '../server/progress.js';
@@ -40,7 +40,7 @@ import { createHttpSide } from './http-side.js';
 import { PublisherSide } from './publishers.js';
 import { createMapRoutes } from '../http/map-routes.js';
 import { startMap, type MapSetup } from './map.js';
-import { startSite } from './site.js';
+import { startRecording, startSite } from './site.js';
 
 export interface ServeOptions {
   rom?: string;
@@ -201,17 +201,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   };
 
   // The recorder gets the same records as the broadcaster; its failures reach viewers as events.
-  try {
-    recorder = options.record
-      ? await startRecorder(options.record, hello, (event) => {
-          log.error({ code: event.code }, event.message);
-          server?.publishControl(event);
-        })
-      : undefined;
-  } catch (err) {
-    await stopEnvs();
-    throw err;
-  }
+  recorder = await startRecording(options.record, hello, log, (event) => server?.publishControl(event), () => stopEnvs());
   server = await startSite(
     options,
     {

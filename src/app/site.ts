@@ -1,8 +1,12 @@
 /**
- * What `serve` and `replay` share: the HTTP + WebSocket server on the viewer's files, started
+ * What `serve`, `hub` and `replay` share: the HTTP + WebSocket server on the viewer's files, started
  * with the one error a user needs when the port is taken.
  */
+import type { Logger } from '../log.js';
 import { WEB_ROOT } from '../paths.js';
+import type { EventMessage, HelloMessage } from '../protocol/messages.js';
+import type { Recorder } from '../record/recorder.js';
+import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
 import { listenError } from '../server/listen-error.js';
 import { startServer, type StreamServer, type StreamServerOptions } from '../server/server.js';
 
@@ -23,5 +27,28 @@ export async function startSite(base: SiteBase, parts: SiteParts, cleanup: () =>
   } catch (err) {
     await cleanup();
     throw listenError(err, host, port);
+  }
+}
+
+/**
+ * Starts the recorder when `spec` asks for one (`serve` and `hub` alike): its failures are logged
+ * and reach viewers through `publish`. When it can't start, runs `cleanup` and rethrows.
+ */
+export async function startRecording(
+  spec: RecordSpec | undefined,
+  hello: () => Omit<HelloMessage, 'control'>,
+  log: Logger,
+  publish: (event: EventMessage) => void,
+  cleanup: () => unknown,
+): Promise<Recorder | undefined> {
+  if (!spec) return undefined;
+  try {
+    return await startRecorder(spec, hello, (event) => {
+      log.error({ code: event.code }, event.message);
+      publish(event);
+    });
+  } catch (err) {
+    await cleanup();
+    throw err;
   }
 }

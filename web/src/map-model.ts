@@ -10,21 +10,12 @@ export const TRAIL_POINTS = 64;
 /** An agent not heard from for this long (in record time) is drawn faded. */
 export const STALE_MS = 120_000;
 
-export interface ViewAgent {
-  id: string;
-  env?: number;
-  label: string;
-  color: string;
-  extra?: string;
-  map: number;
-  x: number;
-  y: number;
-  gx: number | null;
-  gy: number | null;
+/** An agent as the viewer keeps it: the record's fields plus when it was last heard from. */
+export type ViewAgent = Pick<MapAgentUpdate, 'id' | 'env' | 'label' | 'color' | 'extra' | 'map' | 'x' | 'y' | 'gx' | 'gy'> & {
   updatedAt: number;
   /** Flattened global points, oldest first. */
   trail: number[];
-}
+};
 
 export interface LayoutInfo {
   name: string;
