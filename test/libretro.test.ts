@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config-error.js';
 import { EmulatorFault } from '../src/emulator/emulator.js';
 import { LibretroEmulator } from '../src/emulator/libretro.js';
+import { rgbToGray } from '../src/encode/pixels.js';
 import type { Button } from '../src/protocol/messages.js';
 import { DEMO_ROM_PATH } from '../src/paths.js';
 import { loadMemoryMap } from '../src/state/memory-map.js';
@@ -59,6 +60,24 @@ describe.skipIf(!hasGambatte)('LibretroEmulator on gambatte', () => {
     expect(hash(emu.screenRgb())).not.toBe(screen0);
     emu.run(['left'], 4);
     expect(readState(emu, map)['x']).toBe(x0 + 6);
+    emu.close();
+  });
+
+  it('gives gray screens in one native pass, equal to rgbToGray(screenRgb())', async () => {
+    const emu = await open();
+    emu.run([], 1);
+    let distinct = new Set<number>();
+    for (let f = 0; f < 200; f++) {
+      emu.hold(script(f), 1);
+      emu.step();
+      const gray = emu.screenGray();
+      expect(gray.length).toBe(160 * 144);
+      if (f % 10 === 0) expect(Buffer.from(gray).equals(Buffer.from(rgbToGray(emu.screenRgb())))).toBe(true);
+      distinct = new Set([...distinct, hash(gray)]);
+    }
+    expect(distinct.size).toBeGreaterThan(20); // the screens moved: not one constant picture
+    // A new array each call: an agent keeps its observation while the env steps on.
+    expect(emu.screenGray()).not.toBe(emu.screenGray());
     emu.close();
   });
 

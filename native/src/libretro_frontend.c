@@ -9,6 +9,7 @@
  *   loadGame(h, rom: Uint8Array, path) -> undefined             throws when the core refuses it
  *   run(h, frames, buttons)            runs `frames` retro_run()s holding the RetroPad bitmask
  *   screen(h, out: Uint8Array) -> boolean                       last frame as RGB into `out`
+ *   screenGray(h, out: Uint8Array) -> boolean                   last frame as gray bytes into `out`
  *   frameSize(h) -> [width, height]     counters(h) -> [videoCalls, dupes]
  *   saveState(h) -> Buffer              loadState(h, bytes) -> boolean        reset(h)
  *   read(h, address) -> byte            readWram(h, bank, address) -> byte
@@ -215,6 +216,22 @@ static napi_value js_screen(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value js_screen_gray(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result;
+  retro_core *c;
+  uint8_t *out;
+  size_t len;
+  if (!get_args(env, info, 2, argv) || (c = get_core(env, argv[0])) == NULL || !get_bytes(env, argv[1], "out", &out, &len))
+    return NULL;
+  if (c->have_frame && len < (size_t)c->frame_width * c->frame_height) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "Expected `out` to hold %ux%u gray pixels, got %zu bytes", c->frame_width, c->frame_height, len);
+    return napi_throw_range_error(env, ARG_CODE, msg), NULL;
+  }
+  NAPI_OK(napi_get_boolean(env, core_frame_gray(c, out, len), &result));
+  return result;
+}
+
 static napi_value pair(napi_env env, double a, double b) {
   napi_value arr;
   if (napi_create_array_with_length(env, 2, &arr) != napi_ok) return NULL;
@@ -326,6 +343,7 @@ NAPI_MODULE_INIT() {
       {"loadGame", NULL, js_load_game, NULL, NULL, NULL, napi_enumerable, NULL},
       {"run", NULL, js_run, NULL, NULL, NULL, napi_enumerable, NULL},
       {"screen", NULL, js_screen, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"screenGray", NULL, js_screen_gray, NULL, NULL, NULL, napi_enumerable, NULL},
       {"frameSize", NULL, js_frame_size, NULL, NULL, NULL, napi_enumerable, NULL},
       {"counters", NULL, js_counters, NULL, NULL, NULL, napi_enumerable, NULL},
       {"saveState", NULL, js_save_state, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -107,6 +107,8 @@ bool core_load_state(retro_core *c, const void *data, size_t size);
 void core_close(retro_core *c);
 /* Converts the last frame to packed RGB (3 bytes/pixel); false when no frame has arrived yet. */
 bool core_frame_rgb(const retro_core *c, uint8_t *out, size_t out_size);
+/* The last frame as one gray byte a pixel ((77 r + 150 g + 29 b) >> 8); false without a frame or room. */
+bool core_frame_gray(const retro_core *c, uint8_t *out, size_t out_size);
 void *core_memory(retro_core *c, unsigned id, size_t *size);
 
 /* retro_messages.c */

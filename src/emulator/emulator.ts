@@ -54,6 +54,12 @@ export interface Emulator extends EmulatorInfo {
   run(buttons: readonly Button[], frames: number): void;
   /** The last finished frame as 160×144 RGB bytes; valid until the next step. */
   screenRgb(): Uint8Array;
+  /**
+   * The last finished frame as 160×144 gray bytes, exactly `rgbToGray(screenRgb())`, into a new
+   * array the caller keeps. Optional: a core that converts in one native pass offers it (an
+   * agent's gray observation every step); callers fall back to `rgbToGray(screenRgb())`.
+   */
+  screenGray?(): Uint8Array;
   /** One byte through the memory bus, as the CPU would read it now. */
   readByte(address: number): number;
   /** One byte of CGB WRAM bank `bank` (1–7) at 0xD000–0xDFFF, whichever bank is switched in. */

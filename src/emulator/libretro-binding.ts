@@ -18,6 +18,8 @@ export interface LibretroBinding {
   run(h: CoreHandle, frames: number, buttons: number): void;
   /** The last frame as RGB into `out`; false when no frame has come yet. */
   screen(h: CoreHandle, out: Uint8Array): boolean;
+  /** The last frame as gray bytes ((77 r + 150 g + 29 b) >> 8) into `out`; false when no frame has come yet. */
+  screenGray(h: CoreHandle, out: Uint8Array): boolean;
   frameSize(h: CoreHandle): [number, number];
   /** [video callbacks, of which duplicates]. */
   counters(h: CoreHandle): [number, number];

@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ConfigError } from '../config-error.js';
+import { rgbToGray } from '../encode/pixels.js';
 import type { Button } from '../protocol/messages.js';
 import { EmulatorFault, type Emulator } from './emulator.js';
 import { tryLoadLibretroBinding, type CoreHandle, type LibretroBinding } from './libretro-binding.js';
@@ -169,6 +170,14 @@ export class LibretroEmulator implements Emulator {
       this.#screenValid = true;
     }
     return this.#screen;
+  }
+
+  screenGray(): Uint8Array {
+    const out = new Uint8Array(WIDTH * HEIGHT);
+    if (this.#closed || this.#screenValid) return rgbToGray(this.screenRgb(), out);
+    const [w, h] = this.#b.frameSize(this.#h);
+    if (w !== 0 && (w !== WIDTH || h !== HEIGHT)) throw new EmulatorFault(`core sent a ${w}×${h} frame; expected ${WIDTH}×${HEIGHT}`);
+    return this.#b.screenGray(this.#h, out) ? out : rgbToGray(this.screenRgb(), out);
   }
 
   readByte(address: number): number {

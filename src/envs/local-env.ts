@@ -245,8 +245,8 @@ export class LocalEnv implements Env, CommandTarget {
     const { frame, state } = this.observe();
     const obs: Observation = { env: this.id, frame, state };
     if (observe !== 'none') {
-      const rgb = this.#emulator.screenRgb();
-      obs.screen = observe === 'rgba' ? rgbToRgba(rgb) : rgbToGray(rgb);
+      const emu = this.#emulator;
+      obs.screen = observe === 'rgba' ? rgbToRgba(emu.screenRgb()) : (emu.screenGray?.() ?? rgbToGray(emu.screenRgb()));
       obs.screenFormat = observe;
       obs.width = SCREEN_WIDTH;
       obs.height = SCREEN_HEIGHT;
