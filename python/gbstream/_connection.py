@@ -75,7 +75,24 @@ class Connection:
         The server works on them at once (different envs step in parallel). When one is refused,
         the first error is raised once every answer is in, so no request is left running.
         """
-        return self._call(self._gather(list(messages)), timeout if timeout is not None else self.timeout)
+        return self.wait(self.submit(messages), timeout)
+
+    def submit(self, messages: Iterable[dict[str, Any]]) -> "concurrent.futures.Future[list[dict[str, Any]]]":
+        """Sends messages back to back without waiting; ``wait`` on the result gives their answers.
+
+        Several submissions may be in flight at once (on different envs they step in parallel):
+        this is how a VectorEnv keeps the server's envs busy while the caller works.
+        """
+        return self._submit(self._gather(list(messages)))
+
+    def wait(self, future: "concurrent.futures.Future[T]", timeout: float | None = None) -> T:
+        """The result of ``submit``: the answers in order, or the first error (``GBS_ERR_TIMEOUT`` after ``timeout``)."""
+        timeout = timeout if timeout is not None else self.timeout
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise GbstreamError(TIMEOUT, f"no answer from {self.url} within {timeout} s") from None
 
     @property
     def closed(self) -> bool:
@@ -170,16 +187,14 @@ class Connection:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _call(self, coroutine: Coroutine[Any, Any, T], timeout: float | None) -> T:
+    def _submit(self, coroutine: Coroutine[Any, Any, T]) -> "concurrent.futures.Future[T]":
         if self._loop.is_closed():
             coroutine.close()
             raise GbstreamError(CONNECTION_CLOSED, f"connection to {self.url} is closed")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise GbstreamError(TIMEOUT, f"no answer from {self.url} within {timeout} s") from None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    def _call(self, coroutine: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        return self.wait(self._submit(coroutine), timeout)
 
     def _stop_loop(self) -> None:
         async def cancel_the_rest() -> None:

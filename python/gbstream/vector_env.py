@@ -1,25 +1,37 @@
-"""``VectorEnv``: many gbstream envs stepped in lockstep from Python, one round trip per step."""
+"""``VectorEnv``: many gbstream envs stepped in lockstep from Python, one round trip per step.
+
+Or several round trips at once: with ``batch_size`` the envs step in batches that overlap, so the
+server's envs keep running while the caller works on the batch it received (``send``/``recv``).
+"""
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import os
-from typing import Any, Callable, Mapping, Sequence, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from ._connection import Connection
+from ._requests import WIRE_OBSERVE, SavedState, merge, reset_groups, reset_request, state_bytes, step_request
 from .actions import ACTIONS, BUTTONS
 from .errors import GbstreamError
 
 State = dict[str, int]
 RewardFn = Callable[[State, State], float]
 Action = Union[int, np.integer, str, Sequence[str]]
-#: A saved machine state: bytes from ``save_state`` or the path of a file holding them.
-SavedState = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]"]
+StepResult = tuple[Optional[np.ndarray], np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]
 
-#: Bytes of saved states sent in one request; the server takes up to 4 MiB from an agent.
-MAX_STATE_BYTES_PER_REQUEST = 3 * 1024 * 1024
 
-_WIRE_OBSERVE = {"gray": "gray", "rgb": "rgba", None: "none"}
+@dataclass
+class _InFlight:
+    """Requests sent for the envs at ``positions``, not yet answered."""
+
+    positions: np.ndarray
+    groups: list[np.ndarray]  # groups[k]: the positions requests[k] is for
+    stepping: np.ndarray  # bool per position: stepped (False: restarted by autoreset or reset)
+    future: "concurrent.futures.Future[list[dict[str, Any]]]"
 
 
 class InvalidAction(GbstreamError, ValueError):
@@ -48,7 +60,20 @@ class VectorEnv:
     ...         actions = np.random.randint(len(env.actions), size=env.num_envs)
     ...         obs, rewards, terminated, truncated, infos = env.step(actions)
     ...     print(obs.shape, obs.dtype, sorted(infos[0]))
-    (4, 144, 160) uint8 ['env', 'frame', 'state', 'steps']
+    (4, 144, 160) uint8 ['env', 'frame', 'index', 'state', 'steps']
+
+    **Overlapping batches** (EnvPool and PufferLib call this async): with ``batch_size`` the envs
+    form ``num_envs // batch_size`` batches of consecutive envs, each in flight on its own.
+    ``recv()`` returns the oldest batch sent, and ``send(actions)`` steps the batch just received,
+    so while your policy works on one batch the server steps the others::
+
+        env = VectorEnv(url, token=..., envs=8, batch_size=4)
+        env.async_reset()
+        while training:
+            obs, rewards, terminated, truncated, infos = env.recv()   # 4 envs: infos[k]["index"]
+            env.send(policy(obs))
+
+    ``step_async(actions)`` / ``step_wait()`` are Gymnasium's split ``step`` for all envs at once.
 
     Args:
         url: the server's WebSocket URL (``ws://host:port/ws``).
@@ -64,6 +89,8 @@ class VectorEnv:
         actions: the discrete action table (default ``gbstream.ACTIONS``): an action is an index
             into it, or directly a list of button names.
         timeout: seconds to wait for any answer before raising ``GBS_ERR_TIMEOUT``.
+        batch_size: envs per batch for ``send``/``recv`` (it must divide the number of envs);
+            default all of them.
 
     Raises:
         GbstreamError: with the server's ``code``, e.g. ``GBS_ERR_CONTROL_DENIED`` (wrong token),
@@ -82,8 +109,9 @@ class VectorEnv:
         max_steps: int | None = None,
         actions: Sequence[Sequence[str]] = ACTIONS,
         timeout: float | None = 60.0,
+        batch_size: int | None = None,
     ) -> None:
-        if observe not in _WIRE_OBSERVE:
+        if observe not in WIRE_OBSERVE:
             raise ValueError(f"observe must be 'gray', 'rgb' or None, got {observe!r}")
         if not isinstance(frames, int) or not 1 <= frames <= 600:
             raise ValueError(f"frames must be an integer 1–600, got {frames!r}")
@@ -96,6 +124,9 @@ class VectorEnv:
         for action in self.actions:
             _check_buttons(action)
         self.num_envs = len(self.env_ids)
+        self.batch_size = self.num_envs if batch_size is None else batch_size
+        if not isinstance(self.batch_size, int) or self.batch_size < 1 or self.num_envs % self.batch_size:
+            raise ValueError(f"batch_size must be a positive integer that divides the {self.num_envs} envs, got {batch_size!r}")
         self.frames = frames
         self.observe = observe
         self.reward_fn = reward_fn
@@ -124,6 +155,10 @@ class VectorEnv:
         self._needs_reset = np.ones(self.num_envs, dtype=bool)
         self._reset_done = False
         self._start_states: list[bytes | None] = [None] * self.num_envs
+        self._all = np.arange(self.num_envs)
+        self._batches = [self._all[k : k + self.batch_size] for k in range(0, self.num_envs, self.batch_size)]
+        self._in_flight: collections.deque[_InFlight] = collections.deque()
+        self._received: np.ndarray | None = None  # the batch recv() returned; send() answers it
         self._define_spaces()
 
     # -- the Gymnasium-shaped API ---------------------------------------------------------
@@ -139,19 +174,12 @@ class VectorEnv:
         ``seed`` is accepted for Gymnasium compatibility: the emulator is deterministic, so the
         same start and the same actions give the same states whatever the seed.
 
-        Returns ``(obs, infos)``; ``infos[i]`` has ``env``, ``frame``, ``state`` and ``steps``.
+        Returns ``(obs, infos)``; ``infos[i]`` has ``env``, ``index``, ``frame``, ``state`` and ``steps``.
         """
-        options = dict(options or {})
-        if "state" in options:
-            self._start_states = self._saved_states(options.pop("state"))
-        if options:
-            raise ValueError(f"unknown reset options {sorted(options)!r}; reset takes 'state'")
-        answer = self._restart(np.arange(self.num_envs))
-        self._steps[:] = 0
-        self._needs_reset[:] = False
-        self._reset_done = True
-        self._states = list(answer["states"])
-        return self._screens(answer), self._infos(answer["frames"])
+        self._check_idle("reset")
+        self._take_reset_options(options)
+        obs, _, _, _, infos = self._finish(self._send(self._all, None))
+        return obs, infos
 
     def save_state(self, i: int) -> bytes:
         """The whole machine state of env ``i`` (its position in ``env_ids``) as bytes.
@@ -163,7 +191,7 @@ class VectorEnv:
             raise IndexError(f"env index {i} is out of range for {self.num_envs} envs")
         return bytes(self._conn.request({"type": "snapshot", "env": self.env_ids[i]})["data"])
 
-    def step(self, actions: Sequence[Action] | np.ndarray) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    def step(self, actions: Sequence[Action] | np.ndarray) -> StepResult:
         """Holds each env's action for ``frames`` frames, all envs at once.
 
         ``actions[i]`` is an index into ``self.actions`` or a list of button names for env i.
@@ -172,37 +200,52 @@ class VectorEnv:
         bool (n,). ``terminated`` is always False (the server knows no game over); episodes end
         by ``max_steps``.
         """
-        if not self._reset_done:
-            raise RuntimeError("call reset() before step()")
-        if len(actions) != self.num_envs:
-            raise InvalidAction(f"expected {self.num_envs} actions (one per env), got {len(actions)}")
-        buttons = [self._buttons(a) for a in actions]
-        restarting = np.flatnonzero(self._needs_reset)
-        stepping = np.flatnonzero(~self._needs_reset)
-        observe = _WIRE_OBSERVE[self.observe]
-        requests, groups = [], []
-        if len(stepping):
-            requests.append({"type": "step", "envs": [self.env_ids[i] for i in stepping], "actions": [buttons[i] for i in stepping], "frames": self.frames, "observe": observe})
-            groups.append(stepping)
-        for group in self._reset_groups(restarting):
-            requests.append(self._reset_request(group))
-            groups.append(group)
-        answers = self._conn.requests(requests)
-        answer = answers[0] if len(answers) == 1 and not len(restarting) else _merge(answers, groups, self.num_envs)
+        self.step_async(actions)
+        return self.step_wait()
 
-        rewards = np.zeros(self.num_envs, dtype=np.float32)
-        states = answer["states"]
-        for i in stepping:
-            if self.reward_fn is not None:
-                rewards[i] = self.reward_fn(self._states[i], states[i])
-        self._states = list(states)
-        self._steps[stepping] += 1
-        self._steps[restarting] = 0
-        self._needs_reset[restarting] = False
-        truncated = self._steps >= self.max_steps if self.max_steps is not None else np.zeros(self.num_envs, dtype=bool)
-        self._needs_reset |= truncated
-        terminated = np.zeros(self.num_envs, dtype=bool)
-        return self._screens(answer), rewards, terminated, truncated, self._infos(answer["frames"])
+    def step_async(self, actions: Sequence[Action] | np.ndarray) -> None:
+        """Sends ``step(actions)`` for all envs and returns at once; ``step_wait()`` gives the result."""
+        self._check_idle("step_async")
+        self._in_flight.append(self._send(self._all, self._buttons_of(actions, self.num_envs)))
+
+    def step_wait(self) -> StepResult:
+        """The result of ``step_async`` (or of the oldest batch in flight, as ``recv``)."""
+        return self.recv()
+
+    # -- overlapping batches (``batch_size``) ----------------------------------------------
+
+    def async_reset(self, seed: int | None = None, options: Mapping[str, Any] | None = None) -> None:
+        """Sends ``reset`` (same ``options`` as ``reset``) for every batch; ``recv()`` returns them one by one.
+
+        The first ``recv()`` after it returns the first batch's start: rewards 0, no flags set.
+        """
+        self._check_idle("async_reset")
+        self._take_reset_options(options)
+        for batch in self._batches:
+            self._in_flight.append(self._send(batch, None))
+
+    def recv(self) -> StepResult:
+        """Waits for the oldest batch in flight and returns ``(obs, rewards, terminated, truncated, infos)``.
+
+        Arrays hold that batch's envs (``batch_size`` of them) in order; ``infos[k]["index"]`` is
+        env k's position in ``env_ids``. ``send(actions)`` then steps this batch.
+        """
+        if not self._in_flight:
+            raise RuntimeError("nothing in flight: call async_reset() or send() (or step_async()) first")
+        request = self._in_flight.popleft()
+        self._received = None
+        result = self._finish(request)
+        self._received = request.positions
+        return result
+
+    def send(self, actions: Sequence[Action] | np.ndarray) -> None:
+        """Steps the batch ``recv()`` returned last, ``actions[k]`` for its env k; returns at once."""
+        positions = self._received
+        if positions is None:
+            raise RuntimeError("send() steps the batch recv() returned: call recv() first")
+        buttons = self._buttons_of(actions, len(positions))
+        self._received = None
+        self._in_flight.append(self._send(positions, buttons))
 
     def publish_progress(self, values: Mapping[str, float]) -> None:
         """Shows training numbers in the viewer's Training panel, e.g. ``{"step": 1200, "reward": 3.5}``.
@@ -212,12 +255,16 @@ class VectorEnv:
         self._conn.request({"type": "progress", "values": {str(k): float(v) for k, v in values.items()}})
 
     def close(self) -> None:
-        """Gives the envs back to free running and closes the connection. Safe to call twice."""
+        """Gives the envs back to free running and closes the connection. Safe to call twice.
+
+        Batches still in flight finish on the server first (each env's requests run in order).
+        """
         if self._reset_done and not self._conn.closed:
             try:
                 self._conn.requests([{"type": "release", "env": e} for e in self.env_ids], timeout=10)
             except GbstreamError:
                 pass  # disconnecting releases them too
+        self._in_flight.clear()
         self._conn.close()
 
     def __enter__(self) -> "VectorEnv":
@@ -227,52 +274,74 @@ class VectorEnv:
         self.close()
 
     def __repr__(self) -> str:
-        return f"VectorEnv({self._conn.url!r}, envs={self.env_ids!r}, frames={self.frames}, observe={self.observe!r})"
+        batches = f", batch_size={self.batch_size}" if self.batch_size != self.num_envs else ""
+        return f"VectorEnv({self._conn.url!r}, envs={self.env_ids!r}, frames={self.frames}, observe={self.observe!r}{batches})"
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _restart(self, which: np.ndarray) -> dict[str, Any]:
-        """Resets the envs at positions ``which`` from their start states; one answer in that order."""
-        groups = self._reset_groups(which)
-        answers = self._conn.requests([self._reset_request(g) for g in groups])
-        return answers[0] if len(answers) == 1 else _merge(answers, groups, len(which), positions=which)
+    def _check_idle(self, what: str) -> None:
+        if self._in_flight:
+            raise RuntimeError(f"{what}() needs every env answered: {len(self._in_flight)} request(s) still in flight, recv() them first")
 
-    def _reset_groups(self, which: np.ndarray) -> list[np.ndarray]:
-        """Splits positions into requests whose saved states stay under the server's size limit."""
-        if not len(which):
-            return []
-        first = self._start_states[which[0]]
-        if all(self._start_states[i] is first for i in which):
-            return [which]  # one state (or none) for all: sent once
-        groups, current, size = [], [], 0
-        for i in which:
-            state = self._start_states[i]
-            if current and size + len(state or b"") > MAX_STATE_BYTES_PER_REQUEST:
-                groups.append(np.array(current))
-                current, size = [], 0
-            current.append(i)
-            size += len(state or b"")
-        groups.append(np.array(current))
-        return groups
+    def _take_reset_options(self, options: Mapping[str, Any] | None) -> None:
+        options = dict(options or {})
+        if "state" in options:
+            self._start_states = self._saved_states(options.pop("state"))
+        if options:
+            raise ValueError(f"unknown reset options {sorted(options)!r}; reset takes 'state'")
+        self._reset_done = True
 
-    def _reset_request(self, group: np.ndarray) -> dict[str, Any]:
-        message: dict[str, Any] = {"type": "reset", "envs": [self.env_ids[i] for i in group], "observe": _WIRE_OBSERVE[self.observe]}
-        states = [self._start_states[i] for i in group]
-        if all(s is states[0] for s in states):
-            if states[0] is not None:
-                message["state"] = states[0]
+    def _send(self, positions: np.ndarray, buttons: list[list[str]] | None) -> _InFlight:
+        """Sends the requests for the envs at ``positions``: a reset of all (``buttons`` None), or
+        a step of each by ``buttons[k]``, where envs that ``max_steps`` truncated restart instead."""
+        if buttons is not None and not self._reset_done:
+            raise RuntimeError("call reset() (or async_reset()) before step()")
+        observe = WIRE_OBSERVE[self.observe]
+        stepping = ~self._needs_reset[positions] if buttons is not None else np.zeros(len(positions), dtype=bool)
+        requests, groups = [], []
+        if stepping.any():
+            moving = positions[stepping]
+            requests.append(step_request(self.env_ids, moving, [buttons[k] for k in np.flatnonzero(stepping)], self.frames, observe))  # type: ignore[index]
+            groups.append(moving)
+        for group in reset_groups(self._start_states, positions[~stepping]):
+            requests.append(reset_request(self.env_ids, self._start_states, group, observe))
+            groups.append(group)
+        return _InFlight(positions, groups, stepping, self._conn.submit(requests))
+
+    def _finish(self, request: _InFlight) -> StepResult:
+        """Waits for ``request``'s answers and turns them into what ``step`` returns, for its envs."""
+        answer = merge(self._conn.wait(request.future), request.groups, request.positions)
+        positions, stepping = request.positions, request.stepping
+        states = answer["states"]
+        rewards = np.zeros(len(positions), dtype=np.float32)
+        if self.reward_fn is not None:
+            for k in np.flatnonzero(stepping):
+                rewards[k] = self.reward_fn(self._states[positions[k]], states[k])
+        for k, i in enumerate(positions):
+            self._states[i] = states[k]
+        self._steps[positions[stepping]] += 1
+        self._steps[positions[~stepping]] = 0
+        if self.max_steps is not None and stepping.any():
+            truncated = stepping & (self._steps[positions] >= self.max_steps)
         else:
-            message["states"] = states
-        return message
+            truncated = np.zeros(len(positions), dtype=bool)
+        self._needs_reset[positions] = truncated
+        terminated = np.zeros(len(positions), dtype=bool)
+        return self._screens(answer), rewards, terminated, truncated, self._infos(positions, answer["frames"])
 
     def _saved_states(self, value: SavedState | Sequence[SavedState | None] | None) -> list[bytes | None]:
         if value is None or isinstance(value, (bytes, bytearray, memoryview, str, os.PathLike)):
-            one = _state_bytes(value)
+            one = state_bytes(value)
             return [one] * self.num_envs
-        states = [_state_bytes(v) for v in value]
+        states = [state_bytes(v) for v in value]
         if len(states) != self.num_envs:
             raise ValueError(f"expected {self.num_envs} states (one per env, None for power-on), got {len(states)}")
         return states
+
+    def _buttons_of(self, actions: Sequence[Action] | np.ndarray, count: int) -> list[list[str]]:
+        if len(actions) != count:
+            raise InvalidAction(f"expected {count} actions (one per env), got {len(actions)}")
+        return [self._buttons(a) for a in actions]
 
     def _buttons(self, action: Action) -> list[str]:
         if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
@@ -293,10 +362,10 @@ class VectorEnv:
         # The wire carries RGBA; dropping alpha here copies once into a contiguous array.
         return np.ascontiguousarray(pixels.reshape(count, *self.screen_shape[:2], 4)[..., :3])
 
-    def _infos(self, frames: Sequence[int]) -> list[dict[str, Any]]:
+    def _infos(self, positions: np.ndarray, frames: Sequence[int]) -> list[dict[str, Any]]:
         return [
-            {"env": env, "frame": frame, "state": state, "steps": int(steps)}
-            for env, frame, state, steps in zip(self.env_ids, frames, self._states, self._steps)
+            {"env": self.env_ids[i], "index": int(i), "frame": frame, "state": self._states[i], "steps": int(self._steps[i])}
+            for i, frame in zip(positions, frames)
         ]
 
     def _define_spaces(self) -> None:
@@ -325,34 +394,3 @@ def _check_buttons(buttons: Sequence[str]) -> list[str]:
     if bad:
         raise InvalidAction(f"unknown button {bad[0]!r}; buttons are {', '.join(BUTTONS)}")
     return names
-
-
-def _state_bytes(value: SavedState | None) -> bytes | None:
-    if value is None:
-        return None
-    if isinstance(value, (str, os.PathLike)):
-        with open(value, "rb") as file:
-            return file.read()
-    return bytes(value)
-
-
-def _merge(answers: list[dict[str, Any]], groups: list[np.ndarray], count: int, positions: np.ndarray | None = None) -> dict[str, Any]:
-    """One answer from several (a step and autoresets, or resets split by size).
-
-    ``groups[k]`` holds the positions answered by ``answers[k]``; the result is in position
-    order, or in the order of ``positions`` when given.
-    """
-    order = {int(p): k for k, p in enumerate(positions)} if positions is not None else None
-    frames: list[int] = [0] * count
-    states: list[State] = [{}] * count
-    screens: list[bytes] = [b""] * count
-    for answer, where in zip(answers, groups):
-        where = [order[int(i)] for i in where] if order is not None else where
-        screen = answer.get("screen")
-        size = len(screen) // len(where) if screen else 0
-        for k, i in enumerate(where):
-            frames[i] = answer["frames"][k]
-            states[i] = answer["states"][k]
-            if screen:
-                screens[i] = screen[k * size : (k + 1) * size]
-    return {"envs": list(range(count)), "frames": frames, "states": states, "screen": b"".join(screens)}
