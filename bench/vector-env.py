@@ -4,18 +4,22 @@
     core/single-thread          the emulator core alone in one Node thread (no server, no client):
                                 emulated frames/s, the yardstick
     vector-env/8x24-gray        VectorEnv, 8 envs, frames=24, observe="gray", against
-                                `gbstream serve --envs 8`: env frames/s (steps x 8 x 24 / s)
+                                `gbstream serve --envs 8`: env frames/s (steps x 8 x 24 / s),
+                                one `step` of all 8 at a time
+    vector-env/8x24-gray-b4     the same 8 envs with batch_size=4: two batches of 4 in flight,
+                                `recv()` one and `send()` its actions while the other steps
     vector-env/1x1-none         VectorEnv, one env (`serve --envs 1`), frames=1, no observation:
                                 steps/s, i.e. the round trip
     client/ping                 the same client's ping → pong: the round trip with no emulation
                                 (Python thread hand-off, WebSocket, msgpack, server) per second
 
-The cases run one after another, each server started and stopped by this script. Beside each
-wall-clock rate it prints frames per CPU-second (the server process's user+system time, all its
-threads), which says how much the server costs per frame whatever else runs on the machine: on
-a shared machine the wall-clock ratio measures the neighbours as much as gbstream.
+The first three run ``--rounds`` times, in turn (core, 8x24, 8x24-b4; core, …), so a ratio
+compares measurements taken seconds apart; the table gives each round and the median ratio.
+Beside each wall-clock rate it prints frames per CPU-second (the server process's user+system
+time, all its threads), which says how much the server costs per frame whatever else runs on
+the machine: on a shared machine the wall-clock ratio measures the neighbours as much as gbstream.
 
-    npm run build && python3 bench/vector-env.py [--seconds 10] [--core NAME] [--rom FILE] [--json FILE]
+    npm run build && python3 bench/vector-env.py [--seconds 10] [--rounds 3] [--core NAME] [--rom FILE] [--json FILE]
 
 ``--core`` is passed to `gbstream serve --core` and chooses the core measured alone; without it
 both use the server's default (``auto`` once the server can choose cores).
@@ -28,6 +32,7 @@ import os
 import platform
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -110,17 +115,30 @@ class Server:
             self.process.kill()
 
 
-def drive(server: Server, envs: int, frames: int, observe: str | None, seconds: float) -> tuple[int, float, float]:
-    """Random actions for `seconds` after a short warm-up; returns (steps, wall s, server CPU s)."""
+def drive(server: Server, envs: int, frames: int, observe: str | None, seconds: float, batch_size: int | None = None) -> tuple[int, float, float]:
+    """Random actions for `seconds` after a short warm-up; returns (env steps, wall s, server CPU s).
+
+    With ``batch_size`` the batches overlap (``recv``/``send``); without, ``step`` steps all envs.
+    """
     rng = np.random.default_rng(1)
-    with VectorEnv(server.url, token=TOKEN, envs=envs, frames=frames, observe=observe) as env:
-        env.reset()
-        for _ in range(3):
-            env.step(rng.integers(len(env.actions), size=envs))
+    with VectorEnv(server.url, token=TOKEN, envs=envs, frames=frames, observe=observe, batch_size=batch_size) as env:
+        if batch_size is None:
+            env.reset()
+            step = lambda: env.step(rng.integers(len(env.actions), size=envs))  # noqa: E731
+        else:
+            env.async_reset()
+
+            def step() -> None:
+                obs, *_ = env.recv()
+                env.send(rng.integers(len(env.actions), size=batch_size))
+
+        per_call = envs if batch_size is None else batch_size
+        for _ in range(3 * envs // per_call):
+            step()
         steps, started, cpu = 0, time.perf_counter(), server.cpu_seconds()
         while time.perf_counter() - started < seconds:
-            env.step(rng.integers(len(env.actions), size=envs))
-            steps += 1
+            step()
+            steps += per_call
         return steps, time.perf_counter() - started, server.cpu_seconds() - cpu
 
 
@@ -144,44 +162,58 @@ def pings(server: Server) -> tuple[int, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per case")
+    parser.add_argument("--rounds", type=int, default=3, help="times the core and the 8-env cases are measured, in turn")
     parser.add_argument("--rom", type=Path, default=DEMO_ROM, help="ROM to run (default: the demo)")
     parser.add_argument("--core", default=None, help="emulator core (serve --core); default: the server's")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
 
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     load = os.getloadavg()[0]
-    results = []
-    core = bare_core(args.rom, args.core, args.seconds)
-    results.append({"name": "core/single-thread", "hz": core["fps"], "unit": "frames/s", "per_cpu_s": core["cpuFps"]})
-    with Server(args.rom, 8, args.core) as server:
-        steps, elapsed, cpu = drive(server, 8, 24, "gray", args.seconds)
-    frames = steps * 8 * 24
-    results.append({"name": "vector-env/8x24-gray", "hz": frames / elapsed, "unit": "env frames/s", "per_cpu_s": frames / cpu, "steps_per_s": steps / elapsed})
+    rounds: list[dict[str, dict]] = []
+    for _ in range(args.rounds):
+        core = bare_core(args.rom, args.core, args.seconds)
+        measured = {"core/single-thread": {"hz": core["fps"], "unit": "frames/s", "per_cpu_s": core["cpuFps"]}}
+        with Server(args.rom, 8, args.core) as server:
+            for name, batch in (("vector-env/8x24-gray", None), ("vector-env/8x24-gray-b4", 4)):
+                steps, elapsed, cpu = drive(server, 8, 24, "gray", args.seconds, batch)
+                frames = steps * 24
+                measured[name] = {"hz": frames / elapsed, "unit": "env frames/s", "per_cpu_s": frames / cpu}
+        rounds.append(measured)
     with Server(args.rom, 1, args.core) as server:
         steps, elapsed, cpu = drive(server, 1, 1, None, args.seconds)
         count, ping_elapsed = pings(server)
-    results.append({"name": "vector-env/1x1-none", "hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps})
+    one = {"hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps}
 
-    ratio = results[1]["hz"] / results[0]["hz"]
-    efficiency = results[1]["per_cpu_s"] / results[0]["per_cpu_s"]
+    def median_ratio(name: str, key: str = "hz") -> float:
+        return statistics.median(r[name][key] / r["core/single-thread"][key] for r in rounds)
+
+    ratios = {name: median_ratio(name) for name in ("vector-env/8x24-gray", "vector-env/8x24-gray-b4")}
+    efficiency = {name: median_ratio(name, "per_cpu_s") for name in ratios}
     # Server CPU per step beyond emulating its one frame: the protocol's cost, whatever the load.
-    overhead_ms = 1000 / results[2]["per_cpu_s"] - 1000 / results[0]["per_cpu_s"]
-    print(f"core {core['core']}, ROM {args.rom.name}, {os.cpu_count()} CPUs, {args.seconds:g} s per case, "
+    core_cpu = statistics.median(r["core/single-thread"]["per_cpu_s"] for r in rounds)
+    overhead_ms = 1000 / one["per_cpu_s"] - 1000 / core_cpu
+    print(f"core {core['core']}, ROM {args.rom.name}, {os.cpu_count()} CPUs, {args.seconds:g} s per case, {args.rounds} round(s), "
           f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
-    print(f"{'case':<24} {'rate':>12}  {'unit':<14} {'per CPU-second':>14}")
-    for r in results:
-        print(f"{r['name']:<24} {r['hz']:>12,.0f}  {r['unit']:<14} {r['per_cpu_s']:>14,.0f}")
-    print(f"VectorEnv 8x24 gray / bare core, wall clock: {ratio:.2f}x (target >= 1.5x)")
-    print(f"VectorEnv 8x24 gray / bare core, frames per CPU-second: {efficiency:.2f} (the server's cost per frame; 1.0 = none)")
-    print(f"one env, frames=1: {results[2]['round_trip_ms']:.2f} ms per step (wall); server CPU per step beyond the frame: "
+    print(f"{'round':<6} {'case':<24} {'rate':>12}  {'unit':<14} {'per CPU-second':>14} {'x core':>7}")
+    for k, r in enumerate(rounds, 1):
+        for name, m in r.items():
+            times = m["hz"] / r["core/single-thread"]["hz"]
+            print(f"{k:<6} {name:<24} {m['hz']:>12,.0f}  {m['unit']:<14} {m['per_cpu_s']:>14,.0f} {times:>6.2f}x")
+    print(f"{'':<6} {'vector-env/1x1-none':<24} {one['hz']:>12,.0f}  {one['unit']:<14} {one['per_cpu_s']:>14,.0f}")
+    for name, ratio in ratios.items():
+        print(f"{name} / bare core, median of {args.rounds}: {ratio:.2f}x wall clock (target >= 1.5x), "
+              f"{efficiency[name]:.2f} per CPU-second (the server's cost per frame; 1.0 = none)")
+    print(f"one env, frames=1: {one['round_trip_ms']:.2f} ms per step (wall); server CPU per step beyond the frame: "
           f"{overhead_ms:.2f} ms (target >= 2,000 steps/s, overhead <= 0.5 ms)")
     print(f"client/ping: {count / ping_elapsed:,.0f} round trips/s ({1000 * ping_elapsed / count:.2f} ms each, no emulation)")
     if args.json:
         machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": load}
-        ratios = {"vector-env/core": ratio, "vector-env/core-per-cpu-s": efficiency, "step-overhead-cpu-ms": overhead_ms, "ping-ms": 1000 * ping_elapsed / count}
-        args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "results": results, "ratios": ratios}, indent=2))
+        summary = {**{f"{n}/core": v for n, v in ratios.items()}, **{f"{n}/core-per-cpu-s": v for n, v in efficiency.items()},
+                   "step-overhead-cpu-ms": overhead_ms, "ping-ms": 1000 * ping_elapsed / count}
+        args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "rounds": rounds, "vector-env/1x1-none": one, "ratios": summary}, indent=2))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

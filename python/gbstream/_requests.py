@@ -67,7 +67,7 @@ def step_request(env_ids: Sequence[int], group: np.ndarray, buttons: Sequence[li
 
 def merge(answers: list[dict[str, Any]], groups: list[np.ndarray], positions: np.ndarray) -> dict[str, Any]:
     """One answer, in the order of ``positions``, from answers where ``answers[k]`` answered ``groups[k]``."""
-    if len(answers) == 1 and np.array_equal(groups[0], positions):
+    if len(answers) == 1 and (groups[0] is positions or np.array_equal(groups[0], positions)):
         return answers[0]
     order = {int(p): k for k, p in enumerate(positions)}
     count = len(positions)

@@ -123,6 +123,7 @@ class VectorEnv:
         self.actions: list[tuple[str, ...]] = [tuple(a) for a in actions]
         for action in self.actions:
             _check_buttons(action)
+        self._action_buttons = [list(a) for a in self.actions]  # what the wire carries, per index
         self.num_envs = len(self.env_ids)
         self.batch_size = self.num_envs if batch_size is None else batch_size
         if not isinstance(self.batch_size, int) or self.batch_size < 1 or self.num_envs % self.batch_size:
@@ -299,11 +300,15 @@ class VectorEnv:
         observe = WIRE_OBSERVE[self.observe]
         stepping = ~self._needs_reset[positions] if buttons is not None else np.zeros(len(positions), dtype=bool)
         requests, groups = [], []
-        if stepping.any():
+        everyone = buttons is not None and bool(stepping.all())  # the usual step: no autoreset due
+        if everyone:
+            requests.append(step_request(self.env_ids, positions, buttons, self.frames, observe))  # type: ignore[arg-type]
+            groups.append(positions)  # the same array: merge() sees the answer needs no reordering
+        elif stepping.any():
             moving = positions[stepping]
             requests.append(step_request(self.env_ids, moving, [buttons[k] for k in np.flatnonzero(stepping)], self.frames, observe))  # type: ignore[index]
             groups.append(moving)
-        for group in reset_groups(self._start_states, positions[~stepping]):
+        for group in [] if everyone else reset_groups(self._start_states, positions[~stepping]):
             requests.append(reset_request(self.env_ids, self._start_states, group, observe))
             groups.append(group)
         return _InFlight(positions, groups, stepping, self._conn.submit(requests))
@@ -312,22 +317,26 @@ class VectorEnv:
         """Waits for ``request``'s answers and turns them into what ``step`` returns, for its envs."""
         answer = merge(self._conn.wait(request.future), request.groups, request.positions)
         positions, stepping = request.positions, request.stepping
+        index = positions.tolist()  # plain ints: cheaper to index lists with than numpy scalars
         states = answer["states"]
-        rewards = np.zeros(len(positions), dtype=np.float32)
+        rewards = np.zeros(len(index), dtype=np.float32)
         if self.reward_fn is not None:
-            for k in np.flatnonzero(stepping):
-                rewards[k] = self.reward_fn(self._states[positions[k]], states[k])
-        for k, i in enumerate(positions):
+            for k in np.flatnonzero(stepping).tolist():
+                rewards[k] = self.reward_fn(self._states[index[k]], states[k])
+        for k, i in enumerate(index):
             self._states[i] = states[k]
-        self._steps[positions[stepping]] += 1
-        self._steps[positions[~stepping]] = 0
+        if stepping.all():
+            self._steps[positions] += 1
+        else:
+            self._steps[positions[stepping]] += 1
+            self._steps[positions[~stepping]] = 0
         if self.max_steps is not None and stepping.any():
             truncated = stepping & (self._steps[positions] >= self.max_steps)
         else:
-            truncated = np.zeros(len(positions), dtype=bool)
+            truncated = np.zeros(len(index), dtype=bool)
         self._needs_reset[positions] = truncated
-        terminated = np.zeros(len(positions), dtype=bool)
-        return self._screens(answer), rewards, terminated, truncated, self._infos(positions, answer["frames"])
+        terminated = np.zeros(len(index), dtype=bool)
+        return self._screens(answer), rewards, terminated, truncated, self._infos(index, answer["frames"])
 
     def _saved_states(self, value: SavedState | Sequence[SavedState | None] | None) -> list[bytes | None]:
         if value is None or isinstance(value, (bytes, bytearray, memoryview, str, os.PathLike)):
@@ -341,13 +350,19 @@ class VectorEnv:
     def _buttons_of(self, actions: Sequence[Action] | np.ndarray, count: int) -> list[list[str]]:
         if len(actions) != count:
             raise InvalidAction(f"expected {count} actions (one per env), got {len(actions)}")
+        if isinstance(actions, np.ndarray) and actions.dtype.kind in "iu" and actions.ndim == 1:
+            # The common case (a policy's sampled indices): checked at once, buttons from the table.
+            if count and not 0 <= actions.min() <= actions.max() < len(self.actions):
+                bad = actions[(actions < 0) | (actions >= len(self.actions))][0]
+                raise InvalidAction(f"action {bad} is not an index into env.actions (0–{len(self.actions) - 1})")
+            return [self._action_buttons[i] for i in actions.tolist()]
         return [self._buttons(a) for a in actions]
 
     def _buttons(self, action: Action) -> list[str]:
         if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
             if not 0 <= action < len(self.actions):
                 raise InvalidAction(f"action {action} is not an index into env.actions (0–{len(self.actions) - 1})")
-            return list(self.actions[int(action)])
+            return self._action_buttons[int(action)]
         if isinstance(action, str):
             action = (action,)
         return _check_buttons(action)
@@ -362,10 +377,11 @@ class VectorEnv:
         # The wire carries RGBA; dropping alpha here copies once into a contiguous array.
         return np.ascontiguousarray(pixels.reshape(count, *self.screen_shape[:2], 4)[..., :3])
 
-    def _infos(self, positions: np.ndarray, frames: Sequence[int]) -> list[dict[str, Any]]:
+    def _infos(self, index: list[int], frames: Sequence[int]) -> list[dict[str, Any]]:
+        steps = self._steps[index].tolist()
         return [
-            {"env": self.env_ids[i], "index": int(i), "frame": frame, "state": self._states[i], "steps": int(self._steps[i])}
-            for i, frame in zip(positions, frames)
+            {"env": self.env_ids[i], "index": i, "frame": frame, "state": self._states[i], "steps": n}
+            for i, frame, n in zip(index, frames, steps)
         ]
 
     def _define_spaces(self) -> None:
