@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
 from conftest import ENVS, ROOT, TOKEN, Server, start_server, stop_server
@@ -59,7 +60,7 @@ def test_bad_actions_are_refused_with_a_code_before_anything_is_sent(server: Ser
         with pytest.raises(RuntimeError, match="reset"):
             env.step([0, 0])
         env.reset()
-        for actions in ([0, 99], [0, ["jump"]], [0], [0, 1.5]):
+        for actions in ([0, 99], [0, ["jump"]], [0], [0, 1.5], np.array([0, 9]), np.array([-1, 0]), np.array([[0], [1]])):
             with pytest.raises(InvalidAction) as bad:
                 env.step(actions)
             assert bad.value.code == "GBS_ERR_BAD_FIELD" and isinstance(bad.value, ValueError)
