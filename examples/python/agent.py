@@ -8,6 +8,10 @@ the gbstream viewer meanwhile.
 
     npm start -- --envs 8 --control-token my-secret-token
     python3 examples/python/agent.py --token my-secret-token --envs 8 --steps 200
+    python3 examples/python/agent.py --token my-secret-token --envs 8 --batch-size 4   # overlapping batches
+
+With ``--batch-size`` the envs step in batches that overlap (``recv``/``send``): while the policy
+works on one batch, the server steps the others.
 
 Uses the gbstream package in this checkout's python/ (or an installed one: `pip install ./python`),
 which needs websockets, msgpack and numpy (Debian: python3-websockets python3-msgpack python3-numpy).
@@ -62,12 +66,16 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=24, help="frames each step holds its buttons")
     parser.add_argument("--observe", choices=["gray", "rgb", "none"], default="gray", help="screens in each observation")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the policy")
+    parser.add_argument("--batch-size", type=int, default=None, help="envs per overlapping batch (recv/send); default: step all at once")
     args = parser.parse_args()
 
     rng = np.random.default_rng(args.seed)
     observe = None if args.observe == "none" else args.observe
     try:
-        env = VectorEnv(args.url, token=args.token, envs=args.env or args.envs, frames=args.frames, observe=observe)
+        env = VectorEnv(args.url, token=args.token, envs=args.env or args.envs, frames=args.frames, observe=observe, batch_size=args.batch_size)
+    except ValueError as err:  # e.g. a batch size that does not divide the envs
+        print(f"agent.py: {err}", file=sys.stderr)
+        return 2
     except GbstreamError as err:  # err.code is the server's, e.g. GBS_ERR_CONTROL_DENIED
         print(f"agent.py: {err}", file=sys.stderr)
         return 1 if err.code == "GBS_ERR_CONNECTION_CLOSED" else 2
@@ -80,15 +88,28 @@ def main() -> int:
         explore = env.reward_fn = ExplorationReward(env.fields)
         if explore.names is None:
             print(f"no position fields in this memory map ({', '.join(env.fields) or 'none'}); exploration reward is 0")
-        obs, infos = env.reset()
-        start_frame = infos[0]["frame"]
+        batches = env.num_envs // env.batch_size
+        if batches > 1:
+            env.async_reset()  # every batch's reset in flight; recv() returns them in turn
+            start_frames: dict[int, int] = {}
+        else:
+            obs, infos = env.reset()
+            start_frames = {i["index"]: i["frame"] for i in infos}
         total_reward = 0.0
         report_every = max(1, args.steps // 10)
         started = time.perf_counter()
         for step in range(1, args.steps + 1):
-            actions = rng.integers(len(env.actions), size=env.num_envs)  # the policy: swap in yours
-            obs, rewards, terminated, truncated, infos = env.step(actions)
-            total_reward += float(rewards.sum())
+            if batches > 1:
+                for _ in range(batches):  # each env steps once per loop, a batch at a time
+                    obs, rewards, terminated, truncated, infos = env.recv()
+                    for info in infos:
+                        start_frames.setdefault(info["index"], info["frame"])
+                    env.send(rng.integers(len(env.actions), size=env.batch_size))  # the policy: swap in yours
+                    total_reward += float(rewards.sum())
+            else:
+                actions = rng.integers(len(env.actions), size=env.num_envs)  # the policy: swap in yours
+                obs, rewards, terminated, truncated, infos = env.step(actions)
+                total_reward += float(rewards.sum())
             if step % report_every == 0 or step == args.steps:
                 elapsed = time.perf_counter() - started
                 rate = step * env.num_envs / elapsed
@@ -98,7 +119,7 @@ def main() -> int:
                       f"{len(explore.seen)} distinct positions; env {last['env']} frame={last['frame']}{where}")
                 env.publish_progress({"step": step * env.num_envs, "total": args.steps * env.num_envs, "reward": total_reward, "positions": len(explore.seen)})
         elapsed = time.perf_counter() - started
-        frames = infos[0]["frame"] - start_frame
+        frames = infos[0]["frame"] - start_frames[infos[0]["index"]]
         print(f"done: {args.steps} steps, {frames} frames per env, {env.num_envs} env(s) in {elapsed:.1f} s "
               f"({args.steps * env.num_envs / elapsed:.0f} env steps/s); {len(explore.seen)} distinct positions; envs released")
     return 0
