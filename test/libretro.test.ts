@@ -81,6 +81,22 @@ describe.skipIf(!hasGambatte)('LibretroEmulator on gambatte', () => {
     emu.close();
   });
 
+  it('refuses a screen buffer too small for the frame, with a coded RangeError', async () => {
+    const b = LibretroEmulator.binding();
+    const dir = mkdtempSync(join(tmpdir(), 'gbs-screen-'));
+    const h = b.open(GAMBATTE!, dir, dir, dir);
+    try {
+      b.loadGame(h, await demoRom(), 'demo.gbc');
+      b.run(h, 2, 0);
+      expect(() => b.screen(h, new Uint8Array(160 * 144 * 3 - 1))).toThrow(expect.objectContaining({ name: 'RangeError', code: 'GBS_ERR_NATIVE_ARG', message: expect.stringContaining('160x144 RGB pixels') }));
+      expect(() => b.screenGray(h, new Uint8Array(160 * 144 - 1))).toThrow(expect.objectContaining({ name: 'RangeError', code: 'GBS_ERR_NATIVE_ARG', message: expect.stringContaining('160x144 gray pixels') }));
+      expect(b.screenGray(h, new Uint8Array(160 * 144))).toBe(true);
+    } finally {
+      b.close(h);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads 0xD000–0xDFFF through the bank 0xFF70 selects, and other banks on request', async () => {
     const emu = await open();
     emu.run(['right'], 40);

@@ -200,37 +200,27 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value js_screen(napi_env env, napi_callback_info info) {
+/* The last frame into `out` at `channels` bytes a pixel (RGB 3, gray 1) by `convert`; false before any frame. */
+static napi_value screen_into(napi_env env, napi_callback_info info, size_t channels, const char *what,
+                              bool (*convert)(const retro_core *, uint8_t *, size_t)) {
   napi_value argv[2], result;
   retro_core *c;
   uint8_t *out;
   size_t len;
   if (!get_args(env, info, 2, argv) || (c = get_core(env, argv[0])) == NULL || !get_bytes(env, argv[1], "out", &out, &len))
     return NULL;
-  if (c->have_frame && len < (size_t)c->frame_width * c->frame_height * 3) {
+  if (c->have_frame && len < (size_t)c->frame_width * c->frame_height * channels) {
     char msg[128];
-    snprintf(msg, sizeof msg, "Expected `out` to hold %ux%u RGB pixels, got %zu bytes", c->frame_width, c->frame_height, len);
+    snprintf(msg, sizeof msg, "Expected `out` to hold %ux%u %s pixels, got %zu bytes", c->frame_width, c->frame_height, what, len);
     return napi_throw_range_error(env, ARG_CODE, msg), NULL;
   }
-  NAPI_OK(napi_get_boolean(env, core_frame_rgb(c, out, len), &result));
+  NAPI_OK(napi_get_boolean(env, convert(c, out, len), &result));
   return result;
 }
 
-static napi_value js_screen_gray(napi_env env, napi_callback_info info) {
-  napi_value argv[2], result;
-  retro_core *c;
-  uint8_t *out;
-  size_t len;
-  if (!get_args(env, info, 2, argv) || (c = get_core(env, argv[0])) == NULL || !get_bytes(env, argv[1], "out", &out, &len))
-    return NULL;
-  if (c->have_frame && len < (size_t)c->frame_width * c->frame_height) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "Expected `out` to hold %ux%u gray pixels, got %zu bytes", c->frame_width, c->frame_height, len);
-    return napi_throw_range_error(env, ARG_CODE, msg), NULL;
-  }
-  NAPI_OK(napi_get_boolean(env, core_frame_gray(c, out, len), &result));
-  return result;
-}
+static napi_value js_screen(napi_env env, napi_callback_info info) { return screen_into(env, info, 3, "RGB", core_frame_rgb); }
+
+static napi_value js_screen_gray(napi_env env, napi_callback_info info) { return screen_into(env, info, 1, "gray", core_frame_gray); }
 
 static napi_value pair(napi_env env, double a, double b) {
   napi_value arr;

@@ -8,11 +8,11 @@ Or watch a trainer's own emulators: ``Publisher`` sends their frames and state t
 Needs only ``websockets`` (10.4 or later), ``msgpack`` and ``numpy`` (Debian:
 python3-websockets, python3-msgpack, python3-numpy). Gymnasium is optional.
 """
-from .actions import ACTIONS, BUTTONS
+from .actions import ACTIONS, BUTTONS, InvalidAction
 from .errors import GbstreamError
 from .publish_wrapper import PublishWrapper, load_fields, read_field
 from .publisher import Publisher, PublisherError
-from .vector_env import InvalidAction, VectorEnv
+from .vector_env import VectorEnv
 
 __all__ = [
     "ACTIONS",

@@ -9,18 +9,17 @@ import collections
 import concurrent.futures
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
 from ._connection import Connection
 from ._requests import WIRE_OBSERVE, SavedState, merge, reset_groups, reset_request, state_bytes, step_request
-from .actions import ACTIONS, BUTTONS
+from .actions import ACTIONS, Action, InvalidAction, buttons_of, check_buttons
 from .errors import GbstreamError
 
 State = dict[str, int]
 RewardFn = Callable[[State, State], float]
-Action = Union[int, np.integer, str, Sequence[str]]
 StepResult = tuple[Optional[np.ndarray], np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]
 
 
@@ -32,13 +31,6 @@ class _InFlight:
     groups: list[np.ndarray]  # groups[k]: the positions requests[k] is for
     stepping: np.ndarray  # bool per position: stepped (False: restarted by autoreset or reset)
     future: "concurrent.futures.Future[list[dict[str, Any]]]"
-
-
-class InvalidAction(GbstreamError, ValueError):
-    """An action that is neither an index into ``env.actions`` nor a list of button names."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("GBS_ERR_BAD_FIELD", message)
 
 
 class VectorEnv:
@@ -121,9 +113,7 @@ class VectorEnv:
         if not self.env_ids or len(set(self.env_ids)) != len(self.env_ids):
             raise ValueError(f"envs must be a positive count or a list of distinct env ids, got {envs!r}")
         self.actions: list[tuple[str, ...]] = [tuple(a) for a in actions]
-        for action in self.actions:
-            _check_buttons(action)
-        self._action_buttons = [list(a) for a in self.actions]  # what the wire carries, per index
+        self._action_buttons = [check_buttons(a) for a in self.actions]  # what the wire carries, per index
         self.num_envs = len(self.env_ids)
         self.batch_size = self.num_envs if batch_size is None else batch_size
         if not isinstance(self.batch_size, int) or self.batch_size < 1 or self.num_envs % self.batch_size:
@@ -207,7 +197,7 @@ class VectorEnv:
     def step_async(self, actions: Sequence[Action] | np.ndarray) -> None:
         """Sends ``step(actions)`` for all envs and returns at once; ``step_wait()`` gives the result."""
         self._check_idle("step_async")
-        self._in_flight.append(self._send(self._all, self._buttons_of(actions, self.num_envs)))
+        self._in_flight.append(self._send(self._all, buttons_of(self._action_buttons, actions, self.num_envs)))
 
     def step_wait(self) -> StepResult:
         """The result of ``step_async`` (or of the oldest batch in flight, as ``recv``)."""
@@ -244,7 +234,7 @@ class VectorEnv:
         positions = self._received
         if positions is None:
             raise RuntimeError("send() steps the batch recv() returned: call recv() first")
-        buttons = self._buttons_of(actions, len(positions))
+        buttons = buttons_of(self._action_buttons, actions, len(positions))
         self._received = None
         self._in_flight.append(self._send(positions, buttons))
 
@@ -347,26 +337,6 @@ class VectorEnv:
             raise ValueError(f"expected {self.num_envs} states (one per env, None for power-on), got {len(states)}")
         return states
 
-    def _buttons_of(self, actions: Sequence[Action] | np.ndarray, count: int) -> list[list[str]]:
-        if len(actions) != count:
-            raise InvalidAction(f"expected {count} actions (one per env), got {len(actions)}")
-        if isinstance(actions, np.ndarray) and actions.dtype.kind in "iu" and actions.ndim == 1:
-            # The common case (a policy's sampled indices): checked at once, buttons from the table.
-            if count and not 0 <= actions.min() <= actions.max() < len(self.actions):
-                bad = actions[(actions < 0) | (actions >= len(self.actions))][0]
-                raise InvalidAction(f"action {bad} is not an index into env.actions (0–{len(self.actions) - 1})")
-            return [self._action_buttons[i] for i in actions.tolist()]
-        return [self._buttons(a) for a in actions]
-
-    def _buttons(self, action: Action) -> list[str]:
-        if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
-            if not 0 <= action < len(self.actions):
-                raise InvalidAction(f"action {action} is not an index into env.actions (0–{len(self.actions) - 1})")
-            return self._action_buttons[int(action)]
-        if isinstance(action, str):
-            action = (action,)
-        return _check_buttons(action)
-
     def _screens(self, answer: dict[str, Any]) -> np.ndarray | None:
         if self.observe is None:
             return None
@@ -399,14 +369,3 @@ class VectorEnv:
         if self.observe is not None:
             self.single_observation_space = spaces.Box(0, 255, self.screen_shape, np.uint8)
             self.observation_space = spaces.Box(0, 255, (self.num_envs, *self.screen_shape), np.uint8)
-
-
-def _check_buttons(buttons: Sequence[str]) -> list[str]:
-    try:
-        names = list(buttons)
-    except TypeError:
-        raise InvalidAction(f"an action is an index into env.actions or a list of buttons, got {buttons!r}") from None
-    bad = [b for b in names if b not in BUTTONS]
-    if bad:
-        raise InvalidAction(f"unknown button {bad[0]!r}; buttons are {', '.join(BUTTONS)}")
-    return names
