@@ -170,6 +170,7 @@ class VectorEnv:
         self._check_idle("reset")
         self._take_reset_options(options)
         obs, _, _, _, infos = self._finish(self._send(self._all, None))
+        self._reset_done = True
         return obs, infos
 
     def save_state(self, i: int) -> bytes:
@@ -214,6 +215,7 @@ class VectorEnv:
         self._take_reset_options(options)
         for batch in self._batches:
             self._in_flight.append(self._send(batch, None))
+        self._reset_done = True  # a step sent now runs after these resets (each env's requests keep their order)
 
     def recv(self) -> StepResult:
         """Waits for the oldest batch in flight and returns ``(obs, rewards, terminated, truncated, infos)``.
@@ -280,7 +282,6 @@ class VectorEnv:
             self._start_states = self._saved_states(options.pop("state"))
         if options:
             raise ValueError(f"unknown reset options {sorted(options)!r}; reset takes 'state'")
-        self._reset_done = True
 
     def _send(self, positions: np.ndarray, buttons: list[list[str]] | None) -> _InFlight:
         """Sends the requests for the envs at ``positions``: a reset of all (``buttons`` None), or

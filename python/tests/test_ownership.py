@@ -23,6 +23,8 @@ def test_an_env_driven_by_one_client_is_refused_to_another_until_released(server
         with pytest.raises(GbstreamError) as refused:
             second.reset()
         assert refused.value.code == "GBS_ERR_ENV_BUSY"
+        with pytest.raises(RuntimeError, match="call reset"):
+            second.step([0, 0])  # a refused reset is no reset: stepping would take the envs unreset
         # The refused batch took nothing: env 2 is still free for a third client.
         with VectorEnv(server.url, token=TOKEN, envs=[2], frames=1) as third:
             third.reset()
