@@ -29,7 +29,7 @@
       "targets": [
         {
           "target_name": "gbstream_libretro",
-          "sources": ["src/libretro_frontend.c", "src/retro_core.c", "src/retro_bus.c", "src/retro_messages.c"],
+          "sources": ["src/libretro_frontend.c", "src/retro_core.c", "src/retro_pixels.c", "src/retro_bus.c", "src/retro_messages.c"],
           "defines": ["NAPI_VERSION=8"],
           "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
           "libraries": ["-ldl", "-lpthread"],
