@@ -142,7 +142,7 @@ def drive(server: Server, envs: int, frames: int, observe: str | None, seconds: 
         return steps, time.perf_counter() - started, server.cpu_seconds() - cpu
 
 
-#: Pings timed: under an agent's rate-limit burst (5,000 records), which a faster loop would hit.
+#: Pings timed: well under an agent's rate-limit burst (50,000 records).
 PINGS = 3000
 
 
