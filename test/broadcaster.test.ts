@@ -128,6 +128,18 @@ describe('Broadcaster', () => {
     c.socket.flush();
     expect(c.socket.sent.map((d) => d[1])).toEqual([1]);
     expect(c.pendingFrames).toBe(0);
+    expect([c.dropped, b.framesDropped]).toEqual([1, 1]); // offered, never delivered
+  });
+
+  it('counts the frames still waiting for a client that goes away as dropped, so totals add up', () => {
+    const b = new Broadcaster<FakeSocket>();
+    const c = b.add(new FakeSocket());
+    for (const env of [0, 1, 2]) b.broadcastFrame(new Uint8Array([env, 1]), env); // env 0 in flight, 1 and 2 wait
+    b.broadcastFrame(new Uint8Array([1, 2]), 1); // replaces env 1's waiting frame: dropped
+    expect([c.sent, c.dropped, c.pendingFrames]).toEqual([1, 1, 2]);
+    b.remove(c);
+    expect([c.dropped, c.pendingFrames]).toEqual([3, 0]);
+    expect(b.framesSent + b.framesDropped).toBe(b.published);
   });
 
   it('caps a subscription at its fps per env, on the injected clock', () => {

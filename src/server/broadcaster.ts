@@ -82,9 +82,16 @@ export class Broadcaster<S extends Socket = Socket> {
     return client;
   }
 
+  /** Forgets a client; frames still waiting for it count as dropped (offered, never delivered). */
   remove(client: Client<S>): void {
     this.#clients.delete(client);
-    client.waiting.clear();
+    this.#discard(client, [...client.waiting.keys()]);
+  }
+
+  #discard(client: Client<S>, envs: readonly number[]): void {
+    for (const env of envs) client.waiting.delete(env);
+    client.dropped += envs.length;
+    this.framesDropped += envs.length;
   }
 
   /**
@@ -109,7 +116,7 @@ export class Broadcaster<S extends Socket = Socket> {
   /** Sends the longest-waiting env's frame if the client can take one now. */
   #pump(client: Client<S>): void {
     // A subscription may have changed since these frames were offered.
-    if (client.envs) for (const env of client.waiting.keys()) if (!client.envs.has(env) && !client.thumbs?.has(env)) client.waiting.delete(env);
+    if (client.envs) this.#discard(client, [...client.waiting.keys()].filter((env) => !client.envs!.has(env) && !client.thumbs?.has(env)));
     const next = client.waiting.entries().next();
     if (next.done || client.socket.readyState !== OPEN) return;
     const [env, record] = next.value;
