@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import ENVS, TOKEN, Server
-from gbstream import ACTIONS, InvalidAction, VectorEnv
+from conftest import ENVS, TOKEN, Server, start_server, stop_server
+from gbstream import ACTIONS, GbstreamError, InvalidAction, VectorEnv
 
 RIGHT = ACTIONS.index(("right",))
 DOWN = ACTIONS.index(("down",))
@@ -95,3 +95,20 @@ def test_misuse_is_refused_before_anything_is_sent(server: Server) -> None:
         _, _, _, _, again = env.recv()
         assert [i["index"] for i in again] == [0, 1] and [i["steps"] for i in again] == [1, 1]
         assert [i["index"] for i in other] == [2, 3] and [i["steps"] for i in other] == [0, 0]
+
+
+def test_a_server_that_dies_with_a_batch_in_flight_is_a_connection_closed_error() -> None:
+    own = start_server("--control", "open", "--envs", "2")
+    try:
+        env = VectorEnv(own.url, envs=2, frames=600, observe=None, batch_size=1)
+        env.async_reset()
+        env.recv()
+        env.send([0])  # 600 frames: still stepping when the server dies
+        own.process.kill()
+        with pytest.raises(GbstreamError) as gone:
+            env.recv()  # the reset of env 1 may have come; this step's answer never does
+            env.recv()
+        assert gone.value.code == "GBS_ERR_CONNECTION_CLOSED"
+        env.close()  # still fine to call
+    finally:
+        stop_server(own)

@@ -99,10 +99,25 @@ KILLED_CLIENT = textwrap.dedent(
     """
 )
 
+# The same with two overlapping batches in flight when it dies.
+KILLED_BATCHED_CLIENT = textwrap.dedent(
+    """
+    import sys
+    from gbstream import VectorEnv
+    env = VectorEnv(sys.argv[1], token=sys.argv[2], envs=[0, 1, 2, 3], frames=200, observe="gray", batch_size=2)
+    env.async_reset()
+    print("stepping", flush=True)
+    while True:
+        env.recv()
+        env.send([0, 0])
+    """
+)
 
-def test_a_client_killed_mid_step_leaves_no_env_taken(server: Server) -> None:
+
+@pytest.mark.parametrize("script", [KILLED_CLIENT, KILLED_BATCHED_CLIENT], ids=["step", "batches"])
+def test_a_client_killed_mid_step_leaves_no_env_taken(server: Server, script: str) -> None:
     child = subprocess.Popen(
-        [sys.executable, "-c", KILLED_CLIENT, server.url, TOKEN],
+        [sys.executable, "-c", script, server.url, TOKEN],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT / "python")},
