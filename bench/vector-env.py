@@ -11,7 +11,7 @@
     vector-env/1x1-none         VectorEnv, one env (`serve --envs 1`), frames=1, no observation:
                                 steps/s, i.e. the round trip
     client/ping                 the same client's ping → pong: the round trip with no emulation
-                                (Python thread hand-off, WebSocket, msgpack, server) per second
+                                (WebSocket, msgpack, server) per second
 
 The first three run ``--rounds`` times, in turn (core, 8x24, 8x24-b4; core, …), so a ratio
 compares measurements taken seconds apart; the table gives each round and the median ratio.

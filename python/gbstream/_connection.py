@@ -1,15 +1,17 @@
 """A WebSocket to a gbstream server for plain, synchronous code.
 
-Debian's websockets 10.4 has no synchronous client, so a daemon thread runs an asyncio loop that
-owns the socket: it reads every record as it arrives (answering the server's heartbeat pings even
-while the caller is busy, say, training a network for minutes) and hands answers to the calling
-thread by request id.
+Debian's websockets 10.4 has no synchronous client, so an asyncio loop owns the socket, and the
+thread that calls runs it: a request sends, then runs the loop until its answer is in, with no
+hand-off to another thread and back (two thread wake-ups a step, which on a busy 2-core VM cost
+more than the step's own work on this side). Between calls a keeper thread runs the loop for a
+moment every ``KEEP_ALIVE_S`` the caller leaves it idle, so the server's heartbeat pings are
+answered even while the caller is busy, say, training a network for minutes.
 """
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import threading
+import time
 from typing import Any, Coroutine, Iterable, TypeVar
 
 import websockets
@@ -21,6 +23,16 @@ T = TypeVar("T")
 
 #: Largest message accepted from the server: 64 rgba screens are 5.9 MB; the server's own cap is 16 MiB.
 MAX_MESSAGE_BYTES = 1 << 24
+
+#: Seconds the loop may go unrun before the keeper thread runs it (the server's heartbeat allows 30).
+KEEP_ALIVE_S = 0.5
+
+
+class Submitted:
+    """Requests sent by ``Connection.submit``, whose answers ``Connection.wait`` collects."""
+
+    def __init__(self, pending: list[tuple[int, "asyncio.Future[dict[str, Any]]"]]) -> None:
+        self.pending = pending
 
 
 class Connection:
@@ -50,24 +62,27 @@ class Connection:
         self.url = url
         self.timeout = timeout
         self._loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()  # whoever holds it runs the loop
+        self._last_run = time.monotonic()
+        self._stopping = threading.Event()
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._next_id = 1
         self._ws: Any = None
         self._hello: asyncio.Future[dict[str, Any]] | None = None
         self._closed: GbstreamError | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, name="gbstream-connection", daemon=True)
-        self._thread.start()
         try:
-            self.hello: dict[str, Any] = self._call(self._open(connect_timeout, list(greeting)), connect_timeout + 1)
+            self.hello: dict[str, Any] = self._run(self._open(connect_timeout, list(greeting)), connect_timeout + 1)
         except BaseException:
-            self._stop_loop()
+            self._shutdown()
             raise
+        self._keeper = threading.Thread(target=self._keep_alive, name="gbstream-connection", daemon=True)
+        self._keeper.start()
 
     # -- synchronous API -------------------------------------------------------------------
 
     def request(self, message: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """Sends one message and returns the server's answer to it (raises its ``error``)."""
-        return self._call(self._request(message), timeout if timeout is not None else self.timeout)
+        return self.requests([message], timeout)[0]
 
     def requests(self, messages: Iterable[dict[str, Any]], timeout: float | None = None) -> list[dict[str, Any]]:
         """Sends messages back to back and returns their answers in order.
@@ -77,22 +92,18 @@ class Connection:
         """
         return self.wait(self.submit(messages), timeout)
 
-    def submit(self, messages: Iterable[dict[str, Any]]) -> "concurrent.futures.Future[list[dict[str, Any]]]":
-        """Sends messages back to back without waiting; ``wait`` on the result gives their answers.
+    def submit(self, messages: Iterable[dict[str, Any]]) -> Submitted:
+        """Sends messages back to back and returns once they are written, without their answers.
 
-        Several submissions may be in flight at once (on different envs they step in parallel):
-        this is how a VectorEnv keeps the server's envs busy while the caller works.
+        ``wait`` on the result gives them. Several submissions may be in flight at once (on
+        different envs they step in parallel): this is how a VectorEnv keeps the server's envs
+        busy while the caller works.
         """
-        return self._submit(self._gather(list(messages)))
+        return Submitted(self._run(self._send(list(messages)), self.timeout))
 
-    def wait(self, future: "concurrent.futures.Future[T]", timeout: float | None = None) -> T:
-        """The result of ``submit``: the answers in order, or the first error (``GBS_ERR_TIMEOUT`` after ``timeout``)."""
-        timeout = timeout if timeout is not None else self.timeout
-        try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise GbstreamError(TIMEOUT, f"no answer from {self.url} within {timeout} s") from None
+    def wait(self, submitted: Submitted, timeout: float | None = None) -> list[dict[str, Any]]:
+        """The answers to ``submit``'s messages in order, or the first error (``GBS_ERR_TIMEOUT`` after ``timeout``)."""
+        return self._run(self._answers(submitted.pending), timeout if timeout is not None else self.timeout)
 
     @property
     def closed(self) -> bool:
@@ -103,14 +114,15 @@ class Connection:
         """Closes the socket (the server gives back every env this connection drove)."""
         if self._loop.is_closed():
             return
+        self._stopping.set()
         if self._ws is not None and self._closed is None:
             try:
-                self._call(self._ws.close(), 5)
+                self._run(self._ws.close(), 5)
             except GbstreamError:
                 pass
-        self._stop_loop()
+        self._shutdown()
 
-    # -- inside the loop's thread ----------------------------------------------------------
+    # -- run by the loop (in whichever thread holds the lock) -------------------------------
 
     async def _open(self, connect_timeout: float, greeting: list[dict[str, Any]]) -> dict[str, Any]:
         try:
@@ -163,23 +175,32 @@ class Connection:
         else:
             future.set_result(record)
 
-    async def _request(self, message: dict[str, Any]) -> dict[str, Any]:
+    async def _send(self, messages: list[dict[str, Any]]) -> list[tuple[int, asyncio.Future[dict[str, Any]]]]:
         if self._closed is not None:
             raise self._closed
-        request_id = self._next_id
-        self._next_id = self._next_id + 1 if self._next_id < 2**32 else 1
-        future: asyncio.Future[dict[str, Any]] = self._loop.create_future()
-        self._pending[request_id] = future
+        sent: list[tuple[int, asyncio.Future[dict[str, Any]]]] = []
         try:
-            await self._ws.send(encode_record({**message, "id": request_id}))
-            return await future
-        except websockets.ConnectionClosed:
-            raise self._closed or GbstreamError(CONNECTION_CLOSED, f"connection closed; url {self.url}") from None
-        finally:
-            self._pending.pop(request_id, None)
+            for message in messages:
+                request_id = self._next_id
+                self._next_id = self._next_id + 1 if self._next_id < 2**32 else 1
+                future: asyncio.Future[dict[str, Any]] = self._loop.create_future()
+                self._pending[request_id] = future
+                sent.append((request_id, future))
+                await self._ws.send(encode_record({**message, "id": request_id}))
+        except BaseException as err:
+            for request_id, _ in sent:
+                self._pending.pop(request_id, None)
+            if isinstance(err, websockets.ConnectionClosed):
+                raise self._closed or GbstreamError(CONNECTION_CLOSED, f"connection closed; url {self.url}") from None
+            raise
+        return sent
 
-    async def _gather(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        answers = await asyncio.gather(*(self._request(m) for m in messages), return_exceptions=True)
+    async def _answers(self, pending: list[tuple[int, asyncio.Future[dict[str, Any]]]]) -> list[dict[str, Any]]:
+        try:
+            answers = await asyncio.gather(*(future for _, future in pending), return_exceptions=True)
+        finally:  # answered, or given up on (a timeout): either way no longer pending
+            for request_id, _ in pending:
+                self._pending.pop(request_id, None)
         for answer in answers:
             if isinstance(answer, BaseException):
                 raise answer
@@ -187,27 +208,45 @@ class Connection:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _submit(self, coroutine: Coroutine[Any, Any, T]) -> "concurrent.futures.Future[T]":
-        if self._loop.is_closed():
-            coroutine.close()
-            raise GbstreamError(CONNECTION_CLOSED, f"connection to {self.url} is closed")
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+    def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        """Runs the loop in this thread until ``coroutine`` is done (``GBS_ERR_TIMEOUT`` after ``timeout``)."""
+        with self._lock:
+            if self._loop.is_closed():
+                coroutine.close()
+                raise GbstreamError(CONNECTION_CLOSED, f"connection to {self.url} is closed")
+            try:
+                return self._loop.run_until_complete(asyncio.wait_for(coroutine, timeout))
+            except asyncio.TimeoutError:
+                raise GbstreamError(TIMEOUT, f"no answer from {self.url} within {timeout} s") from None
+            finally:
+                self._last_run = time.monotonic()
 
-    def _call(self, coroutine: Coroutine[Any, Any, T], timeout: float | None) -> T:
-        return self.wait(self._submit(coroutine), timeout)
+    def _keep_alive(self) -> None:
+        """Runs the loop for a moment whenever the caller has left it idle for ``KEEP_ALIVE_S``."""
+        while not self._stopping.wait(KEEP_ALIVE_S / 2):
+            if time.monotonic() - self._last_run < KEEP_ALIVE_S or not self._lock.acquire(blocking=False):
+                continue
+            try:
+                if self._loop.is_closed():
+                    return
+                self._loop.run_until_complete(asyncio.sleep(0.005))  # pings answered, records read
+            finally:
+                self._last_run = time.monotonic()
+                self._lock.release()
 
-    def _stop_loop(self) -> None:
+    def _shutdown(self) -> None:
         async def cancel_the_rest() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-        try:
-            asyncio.run_coroutine_threadsafe(cancel_the_rest(), self._loop).result(5)
-        except (concurrent.futures.TimeoutError, RuntimeError):
-            pass
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        if not self._thread.is_alive():
+        self._stopping.set()
+        with self._lock:
+            if self._loop.is_closed():
+                return
+            try:
+                self._loop.run_until_complete(cancel_the_rest())
+            except RuntimeError:
+                pass
             self._loop.close()

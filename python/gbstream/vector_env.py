@@ -6,14 +6,13 @@ server's envs keep running while the caller works on the batch it received (``se
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from ._connection import Connection
+from ._connection import Connection, Submitted
 from ._requests import WIRE_OBSERVE, SavedState, merge, reset_groups, reset_request, state_bytes, step_request
 from .actions import ACTIONS, Action, InvalidAction, buttons_of, check_buttons
 from .errors import GbstreamError
@@ -30,7 +29,7 @@ class _InFlight:
     positions: np.ndarray
     groups: list[np.ndarray]  # groups[k]: the positions requests[k] is for
     stepping: np.ndarray  # bool per position: stepped (False: restarted by autoreset or reset)
-    future: "concurrent.futures.Future[list[dict[str, Any]]]"
+    submitted: Submitted
 
 
 class VectorEnv:
@@ -306,7 +305,7 @@ class VectorEnv:
 
     def _finish(self, request: _InFlight) -> StepResult:
         """Waits for ``request``'s answers and turns them into what ``step`` returns, for its envs."""
-        answer = merge(self._conn.wait(request.future), request.groups, request.positions)
+        answer = merge(self._conn.wait(request.submitted), request.groups, request.positions)
         positions, stepping = request.positions, request.stepping
         index = positions.tolist()  # plain ints: cheaper to index lists with than numpy scalars
         states = answer["states"]
