@@ -115,7 +115,8 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     progress: publishProgress,
     observeEncode: (s) => metrics?.observeEncode(s),
     heartbeatMs: options.heartbeatMs,
-  });  publishedStates = () => side.hub.states();
+  });
+  publishedStates = () => side.hub.states();
 
   const encoder = side.encoderName;
 
