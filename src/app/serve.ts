@@ -162,7 +162,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     recording: () => recorder !== undefined && !recorder.stats.failed,
     progress: publishProgress,
     observeEncode: (seconds) => metrics?.observeEncode(seconds),
-  });  publishedStates = () => publishers.hub.states();
+  });
+  publishedStates = () => publishers.hub.states();
 
   const stopEnvs = () => {
     publishers.close();
