@@ -85,13 +85,14 @@ export class Broadcaster<S extends Socket = Socket> {
   /** Forgets a client; frames still waiting for it count as dropped (offered, never delivered). */
   remove(client: Client<S>): void {
     this.#clients.delete(client);
-    this.#discard(client, [...client.waiting.keys()]);
+    for (const env of client.waiting.keys()) this.#discard(client, env);
   }
 
-  #discard(client: Client<S>, envs: readonly number[]): void {
-    for (const env of envs) client.waiting.delete(env);
-    client.dropped += envs.length;
-    this.framesDropped += envs.length;
+  /** Drops `env`'s waiting frame for `client` unsent (deleting while iterating a Map is safe). */
+  #discard(client: Client<S>, env: number): void {
+    client.waiting.delete(env);
+    client.dropped++;
+    this.framesDropped++;
   }
 
   /**
@@ -116,7 +117,7 @@ export class Broadcaster<S extends Socket = Socket> {
   /** Sends the longest-waiting env's frame if the client can take one now. */
   #pump(client: Client<S>): void {
     // A subscription may have changed since these frames were offered.
-    if (client.envs) this.#discard(client, [...client.waiting.keys()].filter((env) => !client.envs!.has(env) && !client.thumbs?.has(env)));
+    if (client.envs) for (const env of client.waiting.keys()) if (!client.envs.has(env) && !client.thumbs?.has(env)) this.#discard(client, env);
     const next = client.waiting.entries().next();
     if (next.done || client.socket.readyState !== OPEN) return;
     const [env, record] = next.value;
