@@ -78,7 +78,10 @@ describe.skipIf(!hasGambatte)('LibretroEmulator on gambatte', () => {
     expect(distinct.size).toBeGreaterThan(20); // the screens moved: not one constant picture
     // A new array each call: an agent keeps its observation while the env steps on.
     expect(emu.screenGray()).not.toBe(emu.screenGray());
+    // Closed, it still answers with the last picture it showed, like screenRgb().
+    const last = rgbToGray(emu.screenRgb());
     emu.close();
+    expect(Buffer.from(emu.screenGray()).equals(Buffer.from(last))).toBe(true);
   });
 
   it('refuses a screen buffer too small for the frame, with a coded RangeError', async () => {

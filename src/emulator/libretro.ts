@@ -164,20 +164,25 @@ export class LibretroEmulator implements Emulator {
   /** Converted from the core's pixel format only when asked, once per frame. */
   screenRgb(): Uint8Array {
     if (!this.#screenValid && !this.#closed) {
-      const [w, h] = this.#b.frameSize(this.#h);
-      if (w !== 0 && (w !== WIDTH || h !== HEIGHT)) throw new EmulatorFault(`core sent a ${w}×${h} frame; expected ${WIDTH}×${HEIGHT}`);
+      this.#checkFrameSize();
       this.#b.screen(this.#h, this.#screen);
       this.#screenValid = true;
     }
     return this.#screen;
   }
 
+  /** Straight from the core's pixel format in one native pass (black before the first frame). */
   screenGray(): Uint8Array {
     const out = new Uint8Array(WIDTH * HEIGHT);
-    if (this.#closed || this.#screenValid) return rgbToGray(this.screenRgb(), out);
+    if (this.#closed) return rgbToGray(this.#screen, out); // the last picture it showed
+    this.#checkFrameSize();
+    this.#b.screenGray(this.#h, out);
+    return out;
+  }
+
+  #checkFrameSize(): void {
     const [w, h] = this.#b.frameSize(this.#h);
     if (w !== 0 && (w !== WIDTH || h !== HEIGHT)) throw new EmulatorFault(`core sent a ${w}×${h} frame; expected ${WIDTH}×${HEIGHT}`);
-    return this.#b.screenGray(this.#h, out) ? out : rgbToGray(this.screenRgb(), out);
   }
 
   readByte(address: number): number {
