@@ -159,14 +159,9 @@ class Connection:
         if kind == "hello" and self._hello is not None and not self._hello.done():
             self._hello.set_result(record)
             return
-        if kind == "error" and record.get("id") is None and record.get("code") == "GBS_ERR_RATE_LIMITED":
-            # The server drops messages past the rate limit without saying which: none will be answered.
-            error = GbstreamError(str(record["code"]), str(record.get("message")))
-            for future in self._pending.values():
-                if not future.done():
-                    future.set_exception(error)
-            self._pending.clear()
-            return
+        # The server answers every request it refuses by its id, GBS_ERR_RATE_LIMITED included; an
+        # error without an id is about a record that had none, so no waiter ends with it (one
+        # that did could fail a request the server accepted and is still working on).
         future = self._pending.pop(record.get("id"), None) if kind in ("obs", "obsBatch", "ack", "error", "pong", "machineState") else None
         if future is None or future.done():
             return  # frames, stats, progress and events are for viewers

@@ -158,5 +158,13 @@ def test_requests_dropped_by_the_rate_limit_fail_with_its_code(server: Server) -
         with pytest.raises(GbstreamError) as limited:
             conn.requests([{"type": "ping"}] * 150, timeout=10)
         assert limited.value.code == "GBS_ERR_RATE_LIMITED"
+        # Refused again, past the first notice: each request still ends with the code, none waits
+        # for the timeout (the server used to answer only the 1st and every 50th refusal).
+        for _ in range(3):
+            submitted = conn.submit([{"type": "ping"}] * 20)
+            with pytest.raises(GbstreamError) as again:
+                conn.wait(submitted, timeout=5)
+            assert again.value.code == "GBS_ERR_RATE_LIMITED"
+            assert all(future.done() for _, future in submitted.pending)
     finally:
         conn.close()

@@ -48,8 +48,10 @@ export function toBytes(data: RawData): Uint8Array {
 }
 
 /**
- * Handles one WebSocket message from a client. Every record is charged to the rate limit; once a
- * record is refused, the rest of its message is skipped.
+ * Handles one WebSocket message from a client. Every record is charged to the rate limit; a
+ * refused record with an `id` is answered by that id (GBS_ERR_RATE_LIMITED), so a client waiting
+ * for it is never left hanging. The answers stay bounded: refusals past the limiter's count close
+ * the connection.
  */
 export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary: boolean): void {
   if (ctx.limiter?.exhausted) return;
@@ -67,8 +69,11 @@ export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary
   }
   if (maps.length === 0) admit(ctx);
   for (const map of maps) {
-    if (!admit(ctx)) return;
     const id = typeof map['id'] === 'number' ? map['id'] : undefined;
+    if (!admit(ctx, id)) {
+      if (ctx.limiter?.exhausted) return;
+      continue;
+    }
     try {
       handleMessage(ctx, parseClientMessage(map));
     } catch (err) {
@@ -78,14 +83,17 @@ export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary
   }
 }
 
-/** Charges one record; answers (now and then) or closes an over-rate client. */
-function admit(ctx: ConnectionContext): boolean {
+/**
+ * Charges one record. An over-rate record is answered by its `id` when it has one (a request
+ * someone waits for), otherwise now and then without one; a client that goes on is closed.
+ */
+function admit(ctx: ConnectionContext, id?: number): boolean {
   const limiter = ctx.limiter;
   if (!limiter || limiter.admit(ctx.control)) return true;
   const verdict = limiter.refuse();
   if (verdict === 'close') ctx.close?.('message rate limit exceeded again and again');
-  else if (verdict === 'warn') {
-    ctx.reply({ type: 'error', code: ErrorCode.RateLimited, message: `more than ${limiter.perSecond(ctx.control)} records/s; records are being ignored` });
+  else if (id !== undefined || verdict === 'warn') {
+    ctx.reply({ type: 'error', id, code: ErrorCode.RateLimited, message: `more than ${limiter.perSecond(ctx.control)} records/s; records are being ignored` });
   }
   return false;
 }
