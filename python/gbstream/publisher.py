@@ -109,7 +109,10 @@ class Publisher:
         self._next_frame = [math.inf] * envs
         self._next_state = [0.0] * envs
         self._state_interval = 0.5
-        # Pending records, newest wins; the I/O thread takes them.
+        # Pending records, newest wins; the I/O thread takes them. _lock guards them and _stats
+        # (both threads write both): held for a few item stores, or to swap the whole lists, so
+        # a frame stored while the I/O thread takes the others is neither lost nor miscounted.
+        self._lock = threading.Lock()
         self._frames: list[tuple[str, bytes, Any, Any] | None] = [None] * envs
         self._states: list[tuple[Any, Any] | None] = [None] * envs
         self._progress: dict[str, float] | None = None
@@ -154,9 +157,11 @@ class Publisher:
         # frames closer than 0.9 interval: a viewer's fps cap drops frames that come sooner.
         self._next_frame[i] = max(self._next_frame[i] + interval, now + 0.9 * interval)
         self._next_state[i] = now + self._state_interval
-        if self._frames[i] is not None:
-            self._stats["dropped"] += 1  # the previous frame of env i was never sent
-        self._frames[i] = self._prepare(screen() if callable(screen) else screen, state() if callable(state) else state, frame)
+        prepared = self._prepare(screen() if callable(screen) else screen, state() if callable(state) else state, frame)
+        with self._lock:
+            if self._frames[i] is not None:
+                self._stats["dropped"] += 1  # the previous frame of env i was never sent
+            self._frames[i] = prepared
         return True
 
     def state(self, i: int, state: StateArg, frame: int | None = None, now: float | None = None) -> None:
@@ -164,18 +169,23 @@ class Publisher:
         if self._fatal is not None:
             raise self._fatal
         self._next_state[i] = (now if now is not None else time.monotonic()) + self._state_interval
-        self._states[i] = (dict(state() if callable(state) else state or {}), frame)
+        pending = (dict(state() if callable(state) else state or {}), frame)
+        with self._lock:
+            self._states[i] = pending
 
     def progress(self, values: Mapping[str, float]) -> None:
         """Training numbers for the viewer's Training panel (``step``, ``reward``, ``total``, …)."""
         if self._fatal is not None:
             raise self._fatal
-        self._progress = {k: float(v) for k, v in values.items()}
+        pending = {k: float(v) for k, v in values.items()}
+        with self._lock:
+            self._progress = pending
 
     def stats(self) -> dict[str, int]:
         """Records sent (``frames``, ``states``), frames ``dropped`` (replaced before sent, or not
         sendable), ``reconnects`` and server ``errors`` so far."""
-        return dict(self._stats)
+        with self._lock:
+            return dict(self._stats)
 
     @property
     def connected(self) -> bool:
@@ -239,7 +249,8 @@ class Publisher:
         first = True
         while not self._closing and self._fatal is None:
             if not first:
-                self._stats["reconnects"] += 1
+                with self._lock:
+                    self._stats["reconnects"] += 1
             first = False
             try:
                 async with websockets.connect(self._url, subprotocols=[SUBPROTOCOL], max_size=2**20, open_timeout=10, close_timeout=2) as ws:  # type: ignore[list-item]
@@ -262,9 +273,9 @@ class Publisher:
         for i in range(self._n):
             self._fps[i] = 0.0
             self._next_frame[i] = math.inf
-            if self._frames[i] is not None:
-                self._frames[i] = None
-                self._stats["dropped"] += 1
+        with self._lock:
+            self._stats["dropped"] += sum(f is not None for f in self._frames)
+            self._frames = [None] * self._n
 
     async def _session(self, ws: Any) -> None:
         # auth alone first: before it, the hub takes only small messages, and an announce of
@@ -319,15 +330,17 @@ class Publisher:
                     self._next_frame[i] = now  # newly wanted: the next frame() sends
         elif kind == "error":
             err = PublisherError(str(record.get("code")), str(record.get("message")))
-            self._stats["errors"] += 1
+            with self._lock:
+                self._stats["errors"] += 1
+                errors = self._stats["errors"]
             self.last_error = err
             # Before the announce is accepted, a refusal of auth or announce (by id, or without
             # one: a message over the limit) is for good; later ones are about a single record.
             answers_hello = record.get("id") in (_AUTH_ID, _ANNOUNCE_ID) or (record.get("id") is None and not self._ready.is_set())
             if answers_hello and err.code in _FATAL:
                 self._refused_for_good(err)
-            elif self._stats["errors"] <= 10 or self._stats["errors"] % 1000 == 0:
-                log.warning("gbstream hub: %s (%d errors so far)", err, self._stats["errors"])
+            elif errors <= 10 or errors % 1000 == 0:
+                log.warning("gbstream hub: %s (%d errors so far)", err, errors)
 
     def _refused_for_good(self, err: PublisherError) -> None:
         if self._fatal is None:  # the first refusal says why; a close that follows adds nothing
@@ -335,19 +348,22 @@ class Publisher:
             log.error("gbstream hub refused this publisher: %s", err)
 
     def _batches(self, max_bytes: int) -> list[bytes]:
+        with self._lock:  # take everything pending at once; frame() fills fresh lists meanwhile
+            states, self._states = self._states, [None] * self._n
+            frames, self._frames = self._frames, [None] * self._n
+            progress, self._progress = self._progress, None
+            self._stats["states"] += sum(s is not None for s in states)
+            self._stats["frames"] += sum(f is not None for f in frames)
         records: list[bytes] = []
         for i in range(self._n):
-            st = self._states[i]
+            st = states[i]
             if st is not None:
-                self._states[i] = None
                 msg = {"type": "pub_state", "env": i, "state": st[0]}
                 if st[1] is not None:
                     msg["frame"] = int(st[1])
                 records.append(encode_record(msg))
-                self._stats["states"] += 1
-            pending = self._frames[i]
+            pending = frames[i]
             if pending is not None:
-                self._frames[i] = None
                 fmt, data, state, frame = pending
                 msg: dict[str, Any] = {"type": "pub_frame", "env": i, "format": fmt, "data": data}
                 if state is not None:
@@ -355,10 +371,8 @@ class Publisher:
                 if frame is not None:
                     msg["frame"] = int(frame)
                 records.append(encode_record(msg))
-                self._stats["frames"] += 1
-        if self._progress is not None:
-            records.append(encode_record({"type": "progress", "values": self._progress}))
-            self._progress = None
+        if progress is not None:
+            records.append(encode_record({"type": "progress", "values": progress}))
         batches, current, size = [], [], 0
         for rec in records:
             if current and size + len(rec) > max_bytes:
