@@ -71,6 +71,22 @@ describe('rate-limit refusals', () => {
     expect(replies.filter((m) => 'id' in m && m.id! >= 3000).length).toBeLessThan(MESSAGE_RATE.refusalsBeforeClose);
   });
 
+  it('refuse the rest of a message once one of its records is refused, whatever the bucket refilled meanwhile', () => {
+    let t = 0;
+    const replies: ServerMessage[] = [];
+    const ctx: ConnectionContext = {
+      control: false,
+      limiter: new ClientLimiter(() => t, MESSAGE_RATE),
+      // A slow server: by the time the first refusal is answered, a second has passed (50 tokens back).
+      reply: (m) => (replies.push(m), m.type === 'error' && (t += 1000)),
+    };
+    send(ctx, Array.from({ length: MESSAGE_RATE.burst + 40 }, (_, i) => ({ type: 'ping', id: i + 1 })));
+    expect(replies.filter((m) => m.type === 'pong')).toHaveLength(MESSAGE_RATE.burst);
+    expect(rateLimited(replies)).toHaveLength(40);
+    send(ctx, [{ type: 'ping', id: 999 }]); // the next message gets the refilled tokens
+    expect(replies.at(-1)).toMatchObject({ type: 'pong', id: 999 });
+  });
+
   it('charge a batched step of 8 envs one token, like a single step', () => {
     const rate = { ...MESSAGE_RATE, controlPerSecond: 3, controlBurst: 3 };
     const { ctx, replies } = context(true, rate);
