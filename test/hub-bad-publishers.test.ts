@@ -2,6 +2,7 @@
  * Hostile or broken publishers against a real hub: each gets a coded error (or a coded close),
  * and none of them disturbs a good publisher's envs.
  */
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PUBLISHER_LIMITS } from '../src/hub/publisher-session.js';
@@ -75,7 +76,7 @@ describe('bad publishers get coded errors; good ones carry on', () => {
     expect((await c.waitFor((m) => m.type === 'error', 3000, from))['code']).toBe(ErrorCode.BadSize);
   });
 
-  it('bad formats: an unknown pixel format, a "jpeg" that is a PNG: GBS_ERR_BAD_FORMAT; a missing env: GBS_ERR_NO_SUCH_ENV', async () => {
+  it('bad formats: an unknown pixel format, a "jpeg" that is a PNG: GBS_ERR_BAD_FORMAT; a JPEG of another size: GBS_ERR_BAD_SIZE; a missing env: GBS_ERR_NO_SUCH_ENV', async () => {
     const c = await publisher({ announce: { envs: 1 } });
     let from = c.messages.length;
     c.send({ type: 'pub_frame', env: 0, format: 'bgr', data: new Uint8Array(RGB) });
@@ -83,6 +84,11 @@ describe('bad publishers get coded errors; good ones carry on', () => {
     from = c.messages.length;
     c.send({ type: 'pub_frame', env: 0, format: 'jpeg', data: Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a) });
     expect((await c.waitFor((m) => m.type === 'error', 3000, from))['code']).toBe(ErrorCode.BadFormat);
+    from = c.messages.length;
+    // A JPEG whose header says 16k×16k, announced as 160×144: refused before anyone decodes it.
+    c.send({ type: 'pub_frame', env: 0, format: 'jpeg', data: Uint8Array.of(0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0x40, 0, 0x40, 0, 1, 1, 0x11, 0) });
+    const oversized = await c.waitFor((m) => m.type === 'error', 3000, from);
+    expect([oversized['code'], oversized['message']]).toEqual([ErrorCode.BadSize, 'jpeg frame is 16384×16384; this publisher announced 160×144']);
     from = c.messages.length;
     c.send({ type: 'pub_state', env: 1, state: { x: 1 } });
     expect((await c.waitFor((m) => m.type === 'error', 3000, from))['code']).toBe(ErrorCode.NoSuchEnv);
@@ -152,7 +158,7 @@ describe('frame formats on a hub', () => {
       const png = await viewer.waitFor((m) => m.type === 'frame' && m['env'] === 0);
       expect(png['format']).toBe('png');
       expect([...(png['data'] as Uint8Array).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
-      const jpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 1, 2, 3);
+      const jpeg = new Uint8Array(await sharp(Buffer.alloc(RGB, 50), { raw: { width: 160, height: 144, channels: 3 } }).jpeg().toBuffer());
       pub.send({ type: 'pub_frame', env: 1, format: 'jpeg', data: jpeg });
       const passed = await viewer.waitFor((m) => m.type === 'frame' && m['env'] === 1);
       expect(passed['format']).toBe('jpeg');

@@ -1,7 +1,10 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { checkFrameSize, grayToRgb, prepareFrame } from '../src/hub/raw-frame.js';
 import { ErrorCode } from '../src/protocol/constants.js';
 import { GbsError } from '../src/protocol/errors.js';
+
+const image = (w: number, h: number) => sharp(Buffer.alloc(w * h * 3, 200), { raw: { width: w, height: h, channels: 3 } });
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -29,14 +32,27 @@ describe('raw frames from publishers: validation and conversion', () => {
     expect(grayToRgb(Uint8Array.of(7), new Uint8Array(30)).byteLength).toBe(3);
   });
 
-  it('takes a JPEG or PNG by its signature and refuses anything else called so', () => {
-    const jpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0);
-    const png = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0);
+  it('takes a JPEG or PNG by its signature and refuses anything else called so', async () => {
+    const jpeg = new Uint8Array(await image(160, 144).jpeg().toBuffer());
+    const png = new Uint8Array(await image(160, 144).png().toBuffer());
     expect(prepareFrame('jpeg', jpeg, 160, 144)).toEqual({ kind: 'encoded', format: 'jpeg', data: jpeg });
     expect(prepareFrame('png', png, 160, 144)).toEqual({ kind: 'encoded', format: 'png', data: png });
     expect(codeOf(() => prepareFrame('jpeg', png, 160, 144))).toBe(ErrorCode.BadFormat);
     expect(codeOf(() => prepareFrame('png', jpeg, 160, 144))).toBe(ErrorCode.BadFormat);
     expect(codeOf(() => prepareFrame('jpeg', Uint8Array.of(0xff, 0xd8), 160, 144))).toBe(ErrorCode.BadFormat);
+  });
+
+  it('refuses a JPEG or PNG whose header gives another size than the announced one (issue 22 item 10), before anyone decodes it', async () => {
+    const big = new Uint8Array(await image(320, 288).jpeg().toBuffer());
+    expect(codeOf(() => prepareFrame('jpeg', big, 160, 144))).toBe(ErrorCode.BadSize);
+    expect(() => prepareFrame('jpeg', big, 160, 144)).toThrow(/jpeg frame is 320×288; this publisher announced 160×144/);
+    const tall = new Uint8Array(await image(160, 145).png().toBuffer());
+    expect(codeOf(() => prepareFrame('png', tall, 160, 144))).toBe(ErrorCode.BadSize);
+    // Only a header claiming 16k×16k (decoding it for /api/frame.png would take ~800 MB).
+    const huge = Uint8Array.of(0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0x40, 0, 0x40, 0, 1, 1, 0x11, 0);
+    expect(codeOf(() => prepareFrame('jpeg', huge, 160, 144))).toBe(ErrorCode.BadSize);
+    // A header that cannot be read is a format error, not a size.
+    expect(codeOf(() => prepareFrame('jpeg', Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0), 160, 144))).toBe(ErrorCode.BadFormat);
   });
 
   it('refuses unknown formats and wrong byte counts with codes that say which', () => {

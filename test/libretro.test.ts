@@ -78,10 +78,15 @@ describe.skipIf(!hasGambatte)('LibretroEmulator on gambatte', () => {
     expect(distinct.size).toBeGreaterThan(20); // the screens moved: not one constant picture
     // A new array each call: an agent keeps its observation while the env steps on.
     expect(emu.screenGray()).not.toBe(emu.screenGray());
-    // Closed, it still answers with the last picture it showed, like screenRgb().
-    const last = rgbToGray(emu.screenRgb());
+    // Closed, it still answers with the last frame's picture, like screenRgb(), also when
+    // screenRgb() was not called after the last step (issue 22 item 14).
+    const converted = rgbToGray(emu.screenRgb());
+    emu.run(['right', 'a'], 30);
+    const last = emu.screenGray(); // from the core: screenRgb() has not seen this frame
+    expect(Buffer.from(last).equals(Buffer.from(converted)), 'the picture must change for this test to tell').toBe(false);
     emu.close();
     expect(Buffer.from(emu.screenGray()).equals(Buffer.from(last))).toBe(true);
+    expect(Buffer.from(rgbToGray(emu.screenRgb())).equals(Buffer.from(last))).toBe(true);
   });
 
   it('refuses a screen buffer too small for the frame, with a coded RangeError', async () => {

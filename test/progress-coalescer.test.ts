@@ -72,6 +72,53 @@ describe('ProgressCoalescer', () => {
   });
 });
 
+describe('ProgressCoalescer clocks (issue 22 item 9)', () => {
+  it('paces on the injected monotonic clock: a wall clock set back an hour stalls nothing, and stamps ts', () => {
+    const time = fakeTime();
+    let wall = 1_700_000_000_000;
+    const published: ProgressMessage[] = [];
+    const c = new ProgressCoalescer({ publish: (m) => published.push(m), ...time, wallClock: () => wall });
+    c.offer({ step: 1 }, 'agent');
+    wall -= 3_600_000; // the wall clock is set back an hour (NTP, a VM resumed, a user)
+    time.advance(PROGRESS_INTERVAL_MS);
+    c.offer({ step: 2 }, 'agent');
+    time.advance(PROGRESS_INTERVAL_MS / 2);
+    c.offer({ step: 3 }, 'agent');
+    time.advance(PROGRESS_INTERVAL_MS);
+    expect(published.map((m) => [m.values['step'], m.ts])).toEqual([
+      [1, 1_700_000_000_000],
+      [2, 1_699_996_400_000],
+      [3, 1_699_996_400_000],
+    ]);
+    c.close();
+  });
+
+  it('by default paces on performance.now, not Date.now', () => {
+    const realDateNow = Date.now;
+    const realPerfNow = performance.now.bind(performance);
+    let wall = realDateNow();
+    let mono = realPerfNow();
+    Date.now = () => wall;
+    performance.now = () => mono;
+    const timers: Array<() => void> = [];
+    try {
+      const published: ProgressMessage[] = [];
+      const c = new ProgressCoalescer({ publish: (m) => published.push(m), setTimer: (fn) => timers.push(fn) });
+      c.offer({ step: 1 }, 'http');
+      wall -= 3_600_000;
+      mono += PROGRESS_INTERVAL_MS + 1;
+      c.offer({ step: 2 }, 'http'); // one interval later by the monotonic clock: out at once
+      expect(published.map((m) => m.values['step'])).toEqual([1, 2]);
+      expect(timers).toHaveLength(0);
+      expect(published[1]!.ts).toBe(wall);
+      c.close();
+    } finally {
+      Date.now = realDateNow;
+      performance.now = realPerfNow;
+    }
+  });
+});
+
 describe('progress floods on a real server', () => {
   it('a burst over WebSocket and over POST /api/progress reaches viewers coalesced, ending with the latest values', async () => {
     const serving = await serve(testServeOptions({ control: { mode: 'open' } }));

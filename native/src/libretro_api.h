@@ -105,6 +105,9 @@ struct retro_memory_map {
   unsigned num_descriptors;
 };
 
+/* video_refresh's `data` for a frame rendered on the GPU: no pixels in memory. */
+#define RETRO_HW_FRAME_BUFFER_VALID ((const void *)-1)
+
 typedef bool (*retro_environment_t)(unsigned cmd, void *data);
 typedef void (*retro_video_refresh_t)(const void *data, unsigned width, unsigned height, size_t pitch);
 typedef void (*retro_audio_sample_t)(int16_t left, int16_t right);

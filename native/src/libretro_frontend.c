@@ -17,7 +17,8 @@
  *   close(h)                            frees the core copy; later calls throw; idempotent
  *
  * Errors carry codes: GBS_ERR_NATIVE_ARG (bad arguments), GBS_ERR_CORE_LOAD (no such file, not
- * a core, wrong API), GBS_ERR_CORE_REFUSED (the core would not load the ROM), GBS_ERR_CORE_CLOSED.
+ * a core, wrong API), GBS_ERR_CORE_REFUSED (the core would not load the ROM), GBS_ERR_CORE_SAVE
+ * (the core cannot or did not save its state), GBS_ERR_CORE_CLOSED.
  * A core is called only from the thread that opened it (see retro_core.h).
  */
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #define LOAD_CODE "GBS_ERR_CORE_LOAD"
 #define REFUSED_CODE "GBS_ERR_CORE_REFUSED"
 #define CLOSED_CODE "GBS_ERR_CORE_CLOSED"
+#define SAVE_CODE "GBS_ERR_CORE_SAVE"
 #define PATH_CAP 1024
 
 static const napi_type_tag CORE_TAG = {0x6762737472657472ULL, 0x6f5f636f72655f31ULL};
@@ -250,9 +252,9 @@ static napi_value js_save_state(napi_env env, napi_callback_info info) {
   void *data;
   if (!get_args(env, info, 1, argv) || (c = get_core(env, argv[0])) == NULL) return NULL;
   size_t size = core_state_size(c);
-  if (size == 0) return napi_throw_error(env, LOAD_CODE, "this core cannot save states"), NULL;
+  if (size == 0) return napi_throw_error(env, SAVE_CODE, "this core cannot save states"), NULL;
   NAPI_OK(napi_create_buffer(env, size, &data, &buf));
-  if (!core_save_state(c, data, size)) return napi_throw_error(env, LOAD_CODE, "the core failed to save its state"), NULL;
+  if (!core_save_state(c, data, size)) return napi_throw_error(env, SAVE_CODE, "the core failed to save its state"), NULL;
   return buf;
 }
 
@@ -301,12 +303,7 @@ static napi_value js_messages(napi_env env, napi_callback_info info) {
   napi_value argv[1], s;
   retro_core *c;
   if (!get_args(env, info, 1, argv) || (c = get_core(env, argv[0])) == NULL) return NULL;
-  if (c->messages_dropped > 0) {
-    char note[64];
-    snprintf(note, sizeof note, "(%u more messages dropped)", c->messages_dropped);
-    c->messages_dropped = 0;
-    core_message(c, "", note);
-  }
+  core_note_dropped(c);
   NAPI_OK(napi_create_string_utf8(env, c->messages, c->messages_len, &s));
   c->messages_len = 0;
   return s;

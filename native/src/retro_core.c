@@ -110,6 +110,11 @@ static void on_video(const void *data, unsigned width, unsigned height, size_t p
     c->dupes++;
     return;
   }
+  if (data == RETRO_HW_FRAME_BUFFER_VALID) { /* drawn on a GPU we never offered: no pixels to copy */
+    if (!c->hw_noted) core_message(c, "warn: ", "the core sends hardware-rendered frames; gbstream gets no pixels from them");
+    c->hw_noted = true;
+    return;
+  }
   size_t row = (size_t)width * bytes_per_pixel(c->format);
   if (width == 0 || height == 0 || pitch < row) return;
   size_t need = row * height;
@@ -193,14 +198,19 @@ retro_core *core_open(const char *core_path, const char *tmp_dir, const char *sy
 
   char copy[1100];
   if (!copy_core(core_path, tmp_dir, copy, sizeof copy, err)) goto fail;
-  c->lib = dlopen(copy, RTLD_NOW | RTLD_LOCAL);
+  /* DEEPBIND: the core's own symbols first. Node exports zlib's (deflate, crc32, zlibVersion…);
+   * a core that bundles its own zlib would otherwise call Node's. */
+  c->lib = dlopen(copy, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
   unlink(copy); /* the mapping keeps it alive; nothing is left on disk, even after a crash */
   if (c->lib == NULL) {
     const char *why = dlerror();
     if (why == NULL) why = "dlopen failed";
     size_t copy_len = strlen(copy); /* dlerror names the private copy; the user knows the original */
     if (strncmp(why, copy, copy_len) == 0 && strncmp(why + copy_len, ": ", 2) == 0) why += copy_len + 2;
-    ERR("cannot load core %s: %s", core_path, why);
+    /* mmap of an executable segment fails on a noexec mount (common for /tmp in containers). */
+    bool noexec = strstr(why, "failed to map segment") != NULL || strstr(why, "Operation not permitted") != NULL;
+    ERR("cannot load core %s: %s%s%s%s", core_path, why, noexec ? " (its private copy is made in " : "",
+        noexec ? tmp_dir : "", noexec ? ", which may be mounted noexec: set TMPDIR to a directory that allows executables)" : "");
     goto fail;
   }
   SYM(set_environment, "retro_set_environment");
@@ -255,6 +265,7 @@ fail:
 }
 
 bool core_load_game(retro_core *c, const uint8_t *rom, size_t size, const char *path, char *err) {
+  free(c->rom); /* the copy a refused load left: the core did not take it */
   c->rom = malloc(size ? size : 1);
   if (c->rom == NULL) return ERR("out of memory"), false;
   memcpy(c->rom, rom, size);

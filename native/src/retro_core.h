@@ -19,7 +19,9 @@
 
 #define CORE_MAX_MAPS 32
 #define CORE_MESSAGES_CAP 8192
-#define CORE_ERROR_CAP 512
+/* Bytes of the message buffer kept for the "(N more messages dropped)" note itself. */
+#define CORE_NOTE_RESERVE 64
+#define CORE_ERROR_CAP 1024
 
 /* Where the gambatte save-state layout keeps what the bus needs (see retro_bus.c). */
 typedef struct {
@@ -76,6 +78,7 @@ typedef struct retro_core {
   unsigned long long video_calls;
   unsigned long long dupes;
   bool rerun_dupes; /* gambatte's dupes emulate nothing: run again (see core_run) */
+  bool hw_noted;    /* told once that the core sends GPU frames, which carry no pixels */
 
   struct retro_memory_descriptor maps[CORE_MAX_MAPS];
   unsigned num_maps;
@@ -113,6 +116,8 @@ void *core_memory(retro_core *c, unsigned id, size_t *size);
 
 /* retro_messages.c */
 void core_message(retro_core *c, const char *prefix, const char *text);
+/* Adds "(N more messages dropped)" when some were, in room core_message never fills. */
+void core_note_dropped(retro_core *c);
 /* Points fds 1 and 2 at a temp file between begin and end; its text becomes core messages. */
 typedef struct {
   int saved_out, saved_err, file;

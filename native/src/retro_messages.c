@@ -13,18 +13,28 @@
 
 /* ---- messages --------------------------------------------------------------------------------- */
 
-void core_message(retro_core *c, const char *prefix, const char *text) {
+/* Appends one line if it fits under `cap`; false (and nothing written) when it does not. */
+static bool append(retro_core *c, const char *prefix, const char *text, size_t cap) {
   size_t plen = strlen(prefix), tlen = strlen(text);
   while (tlen > 0 && (text[tlen - 1] == '\n' || text[tlen - 1] == '\r')) tlen--;
-  if (tlen == 0) return;
-  if (c->messages_len + plen + tlen + 1 >= CORE_MESSAGES_CAP) {
-    c->messages_dropped++;
-    return;
-  }
+  if (tlen == 0) return true;
+  if (c->messages_len + plen + tlen + 1 >= cap) return false;
   memcpy(c->messages + c->messages_len, prefix, plen);
   memcpy(c->messages + c->messages_len + plen, text, tlen);
   c->messages_len += plen + tlen;
   c->messages[c->messages_len++] = '\n';
+  return true;
+}
+
+void core_message(retro_core *c, const char *prefix, const char *text) {
+  if (!append(c, prefix, text, CORE_MESSAGES_CAP - CORE_NOTE_RESERVE)) c->messages_dropped++;
+}
+
+void core_note_dropped(retro_core *c) {
+  if (c->messages_dropped == 0) return;
+  char note[CORE_NOTE_RESERVE];
+  snprintf(note, sizeof note, "(%u more messages dropped)", c->messages_dropped);
+  if (append(c, "", note, CORE_MESSAGES_CAP)) c->messages_dropped = 0;
 }
 
 /*

@@ -6,12 +6,17 @@ hand-off to another thread and back (two thread wake-ups a step, which on a busy
 more than the step's own work on this side). Between calls a keeper thread runs the loop for a
 moment every ``KEEP_ALIVE_S`` the caller leaves it idle, so the server's heartbeat pings are
 answered even while the caller is busy, say, training a network for minutes.
+
+The keeper thread and the reader task hold no strong reference to the Connection: one that
+nobody uses any more (``del env`` of a VectorEnv) is garbage-collected, and its finaliser has
+the keeper close the socket, so the server gives its envs back.
 """
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
+import weakref
 from typing import Any, Coroutine, Iterable, TypeVar
 
 import websockets
@@ -61,10 +66,8 @@ class Connection:
         """
         self.url = url
         self.timeout = timeout
-        self._loop = asyncio.new_event_loop()
-        self._lock = threading.Lock()  # whoever holds it runs the loop
-        self._last_run = time.monotonic()
-        self._stopping = threading.Event()
+        self._driver = _Driver(url)
+        self._loop = self._driver.loop
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._next_id = 1
         self._ws: Any = None
@@ -73,10 +76,12 @@ class Connection:
         try:
             self.hello: dict[str, Any] = self._run(self._open(connect_timeout, list(greeting)), connect_timeout + 1)
         except BaseException:
-            self._shutdown()
+            self._driver.shutdown()
             raise
-        self._keeper = threading.Thread(target=self._keep_alive, name="gbstream-connection", daemon=True)
+        self._keeper = threading.Thread(target=self._driver.keep_alive, name="gbstream-connection", daemon=True)
         self._keeper.start()
+        # Not closed by its owner: when it is collected, the keeper closes the socket.
+        self._finalizer = weakref.finalize(self, self._driver.abandon, self._keeper)
 
     # -- synchronous API -------------------------------------------------------------------
 
@@ -112,15 +117,8 @@ class Connection:
 
     def close(self) -> None:
         """Closes the socket (the server gives back every env this connection drove)."""
-        if self._loop.is_closed():
-            return
-        self._stopping.set()
-        if self._ws is not None and self._closed is None:
-            try:
-                self._run(self._ws.close(), 5)
-            except GbstreamError:
-                pass
-        self._shutdown()
+        self._finalizer.detach()
+        self._driver.close(self._closed is None)
 
     # -- run by the loop (in whichever thread holds the lock) -------------------------------
 
@@ -130,24 +128,15 @@ class Connection:
             self._ws = await websockets.connect(self.url, max_size=MAX_MESSAGE_BYTES, compression=None, open_timeout=connect_timeout)
         except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as err:
             raise GbstreamError(CONNECTION_CLOSED, f"cannot connect to {self.url}: {err}") from None
+        self._driver.ws = self._ws
         self._hello = self._loop.create_future()
-        asyncio.ensure_future(self._read())
+        asyncio.ensure_future(_read(weakref.ref(self), self._ws))
         for message in greeting:
             await self._ws.send(encode_record(message))
         return await self._hello
 
-    async def _read(self) -> None:
-        reason = "the server closed the connection"
-        try:
-            async for data in self._ws:
-                if isinstance(data, bytes):
-                    for record in decode_records(data):
-                        self._dispatch(record)
-        except websockets.ConnectionClosed as err:
-            reason = f"connection closed ({err})"
-        except Exception as err:  # a broken record: nothing sensible can follow on this socket
-            reason = f"unreadable message from the server: {err}"
-            await self._ws.close()
+    def _lost(self, reason: str) -> None:
+        """The socket is gone: every waiter ends with GBS_ERR_CONNECTION_CLOSED."""
         self._closed = GbstreamError(CONNECTION_CLOSED, f"{reason}; url {self.url}")
         for future in [*self._pending.values(), self._hello]:
             if future is not None and not future.done():
@@ -159,14 +148,9 @@ class Connection:
         if kind == "hello" and self._hello is not None and not self._hello.done():
             self._hello.set_result(record)
             return
-        if kind == "error" and record.get("id") is None and record.get("code") == "GBS_ERR_RATE_LIMITED":
-            # The server drops messages past the rate limit without saying which: none will be answered.
-            error = GbstreamError(str(record["code"]), str(record.get("message")))
-            for future in self._pending.values():
-                if not future.done():
-                    future.set_exception(error)
-            self._pending.clear()
-            return
+        # The server answers every request it refuses by its id, GBS_ERR_RATE_LIMITED included; an
+        # error without an id is about a record that had none, so no waiter ends with it (one
+        # that did could fail a request the server accepted and is still working on).
         future = self._pending.pop(record.get("id"), None) if kind in ("obs", "obsBatch", "ack", "error", "pong", "machineState") else None
         if future is None or future.done():
             return  # frames, stats, progress and events are for viewers
@@ -209,44 +193,105 @@ class Connection:
     # -- plumbing --------------------------------------------------------------------------
 
     def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        return self._driver.run(coroutine, timeout)
+
+
+async def _read(ref: "weakref.ref[Connection]", ws: Any) -> None:
+    """Reads the socket and hands records to the Connection, if it is still there (a weak reference:
+    this task must not keep an abandoned Connection alive)."""
+    reason = "the server closed the connection"
+    try:
+        async for data in ws:
+            if isinstance(data, bytes):
+                records = list(decode_records(data))
+                conn = ref()
+                if conn is None:
+                    return
+                for record in records:
+                    conn._dispatch(record)
+                del conn
+    except websockets.ConnectionClosed as err:
+        reason = f"connection closed ({err})"
+    except Exception as err:  # a broken record: nothing sensible can follow on this socket
+        reason = f"unreadable message from the server: {err}"
+        await ws.close()
+    conn = ref()
+    if conn is not None:
+        conn._lost(reason)
+
+
+class _Driver:
+    """The loop, the lock that says who runs it, and the socket: what the keeper thread needs and a
+    finaliser may touch, with no reference back to the Connection."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.loop = asyncio.new_event_loop()
+        self.lock = threading.Lock()  # whoever holds it runs the loop
+        self.last_run = time.monotonic()
+        self.stopping = threading.Event()
+        self.ws: Any = None
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None) -> T:
         """Runs the loop in this thread until ``coroutine`` is done (``GBS_ERR_TIMEOUT`` after ``timeout``)."""
-        with self._lock:
-            if self._loop.is_closed():
+        with self.lock:
+            if self.loop.is_closed():
                 coroutine.close()
                 raise GbstreamError(CONNECTION_CLOSED, f"connection to {self.url} is closed")
             try:
-                return self._loop.run_until_complete(asyncio.wait_for(coroutine, timeout))
+                return self.loop.run_until_complete(asyncio.wait_for(coroutine, timeout))
             except asyncio.TimeoutError:
                 raise GbstreamError(TIMEOUT, f"no answer from {self.url} within {timeout} s") from None
             finally:
-                self._last_run = time.monotonic()
+                self.last_run = time.monotonic()
 
-    def _keep_alive(self) -> None:
-        """Runs the loop for a moment whenever the caller has left it idle for ``KEEP_ALIVE_S``."""
-        while not self._stopping.wait(KEEP_ALIVE_S / 2):
-            if time.monotonic() - self._last_run < KEEP_ALIVE_S or not self._lock.acquire(blocking=False):
+    def keep_alive(self) -> None:
+        """The keeper thread: runs the loop for a moment whenever the caller has left it idle for
+        ``KEEP_ALIVE_S``; once stopping, closes the socket unless ``close`` did (an abandoned Connection)."""
+        while not self.stopping.wait(KEEP_ALIVE_S / 2):
+            if time.monotonic() - self.last_run < KEEP_ALIVE_S or not self.lock.acquire(blocking=False):
                 continue
             try:
-                if self._loop.is_closed():
+                if self.loop.is_closed():
                     return
-                self._loop.run_until_complete(asyncio.sleep(0.005))  # pings answered, records read
+                self.loop.run_until_complete(asyncio.sleep(0.005))  # pings answered, records read
             finally:
-                self._last_run = time.monotonic()
-                self._lock.release()
+                self.last_run = time.monotonic()
+                self.lock.release()
+        self.close(True)
 
-    def _shutdown(self) -> None:
+    def abandon(self, keeper: threading.Thread) -> None:
+        """The Connection was collected without ``close()``: the keeper closes the socket (so the
+        server gives its envs back) and is waited for, unless this runs on the keeper itself."""
+        self.stopping.set()
+        if threading.current_thread() is not keeper:
+            keeper.join(10)
+
+    def close(self, handshake: bool) -> None:
+        """Closes the socket (with the close handshake when ``handshake``) and the loop; idempotent."""
+        if self.loop.is_closed():
+            return
+        self.stopping.set()
+        if handshake and self.ws is not None:
+            try:
+                self.run(self.ws.close(), 5)
+            except GbstreamError:
+                pass
+        self.shutdown()
+
+    def shutdown(self) -> None:
         async def cancel_the_rest() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-        self._stopping.set()
-        with self._lock:
-            if self._loop.is_closed():
+        self.stopping.set()
+        with self.lock:
+            if self.loop.is_closed():
                 return
             try:
-                self._loop.run_until_complete(cancel_the_rest())
+                self.loop.run_until_complete(cancel_the_rest())
             except RuntimeError:
                 pass
-            self._loop.close()
+            self.loop.close()

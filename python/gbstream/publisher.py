@@ -37,10 +37,14 @@ SUBPROTOCOL = "gbstream.publish.v1"
 """The WebSocket subprotocol a publisher offers; the server gives such connections its publisher limits."""
 
 _FORMATS = {1: "gray", 3: "rgb", 4: "rgba"}
-# Refused announces that a reconnect cannot fix: stop and report instead of retrying forever.
-# (GBS_ERR_UNKNOWN_TYPE: the server takes no publishers, e.g. `gbstream replay`.)
-_FATAL = {"GBS_ERR_CONTROL_DENIED", "GBS_ERR_TOO_MANY_ENVS", "GBS_ERR_BAD_SIZE", "GBS_ERR_BAD_FIELD", "GBS_ERR_UNKNOWN_TYPE"}
+# Refusals of auth or announce that a reconnect cannot fix: stop and raise instead of retrying
+# forever. (GBS_ERR_UNKNOWN_TYPE: the server takes no publishers, e.g. `gbstream replay`;
+# GBS_ERR_TOO_LARGE: the announce is over the hub's message limit, and would be again.)
+_FATAL = {"GBS_ERR_CONTROL_DENIED", "GBS_ERR_TOO_MANY_ENVS", "GBS_ERR_BAD_SIZE", "GBS_ERR_BAD_FIELD", "GBS_ERR_UNKNOWN_TYPE", "GBS_ERR_TOO_LARGE"}
+_AUTH_ID = 0
 _ANNOUNCE_ID = 1
+# RFC 6455 "message too big": the hub (or its WebSocket layer, past its largest message) closed.
+_CLOSE_TOO_BIG = 1009
 # How often the I/O thread looks for pending frames: well under a frame interval at 60 fps.
 _SEND_EVERY_S = 0.01
 
@@ -105,7 +109,10 @@ class Publisher:
         self._next_frame = [math.inf] * envs
         self._next_state = [0.0] * envs
         self._state_interval = 0.5
-        # Pending records, newest wins; the I/O thread takes them.
+        # Pending records, newest wins; the I/O thread takes them. _lock guards them and _stats
+        # (both threads write both): held for a few item stores, or to swap the whole lists, so
+        # a frame stored while the I/O thread takes the others is neither lost nor miscounted.
+        self._lock = threading.Lock()
         self._frames: list[tuple[str, bytes, Any, Any] | None] = [None] * envs
         self._states: list[tuple[Any, Any] | None] = [None] * envs
         self._progress: dict[str, float] | None = None
@@ -135,7 +142,11 @@ class Publisher:
         nothing more). ``state`` (numbers by name, or a function returning them) goes with the
         frame, or alone at the hub's state rate when nobody wants pixels. ``frame`` is your step
         or frame counter (default: the hub counts).
+
+        Raises PublisherError once the hub refused this publisher for good (see ``wait_ready``).
         """
+        if self._fatal is not None:
+            raise self._fatal
         now = time.monotonic()
         if now < self._next_frame[i]:
             if state is not None and now >= self._next_state[i]:
@@ -146,31 +157,47 @@ class Publisher:
         # frames closer than 0.9 interval: a viewer's fps cap drops frames that come sooner.
         self._next_frame[i] = max(self._next_frame[i] + interval, now + 0.9 * interval)
         self._next_state[i] = now + self._state_interval
-        if self._frames[i] is not None:
-            self._stats["dropped"] += 1  # the previous frame of env i was never sent
-        self._frames[i] = self._prepare(screen() if callable(screen) else screen, state() if callable(state) else state, frame)
+        prepared = self._prepare(screen() if callable(screen) else screen, state() if callable(state) else state, frame)
+        with self._lock:
+            if self._frames[i] is not None:
+                self._stats["dropped"] += 1  # the previous frame of env i was never sent
+            self._frames[i] = prepared
         return True
 
     def state(self, i: int, state: StateArg, frame: int | None = None, now: float | None = None) -> None:
         """Offers env ``i``'s state alone (newest wins until the I/O thread sends it)."""
+        if self._fatal is not None:
+            raise self._fatal
         self._next_state[i] = (now if now is not None else time.monotonic()) + self._state_interval
-        self._states[i] = (dict(state() if callable(state) else state or {}), frame)
+        pending = (dict(state() if callable(state) else state or {}), frame)
+        with self._lock:
+            self._states[i] = pending
 
     def progress(self, values: Mapping[str, float]) -> None:
         """Training numbers for the viewer's Training panel (``step``, ``reward``, ``total``, …)."""
-        self._progress = {k: float(v) for k, v in values.items()}
+        if self._fatal is not None:
+            raise self._fatal
+        pending = {k: float(v) for k, v in values.items()}
+        with self._lock:
+            self._progress = pending
 
     def stats(self) -> dict[str, int]:
         """Records sent (``frames``, ``states``), frames ``dropped`` (replaced before sent, or not
         sendable), ``reconnects`` and server ``errors`` so far."""
-        return dict(self._stats)
+        with self._lock:
+            return dict(self._stats)
 
     @property
     def connected(self) -> bool:
         return self._ready.is_set()
 
     def wait_ready(self, timeout: float | None = 10.0) -> bool:
-        """Waits until the hub accepted the announce; raises PublisherError when it refused for good."""
+        """Waits until the hub accepted the announce; False after ``timeout`` (the hub is not there yet).
+
+        Raises PublisherError when the hub refused this publisher for good: a wrong or missing
+        token, more envs than it takes, a bad size or label, an announce over its message limit.
+        The publisher does not reconnect after that, and ``frame``/``state``/``progress`` raise it too.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._ready.is_set():
             if self._fatal is not None:
@@ -222,7 +249,8 @@ class Publisher:
         first = True
         while not self._closing and self._fatal is None:
             if not first:
-                self._stats["reconnects"] += 1
+                with self._lock:
+                    self._stats["reconnects"] += 1
             first = False
             try:
                 async with websockets.connect(self._url, subprotocols=[SUBPROTOCOL], max_size=2**20, open_timeout=10, close_timeout=2) as ws:  # type: ignore[list-item]
@@ -245,17 +273,17 @@ class Publisher:
         for i in range(self._n):
             self._fps[i] = 0.0
             self._next_frame[i] = math.inf
-            if self._frames[i] is not None:
-                self._frames[i] = None
-                self._stats["dropped"] += 1
+        with self._lock:
+            self._stats["dropped"] += sum(f is not None for f in self._frames)
+            self._frames = [None] * self._n
 
     async def _session(self, ws: Any) -> None:
-        hello = []
+        # auth alone first: before it, the hub takes only small messages, and an announce of
+        # many envs is tens of KB. Both go out at once; the hub handles them in order.
         if self._token is not None:
-            hello.append(encode_record({"type": "auth", "id": 0, "token": self._token}))
+            await ws.send(encode_record({"type": "auth", "id": _AUTH_ID, "token": self._token}))
         announce: dict[str, Any] = {"type": "announce", "id": _ANNOUNCE_ID, "envs": self._n, "labels": self._labels, "width": self._width, "height": self._height}
-        hello.append(encode_record(announce))
-        await ws.send(b"".join(hello))
+        await ws.send(encode_record(announce))
         max_bytes = 1 << 20
         receiver = asyncio.ensure_future(self._receive(ws))
         try:
@@ -263,15 +291,19 @@ class Publisher:
                 if self._ready.is_set():
                     for batch in self._batches(max_bytes):
                         await ws.send(batch)  # waits while the socket drains; newer frames replace pending ones meanwhile
-                if self._closing:
+                if self._closing or self._fatal is not None:
                     break
                 await asyncio.sleep(_SEND_EVERY_S)
         finally:
             receiver.cancel()
             if receiver.done() and not receiver.cancelled() and receiver.exception() is not None:
                 log.debug("gbstream publisher connection lost: %s", receiver.exception())
-            if self._closing:
+            if self._closing or self._fatal is not None:
                 await ws.close()
+        if ws.close_code == _CLOSE_TOO_BIG and not self._ready.is_set():
+            # Closed as too big before the announce was accepted (past the WebSocket layer's limit
+            # there is no error record): the same announce would be refused again.
+            self._refused_for_good(PublisherError("GBS_ERR_TOO_LARGE", f"the hub closed the connection as too big (1009) before accepting the announce of {self._n} envs"))
 
     async def _receive(self, ws: Any) -> None:
         async for message in ws:
@@ -298,28 +330,40 @@ class Publisher:
                     self._next_frame[i] = now  # newly wanted: the next frame() sends
         elif kind == "error":
             err = PublisherError(str(record.get("code")), str(record.get("message")))
-            self._stats["errors"] += 1
+            with self._lock:
+                self._stats["errors"] += 1
+                errors = self._stats["errors"]
             self.last_error = err
-            if record.get("id") in (0, _ANNOUNCE_ID) and err.code in _FATAL:
-                self._fatal = err
-                log.error("gbstream hub refused this publisher: %s", err)
-            elif self._stats["errors"] <= 10 or self._stats["errors"] % 1000 == 0:
-                log.warning("gbstream hub: %s (%d errors so far)", err, self._stats["errors"])
+            # Before the announce is accepted, a refusal of auth or announce (by id, or without
+            # one: a message over the limit) is for good; later ones are about a single record.
+            answers_hello = record.get("id") in (_AUTH_ID, _ANNOUNCE_ID) or (record.get("id") is None and not self._ready.is_set())
+            if answers_hello and err.code in _FATAL:
+                self._refused_for_good(err)
+            elif errors <= 10 or errors % 1000 == 0:
+                log.warning("gbstream hub: %s (%d errors so far)", err, errors)
+
+    def _refused_for_good(self, err: PublisherError) -> None:
+        if self._fatal is None:  # the first refusal says why; a close that follows adds nothing
+            self._fatal = err
+            log.error("gbstream hub refused this publisher: %s", err)
 
     def _batches(self, max_bytes: int) -> list[bytes]:
+        with self._lock:  # take everything pending at once; frame() fills fresh lists meanwhile
+            states, self._states = self._states, [None] * self._n
+            frames, self._frames = self._frames, [None] * self._n
+            progress, self._progress = self._progress, None
+            self._stats["states"] += sum(s is not None for s in states)
+            self._stats["frames"] += sum(f is not None for f in frames)
         records: list[bytes] = []
         for i in range(self._n):
-            st = self._states[i]
+            st = states[i]
             if st is not None:
-                self._states[i] = None
                 msg = {"type": "pub_state", "env": i, "state": st[0]}
                 if st[1] is not None:
                     msg["frame"] = int(st[1])
                 records.append(encode_record(msg))
-                self._stats["states"] += 1
-            pending = self._frames[i]
+            pending = frames[i]
             if pending is not None:
-                self._frames[i] = None
                 fmt, data, state, frame = pending
                 msg: dict[str, Any] = {"type": "pub_frame", "env": i, "format": fmt, "data": data}
                 if state is not None:
@@ -327,10 +371,8 @@ class Publisher:
                 if frame is not None:
                     msg["frame"] = int(frame)
                 records.append(encode_record(msg))
-                self._stats["frames"] += 1
-        if self._progress is not None:
-            records.append(encode_record({"type": "progress", "values": self._progress}))
-            self._progress = None
+        if progress is not None:
+            records.append(encode_record({"type": "progress", "values": progress}))
         batches, current, size = [], [], 0
         for rec in records:
             if current and size + len(rec) > max_bytes:

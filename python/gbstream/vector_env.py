@@ -250,6 +250,8 @@ class VectorEnv:
         """Gives the envs back to free running and closes the connection. Safe to call twice.
 
         Batches still in flight finish on the server first (each env's requests run in order).
+        A VectorEnv dropped without ``close()`` closes its connection when it is garbage-collected,
+        which gives its envs back too.
         """
         if self._reset_done and not self._conn.closed:
             try:

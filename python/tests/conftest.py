@@ -34,14 +34,15 @@ class Server:
         self.log: list[str] = []
 
 
-def start_server(*args: str) -> Server:
+def start_server(*args: str, command: str = "serve") -> Server:
+    """``gbstream serve`` (or ``command``: ``hub``) on a free port, with ``args``."""
     node = os.environ.get("GBSTREAM_NODE") or shutil.which("node")
     main = ROOT / "dist" / "cli" / "main.js"
     if not node or not main.exists():
         raise RuntimeError(f"need node and a built gbstream ({main}): run `npm run build`")
     core = os.environ.get("GBSTREAM_CORE")
     process = subprocess.Popen(
-        [node, str(main), "serve", "--port", "0", *(["--core", core] if core else []), *args],
+        [node, str(main), command, "--port", "0", *(["--core", core] if core and command == "serve" else []), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

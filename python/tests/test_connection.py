@@ -28,6 +28,8 @@ class PingingServer:
     def __init__(self) -> None:
         self.late_pongs = 0
         self.pongs = 0
+        #: Sent before every pong when set: a record without an id, as a rate-limit notice is.
+        self.notice: dict[str, Any] | None = None
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -50,6 +52,8 @@ class PingingServer:
             async for data in ws:
                 for record in decode_records(data):
                     if record.get("type") == "ping":
+                        if self.notice is not None:
+                            await ws.send(encode_record(self.notice))
                         await ws.send(encode_record({"type": "pong", "id": record.get("id")}))
         except websockets.ConnectionClosed:
             pass
@@ -84,3 +88,16 @@ def test_an_idle_connection_answers_the_servers_pings_and_stays_usable() -> None
         conn.close()
         server.close()
     assert conn.closed
+
+
+def test_an_error_without_an_id_ends_no_waiter() -> None:
+    # The server answers each refused request by its id; a notice without one is about a record
+    # that had none, and must not fail a request the server accepted.
+    server = PingingServer()
+    server.notice = {"type": "error", "code": "GBS_ERR_RATE_LIMITED", "message": "more than 50 records/s; records are being ignored"}
+    conn = Connection(server.url)
+    try:
+        assert [a["type"] for a in conn.requests([{"type": "ping"}] * 3, timeout=5)] == ["pong"] * 3
+    finally:
+        conn.close()
+        server.close()

@@ -1,12 +1,15 @@
 """Who drives which env: ownership, release, coded errors, and a client killed mid-step."""
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -39,6 +42,20 @@ def test_a_disconnect_gives_the_envs_back(server: Server) -> None:
     first._conn.close()  # no release messages: just the socket going away
     with VectorEnv(server.url, token=TOKEN, envs=[0, 3], frames=1) as second:
         second.reset()
+
+
+def test_an_abandoned_vector_env_is_collected_and_gives_its_envs_back(server: Server) -> None:
+    keepers = {t for t in threading.enumerate() if t.name == "gbstream-connection"}
+    env = VectorEnv(server.url, token=TOKEN, envs=[1, 2], frames=1)
+    env.reset()
+    conn = weakref.ref(env._conn)
+    del env  # no close(), no release: the user just drops it
+    gc.collect()
+    assert conn() is None, f"the Connection is still referenced by {gc.get_referrers(conn())}"
+    assert {t for t in threading.enumerate() if t.name == "gbstream-connection"} <= keepers  # its keeper is gone
+    with VectorEnv(server.url, token=TOKEN, envs=[1, 2], frames=1, timeout=10) as second:
+        obs, infos = second.reset()  # GBS_ERR_ENV_BUSY while the socket stayed open
+        assert [i["env"] for i in infos] == [1, 2]
 
 
 def test_wrong_or_missing_token_is_control_denied(server: Server) -> None:
@@ -158,5 +175,13 @@ def test_requests_dropped_by_the_rate_limit_fail_with_its_code(server: Server) -
         with pytest.raises(GbstreamError) as limited:
             conn.requests([{"type": "ping"}] * 150, timeout=10)
         assert limited.value.code == "GBS_ERR_RATE_LIMITED"
+        # Refused again, past the first notice: each request still ends with the code, none waits
+        # for the timeout (the server used to answer only the 1st and every 50th refusal).
+        for _ in range(3):
+            submitted = conn.submit([{"type": "ping"}] * 20)
+            with pytest.raises(GbstreamError) as again:
+                conn.wait(submitted, timeout=5)
+            assert again.value.code == "GBS_ERR_RATE_LIMITED"
+            assert all(future.done() for _, future in submitted.pending)
     finally:
         conn.close()

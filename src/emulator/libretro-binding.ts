@@ -8,7 +8,7 @@ import { loadAddon, type AddonLoadResult } from '../native-addon.js';
 /** An open core (opaque; freed by `close` or when garbage-collected). */
 export type CoreHandle = object;
 
-/** What the addon exports. Errors carry `code`: GBS_ERR_NATIVE_ARG, GBS_ERR_CORE_LOAD, GBS_ERR_CORE_REFUSED, GBS_ERR_CORE_CLOSED. */
+/** What the addon exports. Errors carry `code`: GBS_ERR_NATIVE_ARG, GBS_ERR_CORE_LOAD, GBS_ERR_CORE_REFUSED, GBS_ERR_CORE_SAVE, GBS_ERR_CORE_CLOSED. */
 export interface LibretroBinding {
   /** dlopen()s a private copy of the core file (made in `tmpDir`, unlinked at once) and inits it. */
   open(corePath: string, tmpDir: string, systemDir: string, saveDir: string): CoreHandle;

@@ -247,6 +247,12 @@ export class LibretroEmulator implements Emulator {
 
   close(): void {
     if (this.#closed) return;
+    // Keep the last frame's picture: screenRgb() and screenGray() answer with it once closed.
+    if (!this.#screenValid) {
+      const [w, h] = this.#b.frameSize(this.#h);
+      if (w === 0 || (w === WIDTH && h === HEIGHT)) this.#b.screen(this.#h, this.#screen);
+      this.#screenValid = true;
+    }
     this.#closed = true;
     this.#b.close(this.#h);
   }

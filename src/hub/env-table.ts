@@ -10,8 +10,8 @@ import type { EnvInfo } from '../protocol/messages.js';
 
 /** Published envs one server holds at most, live or gone, by default. */
 export const DEFAULT_MAX_PUBLISHED_ENVS = 1024;
-/** Envs one publisher may announce. */
-export const MAX_ENVS_PER_PUBLISHER = 512;
+/** Envs one publisher may announce: a whole default hub (trainers run 16–1,024 envs). */
+export const MAX_ENVS_PER_PUBLISHER = 1024;
 
 interface Slot extends EnvInfo {
   /** The publisher that owns a live published slot. */

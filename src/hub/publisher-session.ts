@@ -7,7 +7,7 @@
  * Nothing here throws out of a socket callback.
  */
 import type { Logger } from '../log.js';
-import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES, MAX_PUBLISHER_MESSAGE_BYTES, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
+import { ErrorCode, LENGTH_PREFIX_BYTES, MAX_CLIENT_MESSAGE_BYTES, MAX_PUBLISHER_MESSAGE_BYTES, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { AnyMessage, GameState, PublisherMessage } from '../protocol/messages.js';
 import { decodeRecords, encodeRecord } from '../protocol/record.js';
@@ -93,11 +93,15 @@ export class PublisherSession {
   /** Handles one WebSocket message. */
   handle(data: Uint8Array, isBinary: boolean): void {
     const now = this.#now();
+    if (isBinary && !this.#authed && data.byteLength > MAX_CLIENT_MESSAGE_BYTES && data.byteLength <= MAX_PUBLISHER_MESSAGE_BYTES) {
+      const rest = this.#leadingAuth(data, now);
+      if (rest === undefined) return;
+      data = rest;
+    }
     // Before auth a publisher is a stranger: it gets the viewers' small message limit.
     const limit = this.#authed ? MAX_PUBLISHER_MESSAGE_BYTES : MAX_CLIENT_MESSAGE_BYTES;
     if (data.byteLength > limit) {
-      this.#reply({ type: 'error', code: ErrorCode.TooLarge, message: `message of ${data.byteLength} bytes is over this connection's limit of ${limit}${this.#authed ? '' : ' (before auth)'}` });
-      this.#socket.close(CLOSE_TOO_BIG, 'message too large');
+      this.#tooLarge(data.byteLength);
       return;
     }
     if (!isBinary) {
@@ -195,6 +199,48 @@ export class PublisherSession {
         throw new GbsError(ErrorCode.UnknownType, `unhandled message ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /**
+   * A publisher may send `auth` and its announce in one message (the Python client did until it
+   * sent them apart; an announce of 1,024 envs with 64-character labels is ~70 KB). Only the first
+   * record is decoded under the stranger's limit: when it is an `auth` with the right token, the
+   * rest of the message gets the publisher's limit. Returns that rest, or undefined when the
+   * message was answered (refused by the rate limit, too large, a wrong token) and is done.
+   */
+  #leadingAuth(data: Uint8Array, now: number): Uint8Array | undefined {
+    if (!this.#messages.take(now) || !this.#bytes.take(now, data.byteLength)) {
+      this.#refuse(`more than ${PUBLISHER_LIMITS.messagesPerSecond} messages or ${PUBLISHER_LIMITS.bytesPerSecond >> 20} MiB per second`);
+      return undefined;
+    }
+    const end = LENGTH_PREFIX_BYTES + new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+    let first: (Record<string, unknown> & { type: string }) | undefined;
+    if (end <= MAX_CLIENT_MESSAGE_BYTES) {
+      try {
+        first = decodeRecords(data.subarray(0, end), MAX_CLIENT_MESSAGE_BYTES)[0];
+      } catch {
+        first = undefined; // answered below as the oversized message it is
+      }
+    }
+    if (first?.type === 'auth') {
+      try {
+        this.#handleMessage(parsePublisherMessage(first), now);
+      } catch (err) {
+        this.#replyError(err, typeof first['id'] === 'number' ? first['id'] : undefined);
+      }
+    }
+    if (!this.#authed) {
+      this.#tooLarge(data.byteLength);
+      return undefined;
+    }
+    return data.subarray(end);
+  }
+
+  #tooLarge(bytes: number): void {
+    const limit = this.#authed ? MAX_PUBLISHER_MESSAGE_BYTES : MAX_CLIENT_MESSAGE_BYTES;
+    const hint = this.#authed ? '' : ' (before auth; send `auth` first, alone or as the first record of the message)';
+    this.#reply({ type: 'error', code: ErrorCode.TooLarge, message: `message of ${bytes} bytes is over this connection's limit of ${limit}${hint}` });
+    this.#socket.close(CLOSE_TOO_BIG, 'message too large');
   }
 
   #mustBeAuthed(what: string): void {

@@ -1,11 +1,13 @@
 /**
  * Pure checks and conversions for frames that publishers send: raw pixels become the RGB/RGBA
- * bytes the encoders take; a ready JPEG or PNG is checked for its signature and passed through.
+ * bytes the encoders take; a ready JPEG or PNG is checked for its signature and for the size its
+ * header gives (it must be the announced one), and passed through.
  * No sockets, no encoder: the publisher session calls these and encodes the result.
  */
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { FrameFormat, PubFrameFormat } from '../protocol/messages.js';
+import { jpegSize, pngSize } from './image-size.js';
 
 /** Smallest and largest width/height a publisher may announce. */
 export const MIN_SIDE = 8;
@@ -40,8 +42,9 @@ export function checkFrameSize(width: number, height: number, maxBytes: number):
 /**
  * Validates one published frame against the announced size and converts gray to RGB (the
  * encoders take 3 or 4 channels). `scratch` is reused for the gray conversion when big enough.
- * @throws GbsError(BadFormat) for an unknown format or a "jpeg"/"png" without its signature;
- *   GbsError(BadSize) when the byte count is not width × height × channels.
+ * @throws GbsError(BadFormat) for an unknown format, or a "jpeg"/"png" without its signature or
+ *   with a header that cannot be read; GbsError(BadSize) when the byte count is not
+ *   width × height × channels, or a JPEG/PNG header gives another size than the announced one.
  */
 export function prepareFrame(format: unknown, data: Uint8Array, width: number, height: number, scratch?: Uint8Array): PreparedFrame {
   if (format === 'jpeg' || format === 'png') {
@@ -49,6 +52,11 @@ export function prepareFrame(format: unknown, data: Uint8Array, width: number, h
     const signature = SIGNATURES[format];
     if (data.byteLength <= signature.length || signature.some((b, i) => data[i] !== b)) {
       throw new GbsError(ErrorCode.BadFormat, `"${format}" data does not start with the ${format.toUpperCase()} signature, ${data.byteLength} bytes`);
+    }
+    // Decoded later (a PNG for /api/frame.png, a thumbnail): refuse a size nobody announced first.
+    const size = format === 'jpeg' ? jpegSize(data) : pngSize(data);
+    if (size.width !== width || size.height !== height) {
+      throw new GbsError(ErrorCode.BadSize, `${format} frame is ${size.width}×${size.height}; this publisher announced ${width}×${height}`);
     }
     return { kind: 'encoded', format, data };
   }

@@ -95,6 +95,8 @@ export const ErrorCode = {
   EncodeFailed: 'GBS_ERR_ENCODE_FAILED',
   /** A libretro core was used after close() (native/src/libretro_frontend.c). */
   CoreClosed: 'GBS_ERR_CORE_CLOSED',
+  /** A libretro core cannot save its state (size 0), or failed to (native/src/libretro_frontend.c). */
+  CoreSave: 'GBS_ERR_CORE_SAVE',
   /** A published frame or announced size that does not match (bytes ≠ width × height × channels). */
   BadSize: 'GBS_ERR_BAD_SIZE',
   /** A published frame in a format the server does not take, or a "jpeg" that is not one. */

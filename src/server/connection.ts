@@ -49,7 +49,10 @@ export function toBytes(data: RawData): Uint8Array {
 
 /**
  * Handles one WebSocket message from a client. Every record is charged to the rate limit; once a
- * record is refused, the rest of its message is skipped.
+ * record is refused, the rest of its message is refused too (whatever the bucket refilled
+ * meanwhile). A refused record with an `id` is answered by that id (GBS_ERR_RATE_LIMITED), so a
+ * client waiting for it is never left hanging; each counts as a refusal, so the answers stay
+ * bounded: refusals past the limiter's count close the connection.
  */
 export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary: boolean): void {
   if (ctx.limiter?.exhausted) return;
@@ -66,9 +69,15 @@ export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary
     return;
   }
   if (maps.length === 0) admit(ctx);
+  let refusing = false;
   for (const map of maps) {
-    if (!admit(ctx)) return;
     const id = typeof map['id'] === 'number' ? map['id'] : undefined;
+    if (refusing || !admit(ctx, id)) {
+      if (refusing) refuse(ctx, id);
+      refusing = true;
+      if (ctx.limiter?.exhausted) return;
+      continue;
+    }
     try {
       handleMessage(ctx, parseClientMessage(map));
     } catch (err) {
@@ -78,16 +87,25 @@ export function handleClientData(ctx: ConnectionContext, data: RawData, isBinary
   }
 }
 
-/** Charges one record; answers (now and then) or closes an over-rate client. */
-function admit(ctx: ConnectionContext): boolean {
+/**
+ * Charges one record. An over-rate record is answered by its `id` when it has one (a request
+ * someone waits for), otherwise now and then without one; a client that goes on is closed.
+ */
+function admit(ctx: ConnectionContext, id?: number): boolean {
+  if (!ctx.limiter || ctx.limiter.admit(ctx.control)) return true;
+  refuse(ctx, id);
+  return false;
+}
+
+/** Counts one refused record and answers it (by id) or closes the client. */
+function refuse(ctx: ConnectionContext, id: number | undefined): void {
   const limiter = ctx.limiter;
-  if (!limiter || limiter.admit(ctx.control)) return true;
+  if (!limiter) return;
   const verdict = limiter.refuse();
   if (verdict === 'close') ctx.close?.('message rate limit exceeded again and again');
-  else if (verdict === 'warn') {
-    ctx.reply({ type: 'error', code: ErrorCode.RateLimited, message: `more than ${limiter.perSecond(ctx.control)} records/s; records are being ignored` });
+  else if (id !== undefined || verdict === 'warn') {
+    ctx.reply({ type: 'error', id, code: ErrorCode.RateLimited, message: `more than ${limiter.perSecond(ctx.control)} records/s; records are being ignored` });
   }
-  return false;
 }
 
 function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {

@@ -4,7 +4,9 @@
  * every one would go to every viewer as a never-dropped control record. Viewers chart a few
  * points a second, so the server publishes at most one `progress` per `intervalMs` (100 ms:
  * ~10/s): latest wins — a newer message replaces a waiting one — and the last message of a burst
- * always goes out, one interval after the previous. Clock and timer are injected.
+ * always goes out, one interval after the previous. Clocks and timer are injected: pacing runs on
+ * a monotonic clock (a wall clock set back an hour would stall progress for that hour), and only
+ * the `ts` stamp reads the wall clock.
  */
 import type { ProgressMessage } from '../protocol/messages.js';
 
@@ -14,8 +16,10 @@ export const PROGRESS_INTERVAL_MS = 100;
 export interface ProgressCoalescerOptions {
   publish(message: ProgressMessage): void;
   intervalMs?: number;
-  /** Clock, ms; also stamps `ts` (so the default is wall time). */
+  /** Monotonic clock for pacing, ms (default `performance.now`). */
   now?: () => number;
+  /** Wall clock for the `ts` of each message, ms since the epoch (default `Date.now`). */
+  wallClock?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
 }
@@ -24,6 +28,7 @@ export class ProgressCoalescer {
   readonly #o: ProgressCoalescerOptions;
   readonly #interval: number;
   readonly #now: () => number;
+  readonly #wallClock: () => number;
   #latest: ProgressMessage | undefined;
   #waiting: ProgressMessage | undefined;
   #lastPublishedAt = -Infinity;
@@ -33,7 +38,8 @@ export class ProgressCoalescer {
   constructor(options: ProgressCoalescerOptions) {
     this.#o = options;
     this.#interval = options.intervalMs ?? PROGRESS_INTERVAL_MS;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => performance.now());
+    this.#wallClock = options.wallClock ?? Date.now;
   }
 
   /** The newest values offered (for viewers who join later and `GET /api/progress`). */
@@ -45,7 +51,7 @@ export class ProgressCoalescer {
   offer(values: Record<string, number>, source: string): void {
     if (this.#closed) return;
     const now = this.#now();
-    this.#latest = { type: 'progress', ts: now, source, values };
+    this.#latest = { type: 'progress', ts: this.#wallClock(), source, values };
     if (this.#timer !== undefined) {
       this.#waiting = this.#latest;
       return;
