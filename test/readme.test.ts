@@ -61,4 +61,22 @@ describe('README front page (issue 27)', () => {
     if (note) console.warn(`README: ${note}`);
     expect(await runBlocks(blocks, { env, cwd: scratchCheckout() })).toEqual([]);
   }, 300_000);
+
+  it('has a harness that can fail: an unmarked block, a failing command, a server that never starts', async () => {
+    const page = [
+      '```sh', 'echo unmarked', '```',
+      '<!-- readme-test: skip -->', '```sh', 'echo no reason', '```',
+      '<!-- readme-test: client -->', '```sh', 'test "$(echo 127.0.0.1:8080)" = 127.0.0.1:8080', '```',
+      '<!-- readme-test: server -->', '```sh', 'node dist/cli/main.js serve --port 8080 --fps 0', '```',
+      '<!-- readme-test: server -->', '```sh', 'npm start', '```',
+      '<!-- readme-test: client -->', '```sh', 'curl -sf http://127.0.0.1:8080/api/health', '```',
+      '<!-- readme-test: python -->', '```python', 'raise SystemExit(3)', '```',
+    ].join('\n');
+    const { blocks: found, problems: bad } = docBlocks(page);
+    expect(bad).toEqual(['line 1: a ```sh block without a "<!-- readme-test: … -->" line right above it', 'line 5: "skip" needs a reason in parentheses']);
+    const failures = await runBlocks(found, { env: docsEnv().env, cwd: scratchCheckout() });
+    // Ports are rewritten from a server block on: the first client still sees 8080 and passes; the
+    // curl reaches `npm start` on its free port. The server with a bad --fps and the python fail.
+    expect(failures.map((f) => f.split('\n')[0])).toEqual([expect.stringMatching(/^line 13: server block exited with 1: /), 'line 25 (python) exited with 3:']);
+  }, 120_000);
 });
