@@ -1,6 +1,6 @@
 """Publish 16 envs of a (fake) trainer to a gbstream hub; watch them at http://127.0.0.1:8080/.
 
-    npx gbstream hub --control-token my-secret-token
+    node dist/cli/main.js hub --control-token my-secret-token      # in a checkout; installed: gbstream hub …
     python3 examples/python/publish.py ws://127.0.0.1:8080/ws my-secret-token [--seconds N]
 
 Each env is a moving gradient with a made-up state; replace `screen` and `state` with your
