@@ -1,103 +1,82 @@
 /**
- * The README's commands run as written (issue 12 item 18). Every ```sh block after a
- * `<!-- readme-test: server -->` or `<!-- readme-test: client -->` marker is extracted and run
- * with bash: server blocks in the background (until they print their URL), then client blocks
- * in order, each of which must exit 0. The only change made to the text: port 8080 becomes a free
- * port (other tests and servers share this machine), passed to `npm start` as `--port`. `python3`
- * is Debian's (/usr/bin first on PATH), as the README says.
+ * The README is a front page that tells the truth (issues 12 and 27): at most 250 lines, the two
+ * commands, the five workflows, links that resolve, one spelling of the Python interpreter, and
+ * every command in it runs as written against the server shown with it (test/helpers/doc-commands.ts
+ * says how), with the PATH the test was started with.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { brokenLinks, docBlocks, docsEnv, pythonOnPath, ROOT, runBlocks, scratchCheckout } from './helpers/doc-commands.js';
 
-interface Block {
-  role: 'server' | 'client';
-  script: string;
-}
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const { blocks, problems } = docBlocks(readme);
 
-/** The marked ```sh blocks of a Markdown text, in order. */
-export function markedBlocks(markdown: string): Block[] {
-  const out: Block[] = [];
-  const re = /<!-- readme-test: (server|client) -->\s*\n```sh\n([\s\S]*?)\n```/g;
-  for (let m = re.exec(markdown); m; m = re.exec(markdown)) out.push({ role: m[1] as Block['role'], script: m[2]! });
-  return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const env = { ...process.env, PATH: `/usr/bin:${process.env['PATH'] ?? ''}` };
-const servers: ChildProcess[] = [];
-
-afterAll(() => {
-  // Each server runs in its own process group (detached): end the group, npm and node together.
-  for (const child of servers) if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
-});
-
-function startServer(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    servers.push(child);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no URL within 30 s from: ${script}\n${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (/WebSocket ws:\/\/\S+/.test(out)) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server block exited with ${code}: ${script}\n${out}`));
-    });
-  });
-}
-
-function runClient(script: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', `set -euo pipefail\n${script}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
-describe('README commands (issue 12 item 18)', () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const blocks = markedBlocks(readme);
-
-  it('finds the marked blocks', () => {
-    expect(blocks.filter((b) => b.role === 'server').length).toBeGreaterThanOrEqual(1);
-    expect(blocks.filter((b) => b.role === 'client').length).toBeGreaterThanOrEqual(2);
+describe('README front page (issue 27)', () => {
+  it('stays a front page: at most 250 lines, the quick start and the test command', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(250 + 1);
+    expect(readme).toContain('npm install && npm start');
+    expect(readme).toContain('npm test');
   });
 
-  it('every marked command runs as written against a real server', async () => {
-    const port = await freePort();
-    const onPort = (text: string) => text.replaceAll('127.0.0.1:8080', `127.0.0.1:${port}`).replace(/npm start --(?![^\n]*--port)/g, `npm start -- --port ${port}`);
-    for (const block of blocks) {
-      if (block.role === 'server') {
-        await startServer(onPort(block.script));
-        continue;
-      }
-      const { code, out } = await runClient(onPort(block.script));
-      expect(code, `${block.script}\n---\n${out}`).toBe(0);
+  it('shows the five workflows in order, each with a command that is run', () => {
+    const headings = [...readme.matchAll(/^## (\d)\. (.+)$/gm)].map((m) => `${m[1]}. ${m[2]}`);
+    expect(headings).toEqual(['1. Watch a ROM', '2. Train from Python', '3. Watch training that runs elsewhere', '4. The map', '5. Record, inspect, replay, export']);
+    for (const [k, heading] of headings.entries()) {
+      const start = readme.indexOf(`## ${heading}`);
+      const end = k + 1 < headings.length ? readme.indexOf(`## ${headings[k + 1]}`) : readme.indexOf('\n## ', start + 1);
+      expect(docBlocks(readme.slice(start, end)).blocks.filter((b) => b.role !== 'skip').length, heading).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it('links only to files and headings that exist, and to every docs/ page', () => {
+    expect(brokenLinks(join(ROOT, 'README.md'), readme)).toEqual([]);
+    for (const page of ['serve', 'protocol', 'security', 'python', 'hub', 'cores', 'recording', 'performance']) expect(readme).toContain(`](docs/${page}.md)`);
+  });
+
+  it('every command block is marked, and spells things one way (python3, curl -s)', () => {
+    expect(problems).toEqual([]);
+    expect(readme).not.toContain('/usr/bin/python3');
+    for (const b of blocks) for (const curl of b.script.match(/\bcurl\b[^\n]*/g) ?? []) expect(curl).toMatch(/^curl -s/);
+  });
+
+  it('finds a python3 on PATH that has the dependencies, or one that says exactly how to get them', () => {
+    const found = pythonOnPath(process.env['PATH'] ?? '');
+    expect(found.path, 'no python3 on PATH').not.toBeNull();
+    if (found.ready) return;
+    // What a reader who skipped "What you need" sees: one line naming both ways, no traceback.
+    const run = spawnSync('python3', ['examples/python/agent.py', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).not.toContain('Traceback');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(`this Python (`);
+    expect(run.stderr).toContain('`sudo apt install python3-websockets python3-msgpack python3-numpy`');
+    expect(run.stderr).toContain('`pip install ./python`');
+    for (const step of ['python3-websockets python3-msgpack python3-numpy', 'pip install ./python']) expect(readme).toContain(step);
+  });
+
+  it('runs every command as written, against the server shown with it', async () => {
+    const { env, note } = docsEnv();
+    if (note) console.warn(`README: ${note}`);
+    expect(await runBlocks(blocks, { env, cwd: scratchCheckout() })).toEqual([]);
+  }, 300_000);
+
+  it('has a harness that can fail: an unmarked block, a failing command, a server that never starts', async () => {
+    const page = [
+      '```sh', 'echo unmarked', '```',
+      '<!-- readme-test: skip -->', '```sh', 'echo no reason', '```',
+      '<!-- readme-test: client -->', '```sh', 'test "$(echo 127.0.0.1:8080)" = 127.0.0.1:8080', '```',
+      '<!-- readme-test: server -->', '```sh', 'node dist/cli/main.js serve --port 8080 --fps 0', '```',
+      '<!-- readme-test: server -->', '```sh', 'npm start', '```',
+      '<!-- readme-test: client -->', '```sh', 'curl -sf http://127.0.0.1:8080/api/health', '```',
+      '<!-- readme-test: python -->', '```python', 'raise SystemExit(3)', '```',
+    ].join('\n');
+    const { blocks: found, problems: bad } = docBlocks(page);
+    expect(bad).toEqual(['line 1: a ```sh block without a "<!-- readme-test: … -->" line right above it', 'line 5: "skip" needs a reason in parentheses']);
+    const failures = await runBlocks(found, { env: docsEnv().env, cwd: scratchCheckout() });
+    // Ports are rewritten from a server block on: the first client still sees 8080 and passes; the
+    // curl reaches `npm start` on its free port. The server with a bad --fps and the python fail.
+    expect(failures.map((f) => f.split('\n')[0])).toEqual([expect.stringMatching(/^line 13: server block exited with 1: /), 'line 25 (python) exited with 3:']);
   }, 120_000);
 });

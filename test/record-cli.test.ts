@@ -100,7 +100,7 @@ describe('gbstream serve recording options', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/`record-max-mb`.*`0`/);
     expectCleanFailure(await runCli(['serve', '--record-max-min', '5']), /need --record FILE or --record-dir DIR/);
-    expectCleanFailure(await runCli(['serve', '--port', '0', '--record', '/nonexistent-dir/x.gbrec']), /cannot record to "\/nonexistent-dir\/x.gbrec" \(ENOENT\)/);
+    expectCleanFailure(await runCli(['serve', '--port', '0', '--record', '/nonexistent-dir/x.gbrec']), /cannot record to "\/nonexistent-dir\/x.gbrec": the folder "\/nonexistent-dir" does not exist \(create it, or use --record-dir, which does\)/);
   });
 
   it('never truncates an existing recording: refuses with one line and exit 1, file untouched (issue 12 item 3)', async () => {

@@ -25,9 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))  # run from a checkout as is
 
-import numpy as np  # noqa: E402
+try:
+    from gbstream import GbstreamError, VectorEnv  # noqa: E402
+except ImportError as err:  # websockets, msgpack or numpy missing: say how to get them, no traceback
+    sys.exit(f"agent.py: {err}")
 
-from gbstream import GbstreamError, VectorEnv  # noqa: E402
+import numpy as np  # noqa: E402
 
 # Position fields in the bundled memory maps: Pokémon (map_id or map_group/map_number, player_x/y)
 # and the demo ROM (room, x, y).

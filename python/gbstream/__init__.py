@@ -8,6 +8,10 @@ Or watch a trainer's own emulators: ``Publisher`` sends their frames and state t
 Needs only ``websockets`` (10.4 or later), ``msgpack`` and ``numpy`` (Debian:
 python3-websockets, python3-msgpack, python3-numpy). Gymnasium is optional.
 """
+from ._requirements import require_dependencies
+
+require_dependencies()
+
 from .actions import ACTIONS, BUTTONS, InvalidAction
 from .errors import GbstreamError
 from .publish_wrapper import PublishWrapper, load_fields, read_field

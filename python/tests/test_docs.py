@@ -29,13 +29,14 @@ def test_the_error_example_runs() -> None:
     assert results.attempted == 2 and results.failed == 0
 
 
-def test_the_readme_python_example_runs_against_a_real_server(server: Server) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Train from Python") :]
+def test_the_docs_vector_env_example_runs_against_a_real_server(server: Server) -> None:
+    # test/docs.test.ts runs every block of docs/ too; this one also checks what the block made.
+    page = (ROOT / "docs" / "python.md").read_text(encoding="utf-8")
+    section = page[page.index("## `VectorEnv`") :]
     code = re.search(r"```python\n(.*?)\n```", section, re.S)
-    assert code, "no ```python block in the README's Train from Python section"
+    assert code, "no ```python block in docs/python.md's VectorEnv section"
     source = code.group(1).replace("ws://127.0.0.1:8080/ws", server.url).replace("my-secret-token", TOKEN)
     namespace: dict[str, object] = {}
-    exec(compile(source, "README.md (Train from Python)", "exec"), namespace)
+    exec(compile(source, "docs/python.md (VectorEnv)", "exec"), namespace)
     assert namespace["obs"].shape == (4, 144, 160)  # type: ignore[attr-defined]
     assert isinstance(namespace["start"], bytes)

@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
 import { exportPngs, selectFrames, writeContactSheet } from '../record/export.js';
 import { openRecording } from '../record/index.js';
-import { parseEvery, parseScale, parseSeconds, parseThumbnails } from './record-options.js';
+import { parseEnvId, parseEvery, parseScale, parseSeconds, parseThumbnails } from './record-options.js';
 
 interface ExportFlags {
   png?: string;
@@ -17,6 +17,7 @@ interface ExportFlags {
   every: number;
   scale: number;
   thumbnails: number;
+  env?: number;
 }
 
 /** A progress reporter: redraws one line on a TTY, prints a line per 10 % otherwise. */
@@ -48,14 +49,19 @@ export function exportCommand(): Command {
     .addOption(new Option('--to <seconds>', 'end, in seconds from the first frame (inclusive)').argParser(parseSeconds('to')))
     .addOption(new Option('--every <n>', 'keep every Nth frame of the range').default(1).argParser(parseEvery))
     .addOption(new Option('--scale <k>', 'scale PNG frames K× (nearest neighbour)').default(1).argParser(parseScale))
-    .addOption(new Option('--thumbnails <n>', 'thumbnails on the contact sheet').default(16).argParser(parseThumbnails))
+    .addOption(new Option('--thumbnails <n>', 'thumbnails on the contact sheet (with several envs: in each env\'s row)').default(16).argParser(parseThumbnails))
+    .addOption(new Option('--env <n>', 'only this env\'s frames (default: every env; the contact sheet gives each its own row)').argParser(parseEnvId))
     .action(async (file: string, flags: ExportFlags) => {
       if (flags.png === undefined && flags.contactSheet === undefined) throw new ConfigError('GBS_ERR_EXPORT', 'nothing to export: give --png DIR and/or --contact-sheet FILE.png');
       if (flags.from !== undefined && flags.to !== undefined && flags.to < flags.from) throw new ConfigError('GBS_ERR_EXPORT', `--to ${flags.to} is before --from ${flags.from}`);
       const recording = await openRecording(file);
       try {
         for (const issue of recording.index.issues) process.stderr.write(`gbstream: warning: ${issue.message}\n`);
-        const range = { fromMs: flags.from === undefined ? undefined : flags.from * 1000, toMs: flags.to === undefined ? undefined : flags.to * 1000 };
+        const envIds = [...new Set(recording.index.frames.map((f) => f.env))].sort((a, b) => a - b);
+        if (flags.env !== undefined && !envIds.includes(flags.env)) {
+          throw new ConfigError('GBS_ERR_EXPORT', `no frames of env ${flags.env} in ${file} (its envs: ${envIds.join(', ') || 'none'})`);
+        }
+        const range = { fromMs: flags.from === undefined ? undefined : flags.from * 1000, toMs: flags.to === undefined ? undefined : flags.to * 1000, env: flags.env };
         if (selectFrames(recording.index.frames, range).length === 0) {
           throw new ConfigError('GBS_ERR_EXPORT', `no frames between ${flags.from ?? 0} s and ${flags.to ?? 'the end'} (the recording is ${(recording.index.durationMs / 1000).toFixed(1)} s long)`);
         }

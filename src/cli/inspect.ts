@@ -16,8 +16,10 @@ export interface InspectReport {
   envs: number;
   /** Frames per second the server was asked to publish. */
   fps: number;
-  /** Frames per second in the file (frames − 1 over the duration). */
+  /** Frames per second of one env in the file (its frames − 1 over its span), the mean over envs. */
   measuredFps: number;
+  /** Each env's measured frames per second, by env id. */
+  envFps: Record<string, number>;
   speed: number | 'max';
   encoder: string;
   /** The stream's default format from the hello (absent in recordings made before PNG frames). */
@@ -45,7 +47,8 @@ export function inspectReport(file: string, index: RecordingIndex): InspectRepor
   const { hello, frames } = index;
   const first = frames[0];
   const last = frames[frames.length - 1];
-  const seconds = index.durationMs / 1000;
+  const envFps = perEnvFps(frames);
+  const rates = Object.values(envFps);
   return {
     file,
     size: index.size,
@@ -54,7 +57,8 @@ export function inspectReport(file: string, index: RecordingIndex): InspectRepor
     rom: { title: hello.rom.title, cgb: hello.rom.cgb, sha1: hello.rom.sha1, cartridgeName: hello.rom.cartridgeName },
     envs: hello.envs,
     fps: hello.fps,
-    measuredFps: seconds > 0 ? Math.round(((frames.length - 1) / seconds) * 100) / 100 : 0,
+    measuredFps: rates.length > 0 ? round2(rates.reduce((a, b) => a + b, 0) / rates.length) : 0,
+    envFps,
     speed: hello.speed,
     encoder: hello.encoder,
     format: hello.format,
@@ -76,6 +80,35 @@ export function inspectReport(file: string, index: RecordingIndex): InspectRepor
   };
 }
 
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Each env's published rate: its frames − 1 over the time from its first frame to its last. Per
+ * env, because `--fps` is per env: 2 envs at 10 fps put 20 frames a second in the file.
+ */
+function perEnvFps(frames: RecordingIndex['frames']): Record<string, number> {
+  const spans = new Map<number, { first: number; last: number; count: number }>();
+  for (const f of frames) {
+    const span = spans.get(f.env);
+    if (span) {
+      span.last = f.ts;
+      span.count++;
+    } else spans.set(f.env, { first: f.ts, last: f.ts, count: 1 });
+  }
+  const out: Record<string, number> = {};
+  for (const [env, s] of [...spans].sort((a, b) => a[0] - b[0])) out[env] = s.last > s.first ? round2(((s.count - 1) * 1000) / (s.last - s.first)) : 0;
+  return out;
+}
+
+/** "10 fps measured" for one env; "10 fps measured per env (9.8–10.1 over 2 envs)" for several. */
+function measuredText(r: InspectReport): string {
+  const rates = Object.values(r.envFps);
+  if (rates.length <= 1) return `${r.measuredFps} fps measured`;
+  const low = Math.min(...rates);
+  const high = Math.max(...rates);
+  return `${r.measuredFps} fps measured per env (${low === high ? 'every one' : `${low}–${high}`} over ${rates.length} envs)`;
+}
+
 function countFormats(frames: RecordingIndex['frames']): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const f of frames) {
@@ -91,7 +124,7 @@ export function formatReport(r: InspectReport): string {
     `rom        ${r.rom.title} (${r.rom.cgb}, ${r.rom.cartridgeName}, sha1 ${r.rom.sha1})`,
     `recorded   ${r.start ?? '-'} → ${r.end ?? '-'} by ${r.server}, protocol ${r.protocol}, encoder ${r.encoder}, core ${r.core}`,
     `duration   ${(r.durationMs / 1000).toFixed(1)} s`,
-    `frames     ${r.frames} (${r.measuredFps} fps measured; ${r.fps} fps configured; speed ${r.speed}), envs ${r.envs}`,
+    `frames     ${r.frames} (${measuredText(r)}; ${r.fps} fps configured; speed ${r.speed}), envs ${r.envs}`,
     `formats    ${Object.entries(r.formats).map(([f, n]) => `${f} ${n}`).join(', ') || '-'}${r.format ? ` (stream default ${r.format})` : ''}`,
     `frame no.  ${r.first ? `${r.first.frame} … ${r.last!.frame} (seq ${r.first.seq} … ${r.last!.seq})` : '-'}`,
     `state      ${r.fields.length > 0 ? `${r.fields.join(', ')}${r.map ? ` (map ${r.map})` : ''}` : 'none'}`,

@@ -7,7 +7,7 @@ import { benchCommand } from './bench.js';
 import { exitOnSignals } from './shutdown.js';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config-error.js';
-import { createLogger } from '../log.js';
+import { createLogger, LOG_FORMATS } from '../log.js';
 import { isAllInterfaces, parseFps, parseHost, parsePolicy, parsePort, parseQuality, parseSeed, parseSpeed, parseToken, parseEnvs } from './options.js';
 import type { PolicySpec } from '../policy/spec.js';
 import type { ControlPolicy } from '../server/control.js';
@@ -45,7 +45,14 @@ function fatal(message: string, exitCode = 1): never {
 const program = new Command('gbstream')
   .description('Run a Game Boy ROM in-process and stream its video and game state to browsers over WebSocket.')
   .version(VERSION, '-v, --version')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  .addOption(new Option('--log-format <format>', 'log lines: pretty (one human line each; the default on a terminal) or json (the default otherwise)').choices(LOG_FORMATS).env('GBSTREAM_LOG_FORMAT'))
+  // Every command's logger (and every env worker thread, which copies the environment) reads the
+  // variable, so the flag is set once here rather than passed down each command.
+  .hook('preAction', (root) => {
+    const format = root.opts<{ logFormat?: string }>().logFormat;
+    if (format !== undefined) process.env['GBSTREAM_LOG_FORMAT'] = format;
+  });
 
 program
   .command('serve', { isDefault: false })

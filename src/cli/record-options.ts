@@ -40,6 +40,12 @@ export function parseReplaySpeed(value: string): number {
 export const parseEvery = positiveInt('every', 1_000_000);
 export const parseScale = positiveInt('scale', 16);
 export const parseThumbnails = positiveInt('thumbnails', 400);
+/** `export --env`: an env id (0 or more). */
+export function parseEnvId(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) fail('env', 'an env id (an integer ≥ 0)', value);
+  return n;
+}
 
 /** `--from`/`--to`: seconds from the start of the recording. */
 export function parseSeconds(name: string) {

@@ -18,9 +18,11 @@ export interface FrameSelection {
   toMs?: number;
   /** Keep every Nth frame of the range (1 = all). */
   every?: number;
+  /** Only this env's frames (default: every env). */
+  env?: number;
 }
 
-/** The frames in a time range, every Nth of each env (in a multi-env file envs interleave). */
+/** The frames in a time range (of one env, or all), every Nth of each env (in a multi-env file envs interleave). */
 export function selectFrames(frames: readonly FrameEntry[], selection: FrameSelection): FrameEntry[] {
   const start = frames[0]?.ts ?? 0;
   const from = start + (selection.fromMs ?? 0);
@@ -28,7 +30,7 @@ export function selectFrames(frames: readonly FrameEntry[], selection: FrameSele
   const every = selection.every ?? 1;
   const seen = new Map<number, number>();
   return frames
-    .filter((f) => f.ts >= from && f.ts <= to)
+    .filter((f) => f.ts >= from && f.ts <= to && (selection.env === undefined || f.env === selection.env))
     .filter((f) => {
       const k = seen.get(f.env) ?? 0;
       seen.set(f.env, k + 1);
@@ -95,7 +97,7 @@ export async function exportPngs(recording: Recording, options: PngExportOptions
 
 export interface ContactSheetOptions extends FrameSelection {
   file: string;
-  /** Thumbnails on the sheet (default 16). */
+  /** Thumbnails on the sheet (default 16); with several envs, thumbnails in each env's row. */
   thumbnails?: number;
   columns?: number;
 }
@@ -117,13 +119,27 @@ export function thumbnailLabel(entry: FrameEntry, startTs: number, envs: number)
   return envs > 1 ? `env ${entry.env}  ${label}` : label;
 }
 
+/**
+ * Where each thumbnail goes: one env's frames fill a square-ish grid; several envs get one row
+ * each (`thumbnails` evenly spaced over that env's own frames), so a row reads as one env's time.
+ */
+export function sheetLayout(selected: readonly FrameEntry[], thumbnails: number, columns?: number): { cells: { entry: FrameEntry; row: number; column: number }[]; rows: number; columns: number } {
+  const envs = [...new Set(selected.map((f) => f.env))].sort((a, b) => a - b);
+  if (envs.length <= 1) {
+    const picked = evenlySpaced(selected, thumbnails);
+    const cols = Math.max(1, Math.min(columns ?? Math.ceil(Math.sqrt(picked.length)), picked.length));
+    return { cells: picked.map((entry, k) => ({ entry, row: Math.floor(k / cols), column: k % cols })), rows: Math.ceil(picked.length / cols), columns: cols };
+  }
+  const cells = envs.flatMap((env, row) => evenlySpaced(selected.filter((f) => f.env === env), thumbnails).map((entry, column) => ({ entry, row, column })));
+  return { cells, rows: envs.length, columns: Math.max(...cells.map((c) => c.column)) + 1 };
+}
+
 /** Writes one PNG of evenly spaced thumbnails (full size, 160×144) labelled with their time. */
 export async function writeContactSheet(recording: Recording, options: ContactSheetOptions): Promise<{ file: string; thumbnails: number; width: number; height: number }> {
   const { frames } = recording.index;
-  const picked = evenlySpaced(selectFrames(frames, { fromMs: options.fromMs, toMs: options.toMs }), options.thumbnails ?? 16);
-  if (picked.length === 0) throw new Error('no frames in the selected range');
-  const columns = Math.min(options.columns ?? Math.ceil(Math.sqrt(picked.length)), picked.length);
-  const rows = Math.ceil(picked.length / columns);
+  const selected = selectFrames(frames, { fromMs: options.fromMs, toMs: options.toMs, env: options.env });
+  if (selected.length === 0) throw new Error('no frames in the selected range');
+  const { cells, rows, columns } = sheetLayout(selected, options.thumbnails ?? 16, options.columns);
   const cellW = recording.index.hello.width;
   const cellH = recording.index.hello.height + LABEL_HEIGHT;
   const width = GAP + columns * (cellW + GAP);
@@ -132,9 +148,9 @@ export async function writeContactSheet(recording: Recording, options: ContactSh
   const envs = Math.max(recording.index.hello.envs, new Set(frames.map((f) => f.env)).size);
   const layers: OverlayOptions[] = [];
   const labels: string[] = [];
-  for (const [k, entry] of picked.entries()) {
-    const left = GAP + (k % columns) * (cellW + GAP);
-    const top = GAP + Math.floor(k / columns) * (cellH + GAP);
+  for (const { entry, row, column } of cells) {
+    const left = GAP + column * (cellW + GAP);
+    const top = GAP + row * (cellH + GAP);
     layers.push({ input: Buffer.from(await frameImage(recording, entry)), left, top });
     labels.push(`<text x="${left + 2}" y="${top + cellH - 5}">${thumbnailLabel(entry, start, envs)}</text>`);
   }
@@ -142,5 +158,5 @@ export async function writeContactSheet(recording: Recording, options: ContactSh
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans Mono, monospace" font-size="12" fill="#e8e8e8">${labels.join('')}</g></svg>`;
   layers.push({ input: Buffer.from(svg), left: 0, top: 0 });
   await sharp({ create: { width, height, channels: 3, background: '#202020' } }).composite(layers).png().toFile(options.file);
-  return { file: options.file, thumbnails: picked.length, width, height };
+  return { file: options.file, thumbnails: cells.length, width, height };
 }

@@ -49,6 +49,9 @@ export async function startRecorder(spec: RecordSpec, hello: () => Omit<HelloMes
   } catch (err) {
     const where = dir ?? file;
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw existsError(where!);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && file !== undefined) {
+      throw new ConfigError('GBS_ERR_RECORD', `cannot record to "${file}": the folder "${dirname(file)}" does not exist (create it, or use --record-dir, which does)`);
+    }
     throw new ConfigError('GBS_ERR_RECORD', `cannot record to "${where}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   return recorder;
