@@ -62,8 +62,8 @@ describe('examples/python/train_ppo.py', () => {
       { ...process.env, GBSTREAM_CONTROL_TOKEN: TOKEN },
     );
     expect(code, out).toBe(0);
-    expect(stdout).toMatch(/^update 1\/2 step 32: /m);
-    expect(stdout).toMatch(/^update 2\/2 step 64: \d+ steps\/s, env \d+%, return [\d.]+ over \d+ episodes; policy loss /m);
+    expect(stdout).toMatch(/^update 1\/2 step 32 at \d+ s: /m);
+    expect(stdout).toMatch(/^update 2\/2 step 64 at \d+ s: \d+ steps\/s, env \d+%, return [\d.]+ over \d+ episodes; policy loss /m);
     expect(stdout).toMatch(/env steps took \d+% of the wall time/);
     const moved = /parameters: moved ([\d.]+) \(L2\)/.exec(stdout);
     expect(Number(moved?.[1])).toBeGreaterThan(0);
@@ -94,6 +94,16 @@ describe('examples/python/train_ppo.py', () => {
     expect(check.code, check.out).toBe(0);
     expect(check.stdout).toContain('unchanged 0\nobs state seed 3');
   }, 180_000);
+
+  it.skipIf(missing !== undefined)(`trains on pixels too (gray screens, frame stack, CNN)${skipped}`, async () => {
+    const { code, out, stdout } = await python([SCRIPT, '--url', wsUrl, '--token', TOKEN, '--obs', 'pixels', '--envs', '2', '--num-steps', '8',
+      '--total-steps', '16', '--max-steps', '4', '--minibatches', '2', '--epochs', '1', '--eval', '1']);
+    expect(code, out).toBe(0);
+    expect(stdout).toContain('--obs pixels (2, 64, 80)');
+    expect(stdout).toMatch(/^update 1\/1 step 16 at \d+ s: .*return [\d.]+ over 2 episodes/m);
+    expect(Number(/parameters: moved ([\d.]+) \(L2\)/.exec(stdout)?.[1])).toBeGreaterThan(0);
+    expect(stdout.trimEnd().split('\n').pop()).toMatch(/^eval: random mean return \d+\.\d\d, trained mean return \d+\.\d\d$/);
+  }, 120_000);
 
   it.skipIf(missing !== undefined)(`refuses bad options with a clear line, and the episode-marking hook calls VectorEnv.mark_episode when there is one${skipped}`, async () => {
     const bad = await python([SCRIPT, '--envs', '0']);
