@@ -105,11 +105,17 @@ describe('examples/python/train_ppo.py', () => {
     expect(stdout.trimEnd().split('\n').pop()).toMatch(/^eval: random mean return \d+\.\d\d, trained mean return \d+\.\d\d$/);
   }, 120_000);
 
-  it.skipIf(missing !== undefined)(`refuses bad options with a clear line, and the episode-marking hook calls VectorEnv.mark_episode when there is one${skipped}`, async () => {
+  it.skipIf(missing !== undefined)(`refuses bad options and a missing token with a clear line, and the episode-marking hook calls VectorEnv.mark_episode when there is one${skipped}`, async () => {
     const bad = await python([SCRIPT, '--envs', '0']);
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('--envs must be at least 1, got 0');
     expect(bad.out).not.toContain('Traceback');
+
+    const { GBSTREAM_CONTROL_TOKEN: _, ...noToken } = process.env;
+    const denied = await python([SCRIPT, '--url', wsUrl, '--envs', '2'], noToken);
+    expect(denied.code).toBe(2);
+    expect(denied.out).toContain('train_ppo.py: GBS_ERR_CONTROL_DENIED');
+    expect(denied.out).not.toContain('Traceback');
 
     const hook = await python(['-c', [
       'import sys',

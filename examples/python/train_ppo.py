@@ -321,15 +321,19 @@ def evaluate(env: VectorEnv, observe: Observer, policy: Callable[[np.ndarray], n
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        return run(args)
+    except GbstreamError as err:  # err.code is the server's, e.g. GBS_ERR_CONTROL_DENIED without a token
+        print(f"train_ppo.py: {err}", file=sys.stderr)
+        return 1 if err.code == "GBS_ERR_CONNECTION_CLOSED" else 2
+
+
+def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     np.random.seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    try:
-        env = VectorEnv(args.url, token=args.token, envs=args.envs, frames=args.frames, observe="gray" if args.obs == "pixels" else None,
-                        reward_fn=coins, max_steps=args.max_steps, actions=ACTIONS)
-    except GbstreamError as err:  # err.code is the server's, e.g. GBS_ERR_CONTROL_DENIED
-        print(f"train_ppo.py: {err}", file=sys.stderr)
-        return 1 if err.code == "GBS_ERR_CONNECTION_CLOSED" else 2
+    env = VectorEnv(args.url, token=args.token, envs=args.envs, frames=args.frames, observe="gray" if args.obs == "pixels" else None,
+                    reward_fn=coins, max_steps=args.max_steps, actions=ACTIONS)
     with env:
         missing = [f for f in FIELDS if f not in env.fields]
         if missing:
