@@ -98,9 +98,4 @@ export interface EnvSource {
   close(): Promise<void>;
 }
 
-/** Capabilities of an emulator in this process: takes input, has a speed, no seeking. */
-export const LOCAL_CAN: EnvCapabilities = Object.freeze({ input: true, emulatorSpeed: true, seek: false });
-/** A published env: its emulator runs elsewhere (its rate here is a state rate), takes no input here. */
-export const PUBLISHED_CAN: EnvCapabilities = Object.freeze({ input: false, emulatorSpeed: false, seek: false });
-/** A recording: no input, no emulator, time can be moved. */
-export const RECORDED_CAN: EnvCapabilities = Object.freeze({ input: false, emulatorSpeed: false, seek: true });
+export { LOCAL_CAN, PUBLISHED_CAN, RECORDED_CAN } from '../protocol/capabilities.js';

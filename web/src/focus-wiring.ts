@@ -32,6 +32,9 @@ export interface FocusParts {
 }
 
 export class FocusWiring {
+  /** Called after the focus moved (the page redraws the focused env's controls). */
+  onFocused?: () => void;
+
   constructor(private readonly p: FocusParts) {
     p.grid.onFocus = (env) => this.focusEnv(env);
     p.grid.onVisibleChange = () => this.planSubscription();
@@ -110,6 +113,7 @@ export class FocusWiring {
     const frame = view.latestFrame.get(env);
     if (frame) renderer.push(frame.data, frame.width, frame.height, frame.format);
     this.showFocus();
+    this.onFocused?.();
   }
 
   private showFocus(): void {
