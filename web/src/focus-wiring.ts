@@ -38,6 +38,13 @@ export class FocusWiring {
   constructor(private readonly p: FocusParts) {
     p.grid.onFocus = (env) => this.focusEnv(env);
     p.grid.onVisibleChange = () => this.planSubscription();
+    // A cell that scrolls into view shows the newest frame the page has of it now, not at the next thumbnail.
+    p.grid.onShown = (envs) => {
+      for (const env of envs) {
+        const f = p.view.latestFrame.get(env);
+        if (f) p.grid.push(env, f.data, f.width, f.height, f.format);
+      }
+    };
     p.gridControls.onChange = () => {
       this.renderGrid();
       const follow = p.gridControls.follow;
