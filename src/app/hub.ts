@@ -9,15 +9,13 @@ import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import type { FrameFormat, RomInfo } from '../protocol/messages.js';
-import type { Recorder } from '../record/recorder.js';
 import type { RecordSpec } from '../record/start-recorder.js';
 import type { ControlPolicy } from '../server/control.js';
-import type { StreamServer } from '../server/server.js';
 import { BroadcastSource } from '../sources/broadcast-source.js';
 import { PublisherSource } from '../sources/publisher-source.js';
 import { loadMemoryMap } from '../state/memory-map.js';
 import { VERSION } from '../version.js';
-import { startSite } from './site.js';
+import { startSite, type SiteHandle } from './site.js';
 
 /** What `hello.rom` says on a hub: there is no ROM of its own. */
 export const HUB_ROM: RomInfo = { title: 'hub', cgb: 'dmg', cartridgeType: 0, cartridgeName: 'none (published envs)', size: 0, sha1: '', headerChecksumOk: true };
@@ -50,11 +48,8 @@ export interface HubServeOptions {
   map?: string;
 }
 
-export interface HubServing {
-  server: StreamServer;
+export interface HubServing extends SiteHandle {
   hub: Hub;
-  recorder: Recorder | undefined;
-  stop(): Promise<void>;
 }
 
 export async function startHub(options: HubServeOptions): Promise<HubServing> {

@@ -5,63 +5,36 @@
  *
  * Returns a handle so tests and the CLI share one code path; the CLI adds signals and exit codes.
  */
-import type { Speed } from '../emulator/pacer.js';
-import type { EncoderKind } from '../encode/select-encoder.js';
 import type { Env } from '../envs/env.js';
-import type { Logger } from '../log.js';
-import type { PolicySpec } from '../policy/spec.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
-import type { FrameFormat } from '../protocol/messages.js';
-import type { Recorder } from '../record/recorder.js';
 import type { RecordSpec } from '../record/start-recorder.js';
 import type { ControlPolicy } from '../server/control.js';
-import type { StreamServer } from '../server/server.js';
 import { BroadcastSource } from '../sources/broadcast-source.js';
-import { openLocalEnvs } from '../sources/local-source.js';
+import { openLocalEnvs, type LocalEnvsOptions } from '../sources/local-source.js';
 import { PublisherSource } from '../sources/publisher-source.js';
 import type { MemoryMap } from '../state/memory-map.js';
 import { VERSION } from '../version.js';
-import { startSite } from './site.js';
+import { startSite, type SiteHandle } from './site.js';
 
-export interface ServeOptions {
-  rom?: string;
+/** What to run (ROM, envs, core, encoder, policy: the local envs' options) and where to serve it. */
+export interface ServeOptions extends LocalEnvsOptions {
   port: number;
   host: string;
-  fps: number;
-  quality: number;
-  speed: Speed;
-  map?: string;
-  policy: PolicySpec;
-  seed: number;
-  force: boolean;
-  sound: boolean;
-  /** Encoder: a native addon, sharp (JPEG), js (PNG), or auto (native when it built). */
-  encoder?: EncoderKind;
-  /** Emulator core: auto (default: gambatte when installed, else serverboy), serverboy, a libretro core name, or a core file. */
-  core?: string;
-  /** Image format of published frames: jpeg (default) or lossless png. */
-  format?: FrameFormat;
-  log: Logger;
   webRoot?: string;
   /** Who may send input; default nobody. */
   control?: ControlPolicy;
   /** Extra browser origins allowed to connect. */
   allowOrigins?: readonly string[];
-  /** How many emulators (envs) to run; more than one run in worker threads. Default 1. */
-  envs?: number;
   /** A picture aligned to the map layout, drawn under the Map view's dots. */
   mapBackground?: string;
   /** Record every published record to disk (`--record FILE` / `--record-dir DIR`). */
   record?: RecordSpec;
 }
 
-export interface Serving {
-  server: StreamServer;
+export interface Serving extends SiteHandle {
   envs: Env[];
   map: MemoryMap | undefined;
   title: string;
-  recorder: Recorder | undefined;
-  stop(): Promise<void>;
 }
 
 export async function serve(options: ServeOptions): Promise<Serving> {

@@ -74,6 +74,9 @@ export interface Site {
   stop(): Promise<void>;
 }
 
+/** What `serve`, `hub` and `replay` hand back: the running server, its recorder, and stop. */
+export type SiteHandle = Pick<Site, 'server' | 'recorder' | 'stop'>;
+
 export async function startSite(o: SiteOptions): Promise<Site> {
   const { log, sources } = o;
   const control = o.control ?? { mode: 'off' };
