@@ -44,7 +44,7 @@ export { startSite, type Site, type SiteOptions } from './app/site.js';
 export type { EnvSource, SiteContext, SourceEnv, SourceEndpoint, EnvNumbers } from './sources/source.js';
 export { openLocalEnvs, LocalSource } from './sources/local-source.js';
 export { PublisherSource } from './sources/publisher-source.js';
-export { BroadcastSource } from './sources/broadcast-source.js';
+export { StreamWrapperSource } from './sources/stream-wrapper-source.js';
 export { openRecordingSource, RecordingSource } from './sources/recording-source.js';
 export { Hub } from './hub/hub.js';
 export { demandFor } from './hub/demand.js';

@@ -1,7 +1,7 @@
 /**
  * The Map view's part of the site: loads the layout (the memory map's, else Kanto — the
  * StreamWrapper's world) and builds the feed that turns positions into records. `/broadcast`
- * agents reach it as a source (sources/broadcast-source.ts).
+ * agents reach it as a source (sources/stream-wrapper-source.ts).
  */
 import { loadBackground, type MapBackground } from '../map/background.js';
 import { layoutPath, loadLayout, type MapLayout } from '../map/layout.js';

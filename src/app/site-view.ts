@@ -23,7 +23,7 @@ export function envsOf(sources: readonly EnvSource[]): SourceEnv[] {
 
 /** The capabilities hello states for envs it does not list: the first source with envs decides. */
 export function defaultCan(sources: readonly EnvSource[]): EnvCapabilities {
-  return (sources.find((s) => s.kind !== 'broadcast') ?? sources[0])?.can ?? { input: false, emulatorSpeed: false, seek: false };
+  return (sources.find((s) => s.kind !== 'stream-wrappers') ?? sources[0])?.can ?? { input: false, emulatorSpeed: false, seek: false };
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  *   local envs      emulators in this process and its worker threads   (local-source.ts)
  *   publishers      trainers elsewhere sending frames and state         (publisher-source.ts)
- *   /broadcast      StreamWrapper agents sending map positions, no envs (broadcast-source.ts)
+ *   /broadcast      StreamWrapper agents sending map positions, no envs (stream-wrapper-source.ts)
  *   a recording     a .gbrec file played back                           (recording-source.ts)
  *
  * A source's life: constructed (everything that can fail, fails here: nothing to undo), `start`ed
@@ -67,7 +67,7 @@ export interface SiteContext {
 
 export interface EnvSource {
   /** What it is, for logs and `/api/health` (`sources`). */
-  readonly kind: 'local' | 'publishers' | 'broadcast' | 'recording';
+  readonly kind: 'local' | 'publishers' | 'stream-wrappers' | 'recording';
   /** What its envs can do (per env in `envs()`; this is the default for the site's hello). */
   readonly can: EnvCapabilities;
   /** Its envs now. May change while running (publishers come and go); the source then sends a `GBS_ENVS_CHANGED` event through the sink. */

@@ -7,21 +7,21 @@ import type { Logger } from '../log.js';
 import { BROADCAST_PATH, BroadcastEndpoint } from '../server/broadcast-endpoint.js';
 import { PUBLISHED_CAN, type EnvSource, type SiteContext, type SourceEndpoint } from './source.js';
 
-export interface BroadcastSourceOptions {
+export interface StreamWrapperSourceOptions {
   /** The bound address and the control token: who may use `/broadcast`. */
   host: string;
   token?: string;
   log: Logger;
 }
 
-export class BroadcastSource implements EnvSource {
-  readonly kind = 'broadcast';
+export class StreamWrapperSource implements EnvSource {
+  readonly kind = 'stream-wrappers';
   readonly can = PUBLISHED_CAN;
   readonly endpoints: readonly SourceEndpoint[];
   readonly #endpoint: BroadcastEndpoint;
   #site: SiteContext | undefined;
 
-  constructor(o: BroadcastSourceOptions) {
+  constructor(o: StreamWrapperSourceOptions) {
     this.#endpoint = new BroadcastEndpoint({ host: o.host, token: o.token, log: o.log, onMessage: (m) => this.#site?.wrapper(m) });
     this.endpoints = [{ path: BROADCAST_PATH, upgrade: (req, socket, head) => this.#endpoint.upgrade(req, socket, head) }];
   }
