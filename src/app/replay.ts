@@ -50,7 +50,7 @@ export async function replay(options: ReplayOptions): Promise<Replaying> {
     sources: [source],
     fps: recorded.fps,
     quality: REPLAY_QUALITY,
-    map: { recorded: layout },
+    map: { recorded: layout, positions: () => source.positions },
     hello: () => ({ ...recorded, site: { kind: 'replay', name: basename(options.file) }, replay: source.replayInfo() }),
   });
   const { index } = recording;

@@ -58,7 +58,7 @@ export interface SiteOptions {
    * The Map view. `live`: positions from frames (the memory map's `position`), published states
    * and `/broadcast`; `recorded`: outlines only (a recording carries its `positions` records).
    */
-  map: { live: { memoryMap?: MemoryMap; background?: string } } | { recorded: MapLayout | undefined };
+  map: { live: { memoryMap?: MemoryMap; background?: string } } | { recorded: MapLayout | undefined; positions?: () => { json(): unknown } };
   /** Tests shorten these. */
   heartbeatMs?: number;
   liveness?: LivenessLimits;
@@ -97,6 +97,7 @@ export async function startSite(o: SiteOptions): Promise<Site> {
 
   let world: MapSetup | undefined;
   let layout: () => MapLayout | undefined = () => undefined;
+  let positions: (() => { json(): unknown }) | undefined;
   try {
     if ('live' in o.map) {
       const live = o.map.live;
@@ -109,15 +110,17 @@ export async function startSite(o: SiteOptions): Promise<Site> {
       });
       const feed = world.feed;
       layout = () => feed.positions.layout;
+      positions = () => feed.positions;
     } else {
       const recorded = o.map.recorded;
       layout = () => recorded;
+      positions = o.map.positions;
     }
   } catch (err) {
     await closeSources();
     throw err;
   }
-  const mapRoutes = createMapRoutes({ positions: world && (() => world.feed.positions), layout, background: () => world?.background });
+  const mapRoutes = createMapRoutes({ positions, layout, background: () => world?.background });
 
   const hello = () => helloOf(o.hello(), sources);
   const toMap: RecordSink = { frame: (_record, message) => world?.feed.frame(message), event: () => undefined };

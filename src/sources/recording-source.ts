@@ -15,6 +15,7 @@ import { decodeRecords } from '../protocol/record.js';
 import { openRecording, type IndexEntry, type Recording } from '../record/index.js';
 import { runReplayCommand } from '../replay/commands.js';
 import { Player } from '../replay/player.js';
+import { RecordedPositions } from '../replay/positions.js';
 import { RECORDED_CAN, type EnvNumbers, type EnvSource, type SiteContext, type SourceEnv } from './source.js';
 
 export interface RecordingSourceOptions {
@@ -55,6 +56,8 @@ export class RecordingSource implements EnvSource {
   readonly can = RECORDED_CAN;
   readonly recording: Recording;
   readonly player: Player;
+  /** The Map view at the playback position (`GET /api/map`). */
+  readonly positions = new RecordedPositions();
   /** The recorded hello, without the per-client `control` and with the env list a hub recording announced later. */
   readonly hello: Omit<HelloMessage, 'control'>;
   readonly #o: RecordingSourceOptions;
@@ -126,6 +129,8 @@ export class RecordingSource implements EnvSource {
 
   command(_env: number, name: string, args: Record<string, unknown>): void {
     runReplayCommand(this.player, this.recording.index.durationMs, name, args);
+    // Positions played before the seek no longer hold; the next keyframe brings the map back.
+    if (name === 'seek') this.positions.clear();
   }
 
   stats(): EnvNumbers[] {
@@ -164,6 +169,9 @@ export class RecordingSource implements EnvSource {
       site.sink.frame(bytes, message);
     } else if (message.type === 'event') {
       site.sink.event(message as EventMessage);
+    } else if (message.type === 'positions') {
+      this.positions.apply(message);
+      site.control(message);
     } else if (message.type === 'progress') {
       site.progress(message.values, message.source ?? 'recording');
     } else {
