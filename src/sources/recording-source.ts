@@ -5,6 +5,7 @@
  * viewer unless `autoplay`; until then the store holds each env's first frame. Its envs take no
  * input and have no emulator; time can be moved (pause, resume, speed, seek).
  */
+import { basename } from 'node:path';
 import { ConfigError } from '../config-error.js';
 import type { Logger } from '../log.js';
 import { EventCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
@@ -143,7 +144,7 @@ export class RecordingSource implements EnvSource {
   }
 
   health(): Record<string, unknown> {
-    return { file: this.#o.file, positionMs: Math.round(this.player.positionMs), durationMs: this.recording.index.durationMs, playing: this.replayInfo().playing };
+    return { file: basename(this.#o.file), positionMs: Math.round(this.player.positionMs), durationMs: this.recording.index.durationMs, playing: this.replayInfo().playing };
   }
 
   async close(): Promise<void> {
