@@ -37,6 +37,7 @@ describe('viewer replay controls in real Chromium', () => {
       await expect.poll(() => page.locator('#replay-position').textContent(), { timeout: 5000 }).toMatch(/^0:0\d \/ 0:0[12]$/);
       expect(await page.locator('#rom-title').textContent()).toBe('replay of good.gbrec');
       expect(await page.locator('#controls').isVisible()).toBe(false);
+      expect(await page.locator('#control-state').isVisible()).toBe(false); // no controls but the replay bar
       expect(await page.locator('#stat-speed').isVisible()).toBe(false);
       // Started with --speed 2: the selector says 2× as stats do, before anyone touched it.
       expect(await page.locator('#replay-speed').inputValue()).toBe('2');

@@ -60,7 +60,6 @@ const subscription = new SubscriptionPlanner((message) => conn.send(message));
 let helloFields: string[] = [];
 /** The last hello (capabilities, site), and a replay's clock from the last `stats`. */
 let hello: Record<string, unknown> | undefined;
-let controlAllowed = false;
 let playback: PlaybackClock | undefined;
 const progress = new ProgressTracker();
 const mapView = new MapView(el<HTMLCanvasElement>('map-canvas'), el('map-tip'), el('map-count'));
@@ -225,7 +224,6 @@ function ping(): void {
 }
 
 function setControl(allowed: boolean, why?: string): void {
-  controlAllowed = allowed;
   input.enabled = allowed;
   controlsEl.dataset['enabled'] = String(allowed);
   el('control-state').textContent = allowed ? 'control: yes' : why ? `view only (${why})` : 'view only';
@@ -238,7 +236,7 @@ function applyCaps(): void {
   input.available = caps.input;
   if (!caps.input) input.releaseAll();
   controlsEl.hidden = !caps.input;
-  el('control-state').hidden = !caps.input && !controlAllowed;
+  el('control-state').hidden = !caps.input;
   el('stat-speed').hidden = el('stat-speed-label').hidden = !caps.emulatorSpeed;
 }
 
