@@ -70,7 +70,7 @@ export interface Site {
   readonly recorder: Recorder | undefined;
   readonly progress: ProgressCoalescer;
   hello(): Omit<HelloMessage, 'control'>;
-  /** Viewers first, then the map, the sources, the recorder. Idempotent. */
+  /** Viewers first, then the sources, the port, the map feed, the recorder. Twice is once. */
   stop(): Promise<void>;
 }
 
