@@ -18,6 +18,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['envs/'],
   ['record/', 'replay/', 'agent/', 'store/'],
   ['server/', 'http/', 'hub/'],
+  ['sources/'],
   ['app/', 'index.ts'],
   ['cli/'],
 ];
@@ -80,10 +81,10 @@ describe('layers', () => {
       ['rom/w.ts', "export { c } from '../app/serve.js';"],
     ]);
     expect(badImports(files)).toEqual([
-      'envs/x.ts → cli/options.ts (layer 8 above 4)',
+      'envs/x.ts → cli/options.ts (layer 9 above 4)',
       'server/y.ts → agent/agent-host.ts (server/ must not import agent/)',
       'protocol/z.ts → log.ts (layer 1 above 0)',
-      'rom/w.ts → app/serve.ts (layer 7 above 2)',
+      'rom/w.ts → app/serve.ts (layer 8 above 2)',
     ]);
   });
 

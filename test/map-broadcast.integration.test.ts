@@ -225,7 +225,10 @@ describe('positions in recordings', () => {
       const layout = (await (await fetch(`${replaying.server.url}api/map/layout`)).json()) as { name: string; regions: unknown[] };
       expect(layout.name).toBe('kanto-map-layout');
       expect(layout.regions).toHaveLength(225);
-      expect((await fetch(`${replaying.server.url}api/map`)).status).toBe(404);
+      // /api/map answers from the playback position, as on the live server (issue 21).
+      const map = (await (await fetch(`${replaying.server.url}api/map`)).json()) as { agents: Array<{ id: string; gx: number; trail: unknown[] }> };
+      expect(map.agents[0]).toMatchObject({ id: 'ws:ash:4', gx: 68 });
+      expect(map.agents[0]!.trail.length).toBeGreaterThan(0);
     } finally {
       await replaying.stop();
     }

@@ -1,15 +1,13 @@
 /**
- * The Map view's part of the composition root: loads the layout (the memory map's, else Kanto —
- * the StreamWrapper's world), and builds the feed that turns positions into records and the
- * `/broadcast` endpoint that takes StreamWrapper messages. `serve` wires what this returns.
+ * The Map view's part of the site: loads the layout (the memory map's, else Kanto — the
+ * StreamWrapper's world) and builds the feed that turns positions into records. `/broadcast`
+ * agents reach it as a source (sources/stream-wrapper-source.ts).
  */
-import type { Logger } from '../log.js';
 import { loadBackground, type MapBackground } from '../map/background.js';
 import { layoutPath, loadLayout, type MapLayout } from '../map/layout.js';
 import { MapFeed, type MapFeedOptions } from '../map/map-feed.js';
 import { LAYOUTS_DIR } from '../paths.js';
 import type { PositionsMessage } from '../protocol/messages.js';
-import { BroadcastEndpoint } from '../server/broadcast-endpoint.js';
 import { decodeRecords } from '../protocol/record.js';
 import type { Recording } from '../record/index.js';
 import { isLayoutFile, type MemoryMap } from '../state/memory-map.js';
@@ -19,10 +17,6 @@ export const DEFAULT_LAYOUT = 'kanto-map-layout';
 
 export interface MapSetupOptions {
   map: MemoryMap | undefined;
-  /** The bound address and control token: who may use `/broadcast`. */
-  host: string;
-  token?: string;
-  log: Logger;
   publish(message: PositionsMessage): void;
   record(message: PositionsMessage): void;
   /** A picture aligned to the layout, drawn under the dots (`--map-background FILE`). */
@@ -33,7 +27,6 @@ export interface MapSetupOptions {
 
 export interface MapSetup {
   feed: MapFeed;
-  endpoint: BroadcastEndpoint;
   background: MapBackground | undefined;
 }
 
@@ -44,8 +37,7 @@ export async function startMap(options: MapSetupOptions): Promise<MapSetup> {
   // Everything that can fail first: nothing to undo when it does.
   const background = options.background === undefined ? undefined : await loadBackground(options.background);
   const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record, states: options.states });
-  const endpoint = new BroadcastEndpoint({ host: options.host, token: options.token, log: options.log, onMessage: (m) => feed.wrapper(m) });
-  return { feed, endpoint, background };
+  return { feed, background };
 }
 
 /**

@@ -18,8 +18,8 @@ import type { MapPositions } from '../map/positions.js';
 const PATHS = new Set(['/api/map', '/api/map/layout', '/api/map/background']);
 
 export interface MapRouteSources {
-  /** The live model; a replay has none (its viewers follow the recorded `positions` records). */
-  positions?: () => MapPositions | undefined;
+  /** The model: the live one, or a replay's (the recorded `positions` records played so far). */
+  positions?: () => Pick<MapPositions, 'json'> | { json(): unknown } | undefined;
   layout: () => MapLayout | undefined;
   background?: () => MapBackground | undefined;
 }
@@ -35,7 +35,7 @@ export function createMapRoutes(sources: MapRouteSources) {
     const head = req.method === 'HEAD';
     const picture = sources.background?.();
     const layout = sources.layout();
-    const model = sources.positions?.();
+    const body = sources.positions?.()?.json();
     if (path === '/api/map/background') {
       if (!picture) json(res, 404, { error: 'GBS_ERR_NOT_FOUND', message: 'no map background (see --map-background)' });
       else {
@@ -45,10 +45,10 @@ export function createMapRoutes(sources: MapRouteSources) {
     } else if (path === '/api/map/layout') {
       if (!layout) json(res, 404, { error: 'GBS_ERR_NOT_FOUND', message: 'no map layout known here' });
       else json(res, 200, { ...layoutJson(layout), background: picture !== undefined }, head);
-    } else if (!model) {
-      json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'no live map here (a replay sends the recorded positions records instead)' });
+    } else if (body === undefined) {
+      json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'no map here (a replay has one once it played a recorded positions record)' });
     } else {
-      json(res, 200, model.json(), head);
+      json(res, 200, body, head);
     }
     return true;
   };

@@ -6,6 +6,7 @@
  */
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
+import { LOCAL_CAN, PUBLISHED_CAN } from '../protocol/capabilities.js';
 import type { EnvInfo } from '../protocol/messages.js';
 
 /** Published envs one server holds at most, live or gone, by default. */
@@ -43,7 +44,7 @@ export class EnvTable {
   }
 
   list(): EnvInfo[] {
-    return this.#slots.map(({ env, label, source, live, width, height }) => ({ env, label, source, live, width, height }));
+    return this.#slots.map(({ env, label, source, live, width, height }) => ({ env, label, source, live, width, height, can: source === 'local' ? LOCAL_CAN : PUBLISHED_CAN }));
   }
 
   /** Live published envs. */

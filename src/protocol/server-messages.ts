@@ -59,6 +59,36 @@ export interface HelloMessage {
    * publishers). `envs` is then the number of env slots (highest id + 1). Absent: envs 0..envs-1.
    */
   envList?: EnvInfo[];
+  /**
+   * What the server is, for the viewer's header: `serve` (name: the ROM title), `hub`, or `replay`
+   * (name: the recording's file name). Absent from servers before sites had kinds.
+   */
+  site?: SiteInfo;
+  /**
+   * What the envs of this server can do when `envList` does not say it per env (and what new envs
+   * of it can do). Absent (older servers, older recordings): read it as a live emulator that takes
+   * input from a client with control rights.
+   */
+  can?: EnvCapabilities;
+}
+
+/** The kind and name of a site, as the viewer's header shows them. */
+export interface SiteInfo {
+  kind: 'serve' | 'hub' | 'replay';
+  name: string;
+}
+
+/**
+ * What an env can do, so a viewer draws only controls that work: a d-pad where input is taken, an
+ * "Emulator speed" where there is an emulator here, a seek bar where time can be moved.
+ */
+export interface EnvCapabilities {
+  /** Takes `input` (and commands) from a client with control rights. */
+  input: boolean;
+  /** Runs on an emulator whose speed this server sets and measures (`stats.speed` is a speed). */
+  emulatorSpeed: boolean;
+  /** Its time can be moved (`command` `seek`): a recording. */
+  seek: boolean;
 }
 
 /** One env as listed in `hello.envList` and in the `GBS_ENVS_CHANGED` event. */
@@ -71,6 +101,8 @@ export interface EnvInfo {
   live: boolean;
   width: number;
   height: number;
+  /** What it can do; absent: as `hello.can` says. */
+  can?: EnvCapabilities;
 }
 
 /** What a replay server tells viewers about the recording, for a seek bar. */
@@ -80,6 +112,10 @@ export interface ReplayInfo {
   frames: number;
   /** `ts` of the first frame: a frame's position is `frame.ts - startTs`. */
   startTs: number;
+  /** Playback speed now (a multiplier of recorded time); absent in older servers: 1. */
+  speed?: number;
+  /** Whether playback runs (false until the first viewer comes, unless started with `--autoplay`). */
+  playing?: boolean;
 }
 
 /** Image formats a frame's `data` can have. */
@@ -120,6 +156,11 @@ export interface StatsMessage {
   core?: string;
   /** Per-env numbers when the server runs several envs. */
   envs?: Array<{ env: number; fps: number; emuFps: number; speed: number }>;
+  /**
+   * A replay's clock: the recorded `ts` playback is at, at this record's `ts`, and whether it runs.
+   * A viewer measures latency against it (a frame's `ts` is from the recording, not from now).
+   */
+  playback?: { ts: number; speed: number; paused: boolean };
 }
 
 export interface EventMessage {

@@ -70,6 +70,8 @@ export class Player {
   #ended = false;
   #stopped = false;
   #busy = false;
+  /** Started, or steered (pause, resume, seek) by someone: `cue` then leaves it alone. */
+  #touched = false;
   /** Bumped by seek/stop so a read that finishes late is not sent. */
   #generation = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -86,6 +88,8 @@ export class Player {
       if (e.type === 'frame' && e.ts !== undefined) this.#frameIdx.push(i);
     });
     this.#startTs = this.#entries[this.#frameIdx[0] ?? 0]?.ts ?? 0;
+    // Not started yet: a `resume` plays from the first frame.
+    this.#anchorTs = this.#startTs;
   }
 
   get paused(): boolean {
@@ -106,13 +110,30 @@ export class Player {
     return Math.max(0, ts - this.#startTs);
   }
 
+  /** Whether playback has been started or steered since construction. */
+  get touched(): boolean {
+    return this.#touched;
+  }
+
   /** Starts playing from the beginning. */
   start(): void {
+    this.#touched = true;
     this.#paused = false;
     this.#jumpTo(0);
   }
 
+  /**
+   * Starts playing from the beginning unless playback was started or steered already (a replay
+   * waits for its first viewer; someone who paused or seeked first has the say). True when it started.
+   */
+  cue(): boolean {
+    if (this.#touched || this.#stopped) return false;
+    this.start();
+    return true;
+  }
+
   pause(): void {
+    this.#touched = true;
     if (this.#paused) return;
     this.#anchorTs = this.#startTs + this.positionMs;
     this.#paused = true;
@@ -123,6 +144,7 @@ export class Player {
   }
 
   resume(): void {
+    this.#touched = true;
     if (!this.#paused && !this.#ended) return;
     this.#paused = false;
     if (this.#ended) {
@@ -145,6 +167,7 @@ export class Player {
 
   /** Jumps to the first frame at or after `ms`; while paused, that frame is sent at once. */
   seek(ms: number): void {
+    this.#touched = true;
     const target = this.#startTs + ms;
     let lo = 0;
     let hi = this.#frameIdx.length;

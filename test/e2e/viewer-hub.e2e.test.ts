@@ -69,8 +69,15 @@ describe.skipIf(!hasPython)('the viewer with 288 published envs', () => {
     const onScreen = wanted();
     expect(onScreen).toBeLessThan(288);
     // Scrolling to the end asks for other envs (the last one among them).
+    expect(await shadeOf(page, '.env-cell[data-env="287"] canvas')).toBe(0);
     await page.locator('.env-cell[data-env="287"]').scrollIntoViewIfNeeded();
     await expect.poll(() => publishers[2]!.lastWants()?.[PER_PUBLISHER - 1], { timeout: 10_000 }).toBe(true);
+    // A cell that scrolls into view gets its frames (issue 21: it stayed black).
+    await expect.poll(async () => near((40 * 95 + 20) % 256)(await shadeOf(page, '.env-cell[data-env="287"] canvas')), { timeout: 2000 }).toBe(true);
+    // Published envs take no input here: no d-pad, no "Emulator speed"; the header names the hub once.
+    expect(await page.locator('#controls').isVisible()).toBe(false);
+    expect(await page.locator('#stat-speed').isVisible()).toBe(false);
+    expect(await text(page, 'h1')).toBe('gbstream hub');
     await expect.poll(() => publishers[0]!.lastWants()?.[40], { timeout: 10_000 }).toBe(false);
     await page.evaluate(() => window.scrollTo(0, 0));
 

@@ -1,6 +1,8 @@
 /**
  * The viewer's replay controls in real Chromium against `gbstream replay` of a golden fixture:
- * shown only for replays, and pause, speed and seek reach the player as acked commands.
+ * shown only for replays, and pause, speed and seek reach the player as acked commands. A replay
+ * looks like one (issue 21): the status line says Replay m:ss / m:ss, the header names the file,
+ * there is no d-pad and no "Emulator speed", and the speed selector shows the speed playing.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ let running: Replaying;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  running = await replay({ file: GOOD, port: 0, host: '127.0.0.1', speed: 1, loop: true, log: silentLogger() });
+  running = await replay({ file: GOOD, port: 0, host: '127.0.0.1', speed: 2, loop: true, log: silentLogger() });
 });
 
 afterAll(async () => {
@@ -31,15 +33,35 @@ describe('viewer replay controls in real Chromium', () => {
     try {
       await page.goto(running.server.url);
       await page.waitForSelector('#replay', { state: 'visible', timeout: 10_000 });
-      await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 5000 }).toBe('Live — replay of a recording');
+      await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 5000 }).toMatch(/^Replay 0:0\d \/ 0:01$/);
       await expect.poll(() => page.locator('#replay-position').textContent(), { timeout: 5000 }).toMatch(/^0:0\d \/ 0:0[12]$/);
+      expect(await page.locator('#rom-title').textContent()).toBe('replay of good.gbrec');
+      expect(await page.locator('#controls').isVisible()).toBe(false);
+      expect(await page.locator('#control-state').isVisible()).toBe(false); // no controls but the replay bar
+      expect(await page.locator('#stat-speed').isVisible()).toBe(false);
+      // Started with --speed 2: the selector says 2× as stats do, before anyone touched it.
+      expect(await page.locator('#replay-speed').inputValue()).toBe('2');
+      const statsSpeed = await page.evaluate(() => new Promise<number>((resolve) => {
+        const ws = new WebSocket(new URL('ws', location.href).href.replace(/^http/, 'ws'));
+        ws.binaryType = 'arraybuffer';
+        ws.onmessage = (ev) => {
+          const bytes = new Uint8Array(ev.data as ArrayBuffer);
+          // A stats record's msgpack carries "speed" followed by its value; find it without a decoder.
+          const text = new TextDecoder('latin1').decode(bytes);
+          if (text.includes('stats') && text.includes('speed')) {
+            ws.close();
+            resolve(bytes[text.indexOf('speed') + 5]!);
+          }
+        };
+      }));
+      expect(statsSpeed).toBe(2); // msgpack positive fixint 2
 
       await page.click('#replay-pause');
       await expect.poll(() => running.player.paused, { timeout: 5000 }).toBe(true);
       expect(await page.locator('#replay-pause').textContent()).toBe('Resume');
 
-      await page.selectOption('#replay-speed', '2');
-      await expect.poll(() => running.player.speed, { timeout: 5000 }).toBe(2);
+      await page.selectOption('#replay-speed', '4');
+      await expect.poll(() => running.player.speed, { timeout: 5000 }).toBe(4);
 
       await page.evaluate(() => {
         const seek = document.getElementById('replay-seek') as HTMLInputElement;

@@ -5,7 +5,7 @@
  */
 import type { EnvInfo } from '../../src/protocol/messages.js';
 
-export type EnvEntry = Pick<EnvInfo, 'env' | 'label' | 'live' | 'source'>;
+export type EnvEntry = Pick<EnvInfo, 'env' | 'label' | 'live' | 'source' | 'can'>;
 
 /** How the grid is ordered: by env id, by label, or by a state field (highest first). */
 export type SortKey = { kind: 'env' } | { kind: 'label' } | { kind: 'field'; field: string };
@@ -34,7 +34,7 @@ export class EnvCatalog {
   /** From `hello.envList` or a `GBS_ENVS_CHANGED` event; or, without a list, envs 0..count-1. */
   setList(list: readonly EnvEntry[] | undefined, count: number): void {
     this.#entries = list
-      ? list.map(({ env, label, live, source }) => ({ env, label, live, source }))
+      ? list.map(({ env, label, live, source, can }) => ({ env, label, live, source, ...(can && { can }) }))
       : Array.from({ length: count }, (_, env) => ({ env, label: `env ${env}`, live: true, source: 'local' as const }));
     const known = new Set(this.#entries.map((e) => e.env));
     for (const env of this.#states.keys()) if (!known.has(env)) this.#states.delete(env);

@@ -34,6 +34,8 @@ export class EnvGrid {
   onFocus?: (env: number) => void;
   /** Called when the set of on-screen cells changes (scrolling, a new order or filter). */
   onVisibleChange?: () => void;
+  /** Called with the envs whose cells just came on screen (to draw the newest frame the page holds at once). */
+  onShown?: (envs: number[]) => void;
 
   constructor(section: HTMLElement, root: HTMLElement) {
     this.#section = section;
@@ -110,15 +112,18 @@ export class EnvGrid {
 
   #onIntersect(entries: IntersectionObserverEntry[]): void {
     let changed = false;
+    const shown: number[] = [];
     for (const e of entries) {
       const env = Number((e.target as HTMLElement).dataset['env']);
       if (e.isIntersecting && !this.#visible.has(env)) {
         this.#visible.add(env);
+        shown.push(env);
         changed = true;
       } else if (!e.isIntersecting && this.#visible.delete(env)) {
         changed = true;
       }
     }
+    if (shown.length > 0) this.onShown?.(shown);
     if (changed) this.onVisibleChange?.();
   }
 

@@ -32,9 +32,19 @@ export interface FocusParts {
 }
 
 export class FocusWiring {
+  /** Called after the focus moved (the page redraws the focused env's controls). */
+  onFocused?: () => void;
+
   constructor(private readonly p: FocusParts) {
     p.grid.onFocus = (env) => this.focusEnv(env);
     p.grid.onVisibleChange = () => this.planSubscription();
+    // A cell that scrolls into view shows the newest frame the page has of it now, not at the next thumbnail.
+    p.grid.onShown = (envs) => {
+      for (const env of envs) {
+        const f = p.view.latestFrame.get(env);
+        if (f) p.grid.push(env, f.data, f.width, f.height, f.format);
+      }
+    };
     p.gridControls.onChange = () => {
       this.renderGrid();
       const follow = p.gridControls.follow;
@@ -110,6 +120,7 @@ export class FocusWiring {
     const frame = view.latestFrame.get(env);
     if (frame) renderer.push(frame.data, frame.width, frame.height, frame.format);
     this.showFocus();
+    this.onFocused?.();
   }
 
   private showFocus(): void {

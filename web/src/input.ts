@@ -26,6 +26,8 @@ export class InputController {
   readonly #send: (buttons: Button[], frames: number) => void;
   #timer = 0;
   enabled = false;
+  /** False when the focused env takes no input at all (a published or recorded env): keys do nothing. */
+  available = true;
 
   constructor(send: (buttons: Button[], frames: number) => void) {
     this.#send = send;
@@ -40,6 +42,7 @@ export class InputController {
   }
 
   press(button: Button): void {
+    if (!this.available) return;
     if (!this.enabled) {
       this.#tryOnce(button);
       return;

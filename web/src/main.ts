@@ -31,6 +31,7 @@ import { startStatsMeters } from './stats-meters.js';
 import { statusLine } from './status.js';
 import { parseReplayInfo, ReplayControls } from './replay-controls.js';
 import { wireToolbar } from './toolbar.js';
+import { capsOf, parsePlayback, playbackLatency, replayStatus, siteName, type PlaybackClock } from './capabilities.js';
 import { TrainingPanel } from './training-panel.js';
 import { ViewerState } from './viewer-state.js';
 
@@ -57,6 +58,9 @@ const gridControls = new GridControls(el('grid-tools'));
 const subscription = new SubscriptionPlanner((message) => conn.send(message));
 /** State fields named by hello; when none (a hub), the focused env's own state keys are shown. */
 let helloFields: string[] = [];
+/** The last hello (capabilities, site), and a replay's clock from the last `stats`. */
+let hello: Record<string, unknown> | undefined;
+let playback: PlaybackClock | undefined;
 const progress = new ProgressTracker();
 const mapView = new MapView(el<HTMLCanvasElement>('map-canvas'), el('map-tip'), el('map-count'));
 const training = new TrainingPanel(el('training'));
@@ -115,10 +119,11 @@ const poller = createPoller({
 function onRecord(r: Record<string, unknown> & { type: string }, bytes: number): void {
   switch (r.type) {
     case 'hello': {
-      const rom = r['rom'] as { title?: string } | undefined;
-      titleEl.textContent = rom?.title || 'untitled ROM';
+      hello = r;
+      playback = undefined;
+      titleEl.textContent = siteName(r);
       titleEl.title = typeof r['core'] === 'string' ? `emulator core: ${r['core']}` : '';
-      document.title = `${rom?.title ?? 'gbstream'} — gbstream`;
+      document.title = `${siteName(r)} — gbstream`;
       helloFields = (r['fields'] as string[]) ?? [];
       panel.setFields(helloFields);
       catalog.setList(r['envList'] as EnvEntry[] | undefined, typeof r['envs'] === 'number' ? r['envs'] : 1);
@@ -140,7 +145,9 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       catalog.setState(routed.env, state);
       if (routed.focused) {
         if (helloFields.length === 0) panel.setFields(Object.keys(state));
-        view.latency.add(clock.latency(r['ts'] as number, Date.now()));
+        const ts = r['ts'] as number;
+        if (!view.isReplay) view.latency.add(clock.latency(ts, Date.now()));
+        else if (playback) view.latency.add(playbackLatency(ts, playback, playback.at + clock.latency(playback.at, Date.now())));
         panel.update(state);
         replay.frame(r['ts'] as number);
       }
@@ -155,6 +162,8 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       break;
     case 'stats': // `dropped` is this viewer's; the emulator speed shown is the focused env's
       view.serverStats = { dropped: r['dropped'] as number, record: r };
+      playback = parsePlayback(r);
+      if (playback) replay.setSpeed(playback.speed, playback.paused);
       break;
     case 'pong': {
       const sent = view.pong(r['id'] as number);
@@ -178,6 +187,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       if (r['code'] === EventCode.EnvsChanged && Array.isArray(r['envs'])) {
         catalog.setList(r['envs'] as EnvEntry[], typeof r['count'] === 'number' ? r['count'] : (r['envs'] as unknown[]).length);
         setEnvCount(r['count']);
+        applyCaps();
         break;
       }
       showMessage(`${String(r['level'])}: ${String(r['message'])}`, r['level'] === 'error' ? 'error' : 'info');
@@ -205,6 +215,7 @@ const focus = new FocusWiring({
 const showFrame = focus.showFrame.bind(focus);
 const setEnvCount = focus.setEnvCount.bind(focus);
 const focusEnv = focus.focusEnv.bind(focus);
+focus.onFocused = () => applyCaps();
 const showPositions = wireMap({ mapView, stage, focusEnv, polling: () => poller.running && view.poll === 'ok' });
 
 function ping(): void {
@@ -216,13 +227,24 @@ function setControl(allowed: boolean, why?: string): void {
   input.enabled = allowed;
   controlsEl.dataset['enabled'] = String(allowed);
   el('control-state').textContent = allowed ? 'control: yes' : why ? `view only (${why})` : 'view only';
+  applyCaps();
+}
+
+/** The focused env's capabilities decide the controls: d-pad and keys, "Emulator speed". */
+function applyCaps(): void {
+  const caps = capsOf(hello, catalog.entry(envs.focused));
+  input.available = caps.input;
+  if (!caps.input) input.releaseAll();
+  controlsEl.hidden = !caps.input;
+  el('control-state').hidden = !caps.input;
+  el('stat-speed').hidden = el('stat-speed-label').hidden = !caps.emulatorSpeed;
 }
 
 /** The status line, in words (the dot's colour only repeats them). */
 function renderStatus(): void {
   const line = statusLine({ conn: view.conn, poll: poller.running ? view.poll : 'off', retryAt: view.retryAt, pollRetryAt: view.pollRetryAt, now: Date.now() });
   const state = line.state;
-  const text = view.isReplay && line.text === 'Live' ? 'Live — replay of a recording' : line.text;
+  const text = view.isReplay && line.text === 'Live' ? replayStatus(replay.positionMs, replay.durationMs) : line.text;
   statusEl.dataset['state'] = state;
   if (statusText.textContent !== text) statusText.textContent = text;
   const fresh = view.conn === 'live' || (poller.running && view.poll === 'ok');

@@ -7,6 +7,8 @@ export interface ReplayInfo {
   frames?: number;
   /** `ts` of the recording's first frame, to place frames on the seek bar. */
   startTs?: number;
+  /** Playback speed now (the speed selector shows it). */
+  speed?: number;
 }
 
 export function parseReplayInfo(value: unknown): ReplayInfo | undefined {
@@ -17,6 +19,7 @@ export function parseReplayInfo(value: unknown): ReplayInfo | undefined {
     durationMs: v['durationMs'],
     frames: typeof v['frames'] === 'number' ? v['frames'] : undefined,
     startTs: typeof v['startTs'] === 'number' ? v['startTs'] : undefined,
+    speed: typeof v['speed'] === 'number' ? v['speed'] : undefined,
   };
 }
 
@@ -32,6 +35,8 @@ export class ReplayControls {
   readonly #seek: HTMLInputElement;
   readonly #pause: HTMLButtonElement;
   readonly #position: HTMLElement;
+  readonly #speed: HTMLSelectElement;
+  #positionMs = 0;
   #info: ReplayInfo | undefined;
   #paused = false;
   #dragging = false;
@@ -43,7 +48,7 @@ export class ReplayControls {
     this.#seek = root.querySelector<HTMLInputElement>('#replay-seek')!;
     this.#pause = root.querySelector<HTMLButtonElement>('#replay-pause')!;
     this.#position = root.querySelector<HTMLElement>('#replay-position')!;
-    const speed = root.querySelector<HTMLSelectElement>('#replay-speed')!;
+    const speed = (this.#speed = root.querySelector<HTMLSelectElement>('#replay-speed')!);
     this.#pause.addEventListener('click', () => {
       this.#paused = !this.#paused;
       this.#send(this.#paused ? 'pause' : 'resume');
@@ -65,6 +70,32 @@ export class ReplayControls {
     this.#firstTs = info?.startTs;
     this.#root.hidden = !info;
     if (info) this.#seek.max = String(Math.round(info.durationMs));
+    if (info?.speed !== undefined) this.setSpeed(info.speed);
+  }
+
+  /** Where the shown frame is in the recording, ms. */
+  get positionMs(): number {
+    return this.#positionMs;
+  }
+
+  get durationMs(): number {
+    return this.#info?.durationMs ?? 0;
+  }
+
+  /**
+   * The server's playback speed and state (hello, `stats.playback`): the selector and the button
+   * show what plays, whoever set it (`--speed`, another viewer).
+   */
+  setSpeed(speed: number, paused?: boolean): void {
+    const value = String(speed);
+    if (document.activeElement !== this.#speed && this.#speed.value !== value) {
+      if (![...this.#speed.options].some((o) => o.value === value)) this.#speed.append(new Option(`${value}×`, value));
+      this.#speed.value = value;
+    }
+    if (paused !== undefined && paused !== this.#paused) {
+      this.#paused = paused;
+      this.#pause.textContent = paused ? 'Resume' : 'Pause';
+    }
   }
 
   /** Moves the seek bar to a frame's place in the recording. */
@@ -78,6 +109,7 @@ export class ReplayControls {
   }
 
   #showPosition(ms: number): void {
+    this.#positionMs = ms;
     this.#position.textContent = `${formatPosition(ms)} / ${formatPosition(this.#info?.durationMs ?? 0)}`;
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * One viewer (or agent) socket at `/ws`: joins the broadcaster, gets `hello` and the welcome
+ * records, and has its messages handled (connection.ts) with the server's policy: who controls,
+ * size and rate limits, what `subscribe` may name. Nothing here throws out of a socket callback.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../log.js';
+import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { GbsError } from '../protocol/errors.js';
+import type { ClientMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
+import { encodeRecord } from '../protocol/record.js';
+import type { AgentPort } from './agents.js';
+import type { Broadcaster } from './broadcaster.js';
+import { handleClientData, type ConnectionContext } from './connection.js';
+import { tokenChecker, type ControlPolicy } from './control.js';
+import { ClientLimiter } from './rate-limit.js';
+
+/** Close code for a client that keeps breaking the rules (rate limit, failed auths). */
+export const CLOSE_POLICY_VIOLATION = 1008;
+/** Close code for a message over the client's size limit (ws sends it too, past `maxPayload`). */
+export const CLOSE_TOO_BIG = 1009;
+
+export interface ViewerPolicy {
+  log: Logger;
+  hello(): Omit<HelloMessage, 'control'>;
+  welcome?(): ServerMessage[];
+  control?: ControlPolicy;
+  onInput?(message: Extract<ClientMessage, { type: 'input' }>): void | Promise<void>;
+  onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
+  onProgress?(values: Record<string, number>, source: string): void;
+  agents?: AgentPort;
+  envCount?: number | (() => number);
+  /** Called after a new client got hello and the welcome records. */
+  onJoin?(): void;
+}
+
+/** Wires one accepted socket; `alive` is the heartbeat's mark (set on every pong). */
+export function acceptViewer(ws: WebSocket, req: IncomingMessage, broadcaster: Broadcaster<WebSocket>, o: ViewerPolicy, alive: WeakMap<WebSocket, boolean>): void {
+  const { log } = o;
+  const client = broadcaster.add(ws);
+  const policy = o.control ?? { mode: 'off' };
+  const reply = (message: ServerMessage) => broadcaster.sendControl(client, encodeRecord(message));
+  const agents = o.agents;
+  const ctx: ConnectionContext = {
+    control: policy.mode === 'open',
+    limiter: new ClientLimiter(() => performance.now()),
+    close: (reason: string) => {
+      log.warn({ client: client.id, reason }, 'closing client');
+      ws.close(CLOSE_POLICY_VIOLATION, reason);
+    },
+    checkToken: tokenChecker(policy),
+    reply,
+    input: o.onInput,
+    command: o.onCommand,
+    progress: o.onProgress && ((values: Record<string, number>) => o.onProgress!(values, `ws:${client.id}`)),
+    subscribe: (envs, fps, extra) => {
+      const count = typeof o.envCount === 'function' ? o.envCount() : o.envCount ?? 1;
+      const bad = [...(envs ?? []), ...(extra?.thumbs ?? [])].find((e) => e >= count);
+      if (bad !== undefined) throw new GbsError(ErrorCode.NoSuchEnv, `no env ${bad}; this server runs envs 0–${count - 1}`);
+      client.envs = envs ? new Set(envs) : undefined;
+      client.maxFps = fps;
+      client.thumbs = extra?.thumbs ? new Set(extra.thumbs) : undefined;
+      client.thumbFps = extra?.thumbFps;
+      client.states = extra?.states ?? false;
+    },
+    agent: agents && {
+      reset: (m) => agents.reset(client.id, m),
+      step: (m) => agents.step(client.id, m),
+      release: (m) => agents.release(client.id, m),
+      snapshot: (m) => agents.snapshot(client.id, m),
+    },
+  };
+  alive.set(ws, true);
+  log.info({ client: client.id, remote: req.socket.remoteAddress, clients: broadcaster.size }, 'client connected');
+  reply({ ...o.hello(), control: ctx.control });
+  for (const message of o.welcome?.() ?? []) reply(message);
+  ws.on('pong', () => alive.set(ws, true));
+  ws.on('message', (data, isBinary) => {
+    // ws enforces the agents' limit; a client without control rights gets the small one.
+    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
+    if (!ctx.control && size > MAX_CLIENT_MESSAGE_BYTES) {
+      ws.close(CLOSE_TOO_BIG, `message over ${MAX_CLIENT_MESSAGE_BYTES} bytes`);
+      return;
+    }
+    try {
+      handleClientData(ctx, data, isBinary);
+    } catch (err) {
+      log.error({ err, client: client.id }, 'unexpected error handling a client message');
+    }
+  });
+  ws.on('error', (err) => log.warn({ client: client.id, err: err.message }, 'client socket error'));
+  ws.on('close', (code) => {
+    broadcaster.remove(client);
+    agents?.releaseAll(client.id);
+    log.info({ client: client.id, code, sent: client.sent, dropped: client.dropped, clients: broadcaster.size }, 'client disconnected');
+  });
+  o.onJoin?.();
+}
