@@ -109,6 +109,8 @@ export const ErrorCode = {
   ConnectionClosed: 'GBS_ERR_CONNECTION_CLOSED',
   /** Client side (python/gbstream): no answer within the client's timeout. */
   Timeout: 'GBS_ERR_TIMEOUT',
+  /** A ROM's map data that points outside the ROM or holds impossible values (src/map/rom/). */
+  MapRomData: 'GBS_ERR_MAP_ROM_DATA',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
