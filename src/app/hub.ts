@@ -27,6 +27,7 @@ import { createHttpSide } from './http-side.js';
 import { PublisherSide } from './publishers.js';
 import { loadMemoryMap } from '../state/memory-map.js';
 import { createMapRoutes } from '../http/map-routes.js';
+import { loadRomFile } from '../rom/load.js';
 import { startMap } from './map.js';
 import { startRecording, startSite } from './site.js';
 
@@ -59,6 +60,10 @@ export interface HubServeOptions {
    * (`--map FILE`): their envs then appear on the Map view.
    */
   map?: string;
+  /** A Pokémon Red/Blue/Yellow ROM to draw the Map view's background from (`--map-rom`). */
+  mapRom?: string;
+  /** Where that background is cached. */
+  cacheDir?: string;
 }
 
 export interface HubServing {
@@ -85,6 +90,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
 
   // The Map view: StreamWrapper trainers post positions to /broadcast (on the Kanto layout).
   const map = options.map === undefined ? undefined : await loadMemoryMap(options.map);
+  const mapRom = options.mapRom === undefined ? undefined : await loadRomFile(options.mapRom);
   // Publishers send state only while nobody watches: the map reads their latest states.
   let publishedStates: () => ReturnType<PublisherSide['hub']['states']> = () => [];
   const world = await startMap({
@@ -95,8 +101,10 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     log,
     publish: (message) => server?.publishControl(message),
     record: (message) => recorder?.control(message),
+    rom: mapRom && { bytes: mapRom.bytes, sha1: mapRom.info.sha1 },
+    cacheDir: options.cacheDir,
   });
-  const mapRoutes = createMapRoutes({ positions: () => world.feed.positions, layout: () => world.feed.positions.layout });
+  const mapRoutes = createMapRoutes({ positions: () => world.feed.positions, layout: () => world.feed.positions.layout, background: () => world.background });
 
   const side = new PublisherSide({
     localCount: 0,

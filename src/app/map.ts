@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { loadBackground, type MapBackground } from '../map/background.js';
 import { layoutPath, loadLayout, type MapLayout } from '../map/layout.js';
 import { MapFeed, type MapFeedOptions } from '../map/map-feed.js';
+import { defaultCacheDir, RomBackground } from '../map/rom-background.js';
 import { LAYOUTS_DIR } from '../paths.js';
 import type { PositionsMessage } from '../protocol/messages.js';
 import { BroadcastEndpoint } from '../server/broadcast-endpoint.js';
@@ -29,12 +30,19 @@ export interface MapSetupOptions {
   background?: string;
   /** Published envs' latest states (they may send state without frames). */
   states?: MapFeedOptions['states'];
+  /** The ROM whose map data draws the background when no picture is given (Pokémon Red/Blue/Yellow). */
+  rom?: { bytes: Uint8Array; sha1: string };
+  /** Where drawn backgrounds are cached (`--cache-dir`); default the XDG cache. */
+  cacheDir?: string;
 }
 
 export interface MapSetup {
   feed: MapFeed;
   endpoint: BroadcastEndpoint;
-  background: MapBackground | undefined;
+  /** The given picture, else the one drawn from the ROM once it is ready ('pending' until then). */
+  readonly background: MapBackground | 'pending' | undefined;
+  /** Drawing the background from the ROM, when there is one to draw from. */
+  romBackground: RomBackground | undefined;
 }
 
 /** @throws ConfigError when the layout the memory map names, or the background, is missing or invalid. */
@@ -45,7 +53,16 @@ export async function startMap(options: MapSetupOptions): Promise<MapSetup> {
   const background = options.background === undefined ? undefined : await loadBackground(options.background);
   const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record, states: options.states });
   const endpoint = new BroadcastEndpoint({ host: options.host, token: options.token, log: options.log, onMessage: (m) => feed.wrapper(m) });
-  return { feed, endpoint, background };
+  const { rom } = options;
+  const romBackground = background || !rom ? undefined : new RomBackground({ rom: rom.bytes, sha1: rom.sha1, layout, cacheDir: options.cacheDir ?? defaultCacheDir(), log: options.log });
+  return {
+    feed,
+    endpoint,
+    romBackground,
+    get background() {
+      return background ?? romBackground?.current ?? (romBackground?.pending ? 'pending' : undefined);
+    },
+  };
 }
 
 /**

@@ -70,6 +70,8 @@ export interface ServeOptions {
   envs?: number;
   /** A picture aligned to the map layout, drawn under the Map view's dots. */
   mapBackground?: string;
+  /** Where the background drawn from the ROM is cached (default the XDG cache dir). */
+  cacheDir?: string;
   /** Record every published record to disk (`--record FILE` / `--record-dir DIR`). */
   record?: RecordSpec;
 }
@@ -121,6 +123,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     publish: (message) => server?.publishControl(message),
     record: (message) => recorder?.control(message),
     background: options.mapBackground,
+    rom: { bytes: rom.bytes, sha1: rom.info.sha1 },
+    cacheDir: options.cacheDir,
   });
   const mapRoutes = createMapRoutes({ positions: () => world.feed.positions, layout: () => world.feed.positions.layout, background: () => world.background });
   const toMap: RecordSink = { frame: (_record, message) => world.feed.frame(message), event: () => undefined };

@@ -6,7 +6,7 @@
  * Scale: one tile is 8×8 pixels, a block 32×32, one player step (half a block) 16×16 — the
  * console's own size, so a layout cell (a step) is 16 pixels.
  */
-import { CANVAS_MAP_ID, type MapLayout } from '../layout.js';
+import { CANVAS_MAP_ID, type MapLayout, type MapRegion } from '../layout.js';
 import { BLOCK_BYTES, TILESET_TILES, readBlockSet, readMapHeader, readTilesetGfx, readTilesetHeader } from './map-data.js';
 import type { MapTables } from './tables.js';
 
@@ -108,17 +108,37 @@ export interface WorldImage extends ShadeImage {
  * `failed`; the others are drawn.
  */
 export function renderWorld(rom: Uint8Array, tables: MapTables, layout: MapLayout): WorldImage {
-  const image: WorldImage = { width: layout.width * STEP_PX, height: layout.height * STEP_PX, pixels: new Uint8Array(0), drawn: [], failed: [] };
-  image.pixels = new Uint8Array(image.width * image.height);
+  const job = worldJob(layout);
+  for (const region of job.regions) job.draw(rom, tables, region);
+  return job.image;
+}
+
+/**
+ * The same, giving the event loop a turn after each map (each takes well under 10 ms), so a
+ * server that renders at start keeps serving meanwhile.
+ */
+export async function renderWorldAsync(rom: Uint8Array, tables: MapTables, layout: MapLayout): Promise<WorldImage> {
+  const job = worldJob(layout);
+  for (const region of job.regions) {
+    job.draw(rom, tables, region);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return job.image;
+}
+
+function worldJob(layout: MapLayout) {
+  const width = layout.width * STEP_PX;
+  const height = layout.height * STEP_PX;
+  const image: WorldImage = { width, height, pixels: new Uint8Array(width * height), drawn: [], failed: [] };
   const cache: TilesetCache = new Map();
-  for (const region of layout.regions.values()) {
-    if (region.id === CANVAS_MAP_ID) continue;
+  const regions = [...layout.regions.values()].filter((r) => r.id !== CANVAS_MAP_ID);
+  const draw = (rom: Uint8Array, tables: MapTables, region: MapRegion) => {
     try {
       drawMap(rom, tables, region.id, image, region.x * STEP_PX, region.y * STEP_PX, 1, cache);
       image.drawn.push(region.id);
     } catch (err) {
       image.failed.push({ mapId: region.id, message: (err as Error).message });
     }
-  }
-  return image;
+  };
+  return { image, regions, draw };
 }

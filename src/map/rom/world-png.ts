@@ -3,7 +3,8 @@
  * four DMG shades. DMG shades, not the Game Boy Color palettes Yellow also carries: one picture
  * for all three games, and the shades are the colour numbers the game itself draws with.
  */
-import { deflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflate, deflateSync } from 'node:zlib';
 import { crc32 } from '../../encode/png-frame.js';
 import type { ShadeImage } from './render.js';
 
@@ -31,7 +32,18 @@ function chunk(type: string, data: Uint8Array): Buffer {
  * Rows are unfiltered: the picture is flat tiles, which deflate finds as repeats by itself.
  */
 export function encodeWorldPng(image: ShadeImage, level = 6): Buffer {
-  const { width, height, pixels } = image;
+  return assemble(image, deflateSync(pack(image), { level }));
+}
+
+/** The same with deflate on libuv's thread pool (what a running server uses). */
+export async function encodeWorldPngAsync(image: ShadeImage, level = 6): Promise<Buffer> {
+  return assemble(image, await deflateAsync(pack(image), { level }));
+}
+
+const deflateAsync = promisify(deflate);
+
+/** Scanlines of two 4-bit indices a byte, each led by filter byte 0. */
+function pack({ width, height, pixels }: ShadeImage): Uint8Array {
   const rowBytes = Math.ceil(width / 2);
   const raw = new Uint8Array(height * (rowBytes + 1));
   for (let y = 0; y < height; y++) {
@@ -40,6 +52,10 @@ export function encodeWorldPng(image: ShadeImage, level = 6): Buffer {
     for (let x = 0; x + 1 < width; x += 2) raw[o + (x >> 1)] = (pixels[row + x]! << 4) | pixels[row + x + 1]!;
     if (width & 1) raw[o + rowBytes - 1] = pixels[row + width - 1]! << 4;
   }
+  return raw;
+}
+
+function assemble({ width, height }: ShadeImage, zdata: Uint8Array): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -47,5 +63,5 @@ export function encodeWorldPng(image: ShadeImage, level = 6): Buffer {
   ihdr[9] = 3; // palette
   const palette = Buffer.from([0, 0, 0, ...DMG_SHADES.flat()]);
   const alpha = Buffer.from([0]); // index 0 transparent, the rest opaque
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('PLTE', palette), chunk('tRNS', alpha), chunk('IDAT', deflateSync(raw, { level })), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('PLTE', palette), chunk('tRNS', alpha), chunk('IDAT', zdata), chunk('IEND', new Uint8Array(0))]);
 }
