@@ -205,7 +205,7 @@ const focus = new FocusWiring({
 const showFrame = focus.showFrame.bind(focus);
 const setEnvCount = focus.setEnvCount.bind(focus);
 const focusEnv = focus.focusEnv.bind(focus);
-const showPositions = wireMap({ mapView, stage, focusEnv, polling: () => poller.running && view.poll === 'ok' });
+const showPositions = wireMap({ mapView, stage, focusEnv, focusedEnv: () => envs.focused, polling: () => poller.running && view.poll === 'ok' });
 
 function ping(): void {
   const id = view.nextPing(Date.now());
