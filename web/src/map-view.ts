@@ -49,6 +49,8 @@ export class MapView {
   readonly #names = new Map<number, string>();
   #background: CanvasImageSource | undefined;
   #camera: MapCamera | undefined;
+  /** Until the user zooms or pans, the view keeps showing the whole map as the canvas resizes. */
+  #userMoved = false;
   #drawn = -1;
   #frame = 0;
   #visible = false;
@@ -124,12 +126,14 @@ export class MapView {
   /** Zooms by `factor` about canvas pixel (px, py), the centre by default. */
   zoomBy(factor: number, px?: number, py?: number): void {
     this.#camera?.zoomAt(factor, px ?? this.#canvas.width / 2, py ?? this.#canvas.height / 2);
+    this.#userMoved = true;
     this.#invalidate();
   }
 
   /** Moves the picture by (dx, dy) canvas pixels. */
   panBy(dx: number, dy: number): void {
     this.#camera?.pan(dx, dy);
+    this.#userMoved = true;
     this.#invalidate();
   }
 
@@ -142,11 +146,13 @@ export class MapView {
     const ys = placed.map((a) => a.gy!);
     const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
     this.#camera.fit({ x: x0, y: y0, width: Math.max(...xs) - x0 + 1, height: Math.max(...ys) - y0 + 1 }, 6, FIT_MAX_SCALE);
+    this.#userMoved = true;
     this.#invalidate();
   }
 
   fitWorld(): void {
     this.#camera?.fit(this.#camera.world);
+    this.#userMoved = false;
     this.#invalidate();
   }
 
@@ -170,6 +176,7 @@ export class MapView {
     this.#canvas.width = w;
     this.#canvas.height = h;
     this.#camera?.resize(w, h);
+    if (!this.#userMoved) this.#camera?.fit(this.#camera.world);
     this.#invalidate();
   }
 
