@@ -14,12 +14,9 @@
  */
 import { FIT_MAX_SCALE, MapCamera, spreadOffsets } from './map-camera.js';
 import { describeAgent, MapModel, type ViewAgent } from './map-model.js';
-import { discOffsets, dot, fillRect, line, packColour, type Pixels } from './map-raster.js';
+import { paintHeat, paintTrail } from './map-paint.js';
+import { discOffsets, dot, packColour, type Pixels } from './map-raster.js';
 
-/** Points further apart than this are a warp (a door, a fly), not a walk: not joined by a line. */
-const MAX_STEP = 3;
-/** Trail segments are drawn in this many alpha steps, oldest faintest. */
-const TRAIL_BANDS = 4;
 /** Hover/click reach beyond a dot's edge, in canvas pixels. */
 const PICK_SLACK_PX = 4;
 /** Region names are drawn when they fit their region at this font. */
@@ -221,9 +218,9 @@ export class MapView {
     const px: Pixels = { width: w, height: h, data: new Uint32Array(this.#frameImage.data.buffer) };
     if (this.#base && this.#base.length === px.data.length) px.data.set(this.#base);
     if (camera) {
-      if (this.#heat) this.#drawHeat(camera, px);
+      if (this.#heat && this.model.layout) paintHeat(px, camera, this.model.visits, this.model.maxVisits, this.model.layout.width);
       this.#dotRadius = Math.round(Math.min(7, Math.max(4, camera.scale * 0.3)));
-      for (const a of agents) this.#drawTrail(camera, a, px);
+      for (const a of agents) if (a.trail.length >= 4) paintTrail(px, camera, a.trail, this.#colour(a.color), this.model.isStale(a) ? 0.3 : 0.8);
       this.#drawDots(camera, agents, px);
     }
     ctx.putImageData(this.#frameImage, 0, 0);
@@ -341,46 +338,6 @@ export class MapView {
     ctx.textAlign = 'start';
     ctx.textBaseline = 'alphabetic';
     this.#base = new Uint32Array(ctx.getImageData(0, 0, layer.width, layer.height).data.buffer);
-  }
-
-  #drawTrail(camera: MapCamera, a: ViewAgent, px: Pixels): void {
-    const t = a.trail;
-    const n = t.length / 2;
-    if (n < 2) return;
-    const colour = this.#colour(a.color);
-    const thick = camera.scale >= 6 ? 2 : 1;
-    const base = this.model.isStale(a) ? 0.3 : 0.8;
-    // Older bands fainter.
-    for (let band = 0; band < TRAIL_BANDS; band++) {
-      const from = Math.floor(((n - 1) * band) / TRAIL_BANDS);
-      const to = Math.floor(((n - 1) * (band + 1)) / TRAIL_BANDS);
-      const alpha = Math.round(256 * base * ((band + 1) / TRAIL_BANDS));
-      // Inline camera math, no arrays or points allocated: this loop runs ~130,000 times for 2,000 agents.
-      const { scale: k, ox, oy } = camera;
-      for (let i = from; i < to; i++) {
-        const x0 = t[i * 2]!;
-        const y0 = t[i * 2 + 1]!;
-        const x1 = t[i * 2 + 2]!;
-        const y1 = t[i * 2 + 3]!;
-        if (Math.abs(x1 - x0) > MAX_STEP || Math.abs(y1 - y0) > MAX_STEP) continue;
-        line(px, (x0 + 0.5 - ox) * k, (y0 + 0.5 - oy) * k, (x1 + 0.5 - ox) * k, (y1 + 0.5 - oy) * k, colour, alpha, thick);
-      }
-    }
-  }
-
-  /** Visited cells in the view, red to yellow by visits (log scale). */
-  #drawHeat(camera: MapCamera, px: Pixels): void {
-    const layout = this.model.layout;
-    if (!layout) return;
-    const top = Math.log1p(this.model.maxVisits || 1);
-    const s = camera.scale;
-    for (const [cell, n] of this.model.visits) {
-      const p = camera.toCanvas(cell % layout.width, Math.floor(cell / layout.width));
-      if (p.x + s < 0 || p.y + s < 0 || p.x > px.width || p.y > px.height) continue;
-      const v = Math.log1p(n) / top; // 0–1
-      const colour = (0xff000000 | (Math.round(220 * (1 - v)) << 8) | 0xff) >>> 0;
-      fillRect(px, p.x, p.y, Math.max(p.x + s, p.x + 1), Math.max(p.y + s, p.y + 1), colour, Math.round(90 + 140 * v));
-    }
   }
 
   /** The drawn dot under the mouse (within its radius and a little), nearest first. */
