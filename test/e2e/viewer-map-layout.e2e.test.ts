@@ -2,7 +2,8 @@
  * The Map view as issue 26 asks, in real Chromium at 1280×900: it opens beside the video (and
  * under it on a narrow screen), two agents on one square are both visible, an env at Pokémon
  * Yellow's title screen is not drawn (its memory map's valid_when), and the keyboard zooms and
- * pans when the map has focus (without the arrows reaching the game).
+ * pans when the map has focus (without the arrows reaching the game), and "Follow focused env"
+ * keeps the focused env's dot in the middle.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import type { ApiMapAgent } from '../../src/map/positions.js';
 import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
 import { testServeOptions } from '../helpers/serve-options.js';
 import { runWrapper } from '../helpers/stream-wrapper.js';
+import { TestClient } from '../helpers/ws-client.js';
 
 const YELLOW = 'node_modules/serverboy/roms/pokeyellow.gbc';
 let browser: Browser;
@@ -127,6 +129,50 @@ describe('Map view layout and interaction in real Chromium', () => {
       await serving.stop();
     }
   }, 60_000);
+
+  it('follows the focused env: its dot stays in the middle, and moves to the next env focused', async () => {
+    const serving = await serve(testServeOptions({ envs: 2, map: 'test/fixtures/demo-position.json', control: { mode: 'open' } }));
+    try {
+      // Walk env 1 away from env 0, so following one is not following the other.
+      const ws = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
+      await ws.opened();
+      await ws.request({ type: 'input', id: 1, env: 1, buttons: ['right'], frames: 120 });
+      await expect
+        .poll(async () => {
+          const { agents } = (await (await fetch(`${serving.server.url}api/map`)).json()) as { agents: ApiMapAgent[] };
+          const [a, b] = [agents.find((x) => x.env === 0), agents.find((x) => x.env === 1)];
+          return a && b && a.gx !== null && b.gx !== null ? b.gx - a.gx : 0;
+        }, { timeout: 15_000 })
+        .toBeGreaterThan(20);
+      await Promise.all(serving.envs.map((e) => e.command('pause', {})));
+      ws.ws.close();
+      const { page, errors } = await open(serving.server.url);
+      await showMap(page, 2);
+      await page.focus('#map-canvas');
+      await page.keyboard.press('+');
+      await page.check('#map-follow');
+      const centre = async () => {
+        const [scale, ox, oy] = await view(page);
+        const box = await page.evaluate(() => {
+          const c = document.getElementById('map-canvas') as HTMLCanvasElement;
+          return [c.width, c.height];
+        });
+        return [ox + box[0]! / 2 / scale, oy + box[1]! / 2 / scale];
+      };
+      const agentCell = async (env: number) => {
+        const { agents } = (await (await fetch(`${serving.server.url}api/map`)).json()) as { agents: ApiMapAgent[] };
+        const a = agents.find((x) => x.env === env)!;
+        return [a.gx! + 0.5, a.gy! + 0.5];
+      };
+      await expect.poll(async () => (await centre()).map((v) => Math.round(v * 2))).toEqual((await agentCell(0)).map((v) => Math.round(v * 2)));
+      await page.click('#env-grid [data-env="1"]');
+      await expect.poll(async () => (await centre()).map((v) => Math.round(v * 2)), { timeout: 10_000 }).toEqual((await agentCell(1)).map((v) => Math.round(v * 2)));
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await serving.stop();
+    }
+  });
 
   it('zooms and pans by keyboard once the map has focus; the arrows stay off the game', async () => {
     const serving = await serve(testServeOptions({ control: { mode: 'open' } }));
