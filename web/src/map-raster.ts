@@ -37,25 +37,34 @@ function blend(d: Uint32Array, i: number, colour: number, alpha: number): void {
 
 /**
  * A line from (x0, y0) to (x1, y1) (rounded to pixels), `thick` 1 or 2 pixels, clipped; the end
- * pixel is left out so joined segments do not blend their shared point twice.
+ * pixel is left out so joined segments do not blend their shared point twice. The blend is
+ * inlined with the colour premultiplied once: trails are ~130,000 short lines for 2,000 agents.
  */
 export function line(px: Pixels, x0: number, y0: number, x1: number, y1: number, colour: number, alpha: number, thick = 1): void {
+  const { width: w, height: h, data } = px;
+  // Both ends off one side: nothing to draw.
+  if ((x0 < -1 && x1 < -1) || (y0 < -1 && y1 < -1) || (x0 > w && x1 > w) || (y0 > h && y1 > h)) return;
   let x = Math.round(x0);
   let y = Math.round(y0);
   const xe = Math.round(x1);
   const ye = Math.round(y1);
+  const a = alpha >= 256 ? 256 : alpha;
+  const inv = 256 - a;
+  const r = (colour & 0xff) * a;
+  const g = ((colour >> 8) & 0xff) * a;
+  const b = ((colour >> 16) & 0xff) * a;
   const dx = Math.abs(xe - x);
   const dy = -Math.abs(ye - y);
   const sx = x < xe ? 1 : -1;
   const sy = y < ye ? 1 : -1;
   let err = dx + dy;
-  const { width: w, height: h, data } = px;
   for (let n = 0; n < 4096 && (x !== xe || y !== ye); n++) {
     if (x >= 0 && y >= 0 && x < w && y < h) {
-      blend(data, y * w + x, colour, alpha);
+      const i = y * w + x;
+      mix(data, i, r, g, b, inv);
       if (thick > 1) {
-        if (x + 1 < w) blend(data, y * w + x + 1, colour, alpha);
-        if (y + 1 < h) blend(data, (y + 1) * w + x, colour, alpha);
+        if (x + 1 < w) mix(data, i + 1, r, g, b, inv);
+        if (y + 1 < h) mix(data, i + w, r, g, b, inv);
       }
     }
     const e2 = 2 * err;
@@ -68,6 +77,12 @@ export function line(px: Pixels, x0: number, y0: number, x1: number, y1: number,
       y += sy;
     }
   }
+}
+
+/** Pixel `i` = premultiplied (r, g, b) (colour × alpha) + the pixel × `inv` (256 − alpha), over 256. */
+function mix(data: Uint32Array, i: number, r: number, g: number, b: number, inv: number): void {
+  const p = data[i]!;
+  data[i] = (0xff000000 | ((((b + ((p >> 16) & 0xff) * inv) >> 8) & 0xff) << 16) | ((((g + ((p >> 8) & 0xff) * inv) >> 8) & 0xff) << 8) | (((r + (p & 0xff) * inv) >> 8) & 0xff)) >>> 0;
 }
 
 /** Offsets of the pixels of a disc of radius `r` (pixel centres within r + 0.5 of the centre). */
