@@ -61,6 +61,16 @@ describe('map model', () => {
     expect(agents.find((a) => a.id === 'env:0')).toMatchObject({ gx: 10, gy: 20, updatedAt: 2000 });
   });
 
+  it("places nobody before the game has a position (the memory map's valid_when: map 0 at (0, 0) on Gen 1's cleared RAM is the title screen)", () => {
+    const p = new MapPositions({ layout });
+    const guarded = { ...spec, valid_when: { any_nonzero: ['map_id', 'px', 'py'] } };
+    p.fromFrame(0, { map_id: 0, px: 0, py: 0 }, guarded);
+    expect(p.json().agents).toEqual([]);
+    p.fromFrame(0, { map_id: 0, px: 3, py: 0 }, guarded);
+    p.fromFrame(1, { map_id: 1, px: 0, py: 0 }, guarded);
+    expect(p.json().agents.map((a) => a.id).sort()).toEqual(['env:0', 'env:1']);
+  });
+
   it('one agent per (user, env_id); the latest coord is the position; unknown maps have no global place', () => {
     const p = new MapPositions({ layout });
     p.fromWrapper(parsed('{"metadata": {"user": "ash", "env_id": 1, "color": "#112233", "extra": "hi"}, "coords": [[1, 1, 0], [2, 1, 0]]}'));

@@ -34,6 +34,7 @@ describe('viewer map model', () => {
     }
     expect(joined.agents.get('ws:a:')!.trail).toEqual(live.agents.get('ws:a:')!.trail);
     expect(describeAgent(live.agents.get('ws:a:')!)).toBe('a — k4 — map 0 (0, 0)');
+    expect(describeAgent(live.agents.get('ws:a:')!, 'Pallet Town')).toBe('a — k4 — Pallet Town (0, 0)');
   });
 
   it('a full record replaces what the viewer had (a replay seek lands on a keyframe)', () => {

@@ -13,6 +13,7 @@ import type { RecordSpec } from '../record/start-recorder.js';
 import type { ControlPolicy } from '../server/control.js';
 import { StreamWrapperSource } from '../sources/stream-wrapper-source.js';
 import { PublisherSource } from '../sources/publisher-source.js';
+import { loadRomFile } from '../rom/load.js';
 import { loadMemoryMap } from '../state/memory-map.js';
 import { VERSION } from '../version.js';
 import { startSite, type SiteHandle } from './site.js';
@@ -46,6 +47,10 @@ export interface HubServeOptions {
    * (`--map FILE`): their envs then appear on the Map view.
    */
   map?: string;
+  /** A Pokémon Red/Blue/Yellow ROM to draw the Map view's background from (`--map-rom`). */
+  mapRom?: string;
+  /** Where that background is cached. */
+  cacheDir?: string;
 }
 
 export interface HubServing extends SiteHandle {
@@ -56,6 +61,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const { log } = options;
   const control = options.control ?? { mode: 'off' };
   const map = options.map === undefined ? undefined : await loadMemoryMap(options.map);
+  const mapRom = options.mapRom === undefined ? undefined : await loadRomFile(options.mapRom);
   const { heartbeatMs, ...siteOptions } = options;
   const publishers = new PublisherSource({ ...options, firstEnv: 0, encoder: options.encoder ?? 'auto', control });
   const encoder = publishers.encoderName;
@@ -64,7 +70,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
     ...siteOptions,
     control,
     sources,
-    map: { live: { memoryMap: map } },
+    map: { live: { memoryMap: map, rom: mapRom && { bytes: mapRom.bytes, sha1: mapRom.info.sha1 }, cacheDir: options.cacheDir } },
     hello: () => ({
       type: 'hello',
       protocol: PROTOCOL_VERSION,

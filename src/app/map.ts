@@ -6,6 +6,8 @@
 import { loadBackground, type MapBackground } from '../map/background.js';
 import { layoutPath, loadLayout, type MapLayout } from '../map/layout.js';
 import { MapFeed, type MapFeedOptions } from '../map/map-feed.js';
+import { defaultCacheDir, RomBackground } from '../map/rom-background.js';
+import type { Logger } from '../log.js';
 import { LAYOUTS_DIR } from '../paths.js';
 import type { PositionsMessage } from '../protocol/messages.js';
 import { decodeRecords } from '../protocol/record.js';
@@ -23,11 +25,19 @@ export interface MapSetupOptions {
   background?: string;
   /** Published envs' latest states (they may send state without frames). */
   states?: MapFeedOptions['states'];
+  /** The ROM whose map data draws the background when no picture is given (Pokémon Red/Blue/Yellow). */
+  rom?: { bytes: Uint8Array; sha1: string };
+  /** Where drawn backgrounds are cached (`--cache-dir`); default the XDG cache. */
+  cacheDir?: string;
+  log: Logger;
 }
 
 export interface MapSetup {
   feed: MapFeed;
-  background: MapBackground | undefined;
+  /** The given picture, else the one drawn from the ROM once it is ready ('pending' until then). */
+  readonly background: MapBackground | 'pending' | undefined;
+  /** Drawing the background from the ROM, when there is one to draw from. */
+  romBackground: RomBackground | undefined;
 }
 
 /** @throws ConfigError when the layout the memory map names, or the background, is missing or invalid. */
@@ -37,7 +47,15 @@ export async function startMap(options: MapSetupOptions): Promise<MapSetup> {
   // Everything that can fail first: nothing to undo when it does.
   const background = options.background === undefined ? undefined : await loadBackground(options.background);
   const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record, states: options.states });
-  return { feed, background };
+  const { rom } = options;
+  const romBackground = background || !rom ? undefined : new RomBackground({ rom: rom.bytes, sha1: rom.sha1, layout, cacheDir: options.cacheDir ?? defaultCacheDir(), log: options.log });
+  return {
+    feed,
+    romBackground,
+    get background() {
+      return background ?? romBackground?.current ?? (romBackground?.pending ? 'pending' : undefined);
+    },
+  };
 }
 
 /**

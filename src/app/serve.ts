@@ -27,6 +27,8 @@ export interface ServeOptions extends LocalEnvsOptions {
   allowOrigins?: readonly string[];
   /** A picture aligned to the map layout, drawn under the Map view's dots. */
   mapBackground?: string;
+  /** Where the background drawn from the ROM is cached (default the XDG cache dir). */
+  cacheDir?: string;
   /** Record every published record to disk (`--record FILE` / `--record-dir DIR`). */
   record?: RecordSpec;
 }
@@ -51,7 +53,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...options,
     control,
     sources,
-    map: { live: { memoryMap: map, background: options.mapBackground } },
+    map: { live: { memoryMap: map, background: options.mapBackground, rom: { bytes: local.romBytes, sha1: rom.sha1 }, cacheDir: options.cacheDir } },
     hello: () => ({
       type: 'hello',
       protocol: PROTOCOL_VERSION,

@@ -58,7 +58,7 @@ export interface SiteOptions {
    * The Map view. `live`: positions from frames (the memory map's `position`), published states
    * and `/broadcast`; `recorded`: outlines only (a recording carries its `positions` records).
    */
-  map: { live: { memoryMap?: MemoryMap; background?: string } } | { recorded: MapLayout | undefined; positions?: () => { json(): unknown } };
+  map: { live: { memoryMap?: MemoryMap; background?: string; rom?: { bytes: Uint8Array; sha1: string }; cacheDir?: string } } | { recorded: MapLayout | undefined; positions?: () => { json(): unknown } };
   /** Tests shorten these. */
   heartbeatMs?: number;
   liveness?: LivenessLimits;
@@ -107,6 +107,9 @@ export async function startSite(o: SiteOptions): Promise<Site> {
         publish: (message) => server?.publishControl(message),
         record: (message) => recorder?.control(message),
         background: live.background,
+        rom: live.rom,
+        cacheDir: live.cacheDir,
+        log,
       });
       const feed = world.feed;
       layout = () => feed.positions.layout;

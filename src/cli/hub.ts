@@ -27,6 +27,8 @@ interface HubFlags extends RecordFlags {
   encoder: EncoderKind;
   format: FrameFormat;
   map?: string;
+  mapRom?: string;
+  cacheDir?: string;
 }
 
 export function hubCommand(): Command {
@@ -44,6 +46,8 @@ export function hubCommand(): Command {
     .addOption(new Option('--format <f>', 'image format raw frames are encoded to: jpeg, or png (lossless)').choices(FRAME_FORMATS).default('jpeg'))
     .addOption(new Option('--encoder <kind>', 'encoder for raw frames: native (addon), sharp (JPEG only), js (PNG only), or auto').choices(ENCODER_KINDS).default('auto'))
     .addOption(new Option('--map <file>', "memory map JSON whose `position` names the publishers' state fields (map id, x, y): their envs appear on the Map view"))
+    .addOption(new Option('--map-rom <rom>', "your Pokémon Red/Blue/Yellow ROM: the Map view's background is drawn from its map data (never shipped)"))
+    .addOption(new Option('--cache-dir <dir>', 'where that background is cached (default $XDG_CACHE_HOME/gbstream or ~/.cache/gbstream)'))
     .addOption(new Option('--record <file>', 'record every published record to this .gbrec file').conflicts('recordDir'))
     .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory'))
     .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))

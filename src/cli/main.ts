@@ -22,9 +22,10 @@ import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 import { exportCommand } from './export.js';
 import { hubCommand } from './hub.js';
+import { renderMapCommand } from './render-map.js';
 
 /** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
-interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'policy' | 'seed' | 'force' | 'sound' | 'core'>, RecordFlags {
+interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core'>, RecordFlags {
   envs: number;
   control: 'off' | 'open';
   controlToken?: string;
@@ -64,7 +65,8 @@ program
   .addOption(new Option('--quality <n>', 'JPEG quality 1–100').default(80).argParser(parseQuality))
   .addOption(new Option('--speed <x>', 'emulation speed: 1 = real time (59.73 frames/s), N = N×, max = as fast as possible').default(1 as Speed, '1').argParser(parseSpeed))
   .addOption(new Option('--map <file>', 'memory map JSON (default: a bundled map whose titles match the ROM)'))
-  .addOption(new Option('--map-background <file>', 'PNG/JPEG/WebP picture aligned to the map layout, drawn under the Map view'))
+  .addOption(new Option('--map-background <file>', 'PNG/JPEG/WebP picture aligned to the map layout, drawn under the Map view (default for Pokémon Red/Blue/Yellow: drawn from the ROM)'))
+  .addOption(new Option('--cache-dir <dir>', 'where the map background drawn from the ROM is cached (default $XDG_CACHE_HOME/gbstream or ~/.cache/gbstream)'))
   .addOption(new Option('--policy <p>', 'inputs when nobody controls: idle, random or script:FILE').default({ kind: 'idle' } as PolicySpec, 'idle').argParser(parsePolicy))
   .addOption(new Option('--seed <n>', 'seed for --policy random (env i uses seed + i)').default(1).argParser(parseSeed))
   .addOption(new Option('--envs <n>', 'emulators to run, 1–64; more than one run in worker threads').default(1).argParser(parseEnvs))
@@ -98,6 +100,7 @@ program.addCommand(replayCommand());
 program.addCommand(exportCommand());
 program.addCommand(hubCommand());
 program.addCommand(benchCommand());
+program.addCommand(renderMapCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) fatal(err.message);

@@ -67,6 +67,8 @@ export class MapPositions {
     const y = state[spec.y];
     // A placeholder frame (emulator fault) carries no state: nothing to place.
     if (map === undefined || x === undefined || y === undefined) return;
+    // Before the game has a position (the title screen) the env is not placed at all.
+    if (!positionValid(state, spec)) return;
     const agent = this.#agent(`env:${env}`, () => ({ env, envId: env, label: `env ${env}`, color: paletteColour(env) }));
     this.#move(agent, map, x, y);
   }
@@ -191,4 +193,10 @@ function hash(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
+}
+
+/** Whether a state's position is one the game has set, as the memory map's `valid_when` says. */
+export function positionValid(state: GameState, spec: PositionSpec): boolean {
+  const fields = spec.valid_when?.any_nonzero;
+  return fields === undefined || fields.some((f) => state[f] !== undefined && state[f] !== 0);
 }

@@ -111,6 +111,8 @@ export const ErrorCode = {
   ConnectionClosed: 'GBS_ERR_CONNECTION_CLOSED',
   /** Client side (python/gbstream): no answer within the client's timeout. */
   Timeout: 'GBS_ERR_TIMEOUT',
+  /** A ROM's map data that points outside the ROM or holds impossible values (src/map/rom/). */
+  MapRomData: 'GBS_ERR_MAP_ROM_DATA',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -127,7 +129,7 @@ export const CONFIG_ERROR_CODES = [
   // a memory map or button script
   'GBS_ERR_MAP_UNREADABLE', 'GBS_ERR_MAP_INVALID', 'GBS_ERR_SCRIPT_UNREADABLE', 'GBS_ERR_SCRIPT_INVALID',
   // a world-map layout or background picture (the Map view)
-  'GBS_ERR_LAYOUT_UNREADABLE', 'GBS_ERR_LAYOUT_INVALID', 'GBS_ERR_MAP_BACKGROUND',
+  'GBS_ERR_LAYOUT_UNREADABLE', 'GBS_ERR_LAYOUT_INVALID', 'GBS_ERR_MAP_BACKGROUND', 'GBS_ERR_MAP_ROM',
   // what runs it
   'GBS_ERR_ENCODER_UNKNOWN', 'GBS_ERR_ENCODER_UNAVAILABLE', 'GBS_ERR_CORE_UNKNOWN', 'GBS_ERR_CORE_LOAD', 'GBS_ERR_CORE_REFUSED', 'GBS_ERR_ENVS',
   // files and the network

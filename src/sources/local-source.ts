@@ -77,12 +77,14 @@ export async function openLocalEnvs(o: LocalEnvsOptions): Promise<LocalSource> {
     observeEncode: (seconds) => site?.observeEncode(seconds),
     output: out,
   });
-  return new LocalSource({ ...made, rom: rom.info, map, coreName, out, bind: (s) => (site = s) });
+  return new LocalSource({ ...made, rom: rom.info, romBytes: rom.bytes, map, coreName, out, bind: (s) => (site = s) });
 }
 
 export interface LocalSourceParts {
   envs: Env[];
   rom: RomInfo;
+  /** The ROM itself (the Map view draws its background from a Pokémon ROM's map data). */
+  romBytes: Uint8Array;
   map: MemoryMap | undefined;
   coreName: string;
   encoder: string;
@@ -98,6 +100,7 @@ export class LocalSource implements EnvSource {
   readonly envList: readonly Env[];
   readonly agents: AgentHost;
   readonly rom: RomInfo;
+  readonly romBytes: Uint8Array;
   readonly map: MemoryMap | undefined;
   readonly coreName: string;
   readonly encoder: string;
@@ -110,6 +113,7 @@ export class LocalSource implements EnvSource {
     this.envList = parts.envs;
     this.agents = new AgentHost(parts.envs);
     this.rom = parts.rom;
+    this.romBytes = parts.romBytes;
     this.map = parts.map;
     this.coreName = parts.coreName;
     this.encoder = parts.encoder;

@@ -51,6 +51,12 @@ const position = z
     x: z.string(),
     y: z.string(),
     layout: z.string().min(1),
+    /**
+     * When the position means something: `any_nonzero` lists fields of which at least one must
+     * be non-zero (Gen 1 clears its RAM at power-on, so map 0 at (0, 0) is "no game yet": the
+     * title screen). Without it every state is placed.
+     */
+    valid_when: z.object({ any_nonzero: z.array(z.string()).min(1) }).strict().optional(),
   })
   .strict();
 
@@ -70,6 +76,9 @@ const mapSchema = z
         ctx.addIssue({ code: 'custom', message: `names no field: ${JSON.stringify(name)}`, path: ['position', key] });
       }
     }
+    m.position?.valid_when?.any_nonzero.forEach((name, i) => {
+      if (!(name in m.fields)) ctx.addIssue({ code: 'custom', message: `names no field: ${JSON.stringify(name)}`, path: ['position', 'valid_when', 'any_nonzero', i] });
+    });
   });
 
 export type MemoryMap = z.output<typeof mapSchema>;

@@ -61,6 +61,13 @@ function canvasPixel(page: Page, x: number, y: number): Promise<{ rgb: [number, 
   );
 }
 
+/** The canvas pixel at the centre of layout cell (gx, gy), through the view's camera (data-view: scale, left cell, top cell). */
+async function cellPixel(page: Page, gx: number, gy: number) {
+  const view = (await page.locator('#map-canvas').getAttribute('data-view')) ?? '';
+  const [scale, ox, oy] = view.split(' ').map(Number) as [number, number, number];
+  return canvasPixel(page, Math.floor((gx + 0.5 - ox) * scale), Math.floor((gy + 0.5 - oy) * scale));
+}
+
 const hex = (rgb: [number, number, number]) => `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 const getMap = async (s: Serving) => (await (await fetch(`${s.server.url}api/map`)).json()) as { agents: ApiMapAgent[] };
 
@@ -78,22 +85,29 @@ describe('Map view in real Chromium', () => {
         ],
       });
       await showMap(page, 2);
-      // Kanto at 2 canvas pixels per cell: ash (Pallet Town 64,318 + 6,8) and misty (Cerulean 234,120 + 10,3).
-      expect(hex((await canvasPixel(page, 70 * 2 + 1, 326 * 2 + 1)).rgb)).toBe('#0033ff');
-      expect(hex((await canvasPixel(page, 244 * 2 + 1, 123 * 2 + 1)).rgb)).toBe('#ff3300');
+      // Kanto, whole: ash (Pallet Town 64,318 + 6,8) and misty (Cerulean 234,120 + 10,3).
+      expect(hex((await cellPixel(page, 70, 326)).rgb)).toBe('#0033ff');
+      expect(hex((await cellPixel(page, 244, 123)).rgb)).toBe('#ff3300');
       // Somewhere no agent went: the background or a map outline, nothing bright.
-      expect(Math.max(...(await canvasPixel(page, 400 * 2, 20 * 2)).rgb)).toBeLessThan(0x40);
+      expect(Math.max(...(await cellPixel(page, 400, 20)).rgb)).toBeLessThan(0x40);
 
       // Hover shows the label and the wrapper's extra text.
-      const ash = await canvasPixel(page, 70 * 2 + 1, 326 * 2 + 1);
+      const ash = await cellPixel(page, 70, 326);
       await page.mouse.move(ash.clientX, ash.clientY);
-      await expect.poll(() => page.locator('#map-tip').textContent()).toMatch(/^ash #0 — coords: 4 — map 0 \(6, 8\)$/);
+      await expect.poll(() => page.locator('#map-tip').textContent()).toMatch(/^ash #0 — coords: 4 — Pallet Town \(6, 8\)$/);
       expect(await page.locator('#map-tip').isVisible()).toBe(true);
 
+      // The wheel zooms about the cursor: ash stays under it, and cells grow past the dots' size.
+      const scaleNow = async () => Number(((await page.locator('#map-canvas').getAttribute('data-view')) ?? '').split(' ')[0]);
+      const fitScale = await scaleNow();
+      await page.mouse.wheel(0, -700);
+      await expect.poll(scaleNow).toBeGreaterThan(fitScale * 4);
+      expect(hex((await cellPixel(page, 70, 326)).rgb)).toBe('#0033ff');
+
       // The heatmap paints visited cells (ash's first step, 69,324, has only a faint trail without it).
-      const before = (await canvasPixel(page, 69 * 2, 324 * 2)).rgb;
+      const before = (await cellPixel(page, 69, 324)).rgb;
       await page.check('#map-heat');
-      await expect.poll(async () => (await canvasPixel(page, 69 * 2, 324 * 2)).rgb[0], { timeout: 5000 }).toBeGreaterThan(before[0] + 60);
+      await expect.poll(async () => (await cellPixel(page, 69, 324)).rgb[0], { timeout: 5000 }).toBeGreaterThan(before[0] + 60);
       await page.screenshot({ path: `${ARTIFACTS}/viewer-map.png` });
 
       // 288 more agents with 64-step trails (8 trainers × 36 envs, one socket per trainer here).
@@ -148,10 +162,9 @@ describe('Map view in real Chromium', () => {
       await page.waitForTimeout(600); // positions sent after the pause have arrived
       agents = (await getMap(serving)).agents;
       const env1 = agents.find((x) => x.env === 1)!;
-      // demo-layout is 2576 wide: drawn at 1024/2576 canvas pixels per unit.
-      const scale = 1024 / 2576;
-      const dot = await canvasPixel(page, Math.floor((env1.gx! + 0.5) * scale), Math.floor((env1.gy! + 0.5) * scale));
+      const dot = await cellPixel(page, env1.gx!, env1.gy!);
       expect(hex(dot.rgb)).toBe(env1.color);
+      const [scale, ox, oy] = ((await page.locator('#map-canvas').getAttribute('data-view')) ?? '').split(' ').map(Number) as [number, number, number];
       await page.screenshot({ path: `${ARTIFACTS}/viewer-map-envs.png` });
       // Click where the dot is at the moment of the click (the page may have shifted since: a
       // message line, a grid cell), as the browser would deliver it.
@@ -159,7 +172,7 @@ describe('Map view in real Chromium', () => {
         const c = document.getElementById('map-canvas') as HTMLCanvasElement;
         const r = c.getBoundingClientRect();
         c.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: r.left + ((x! + 0.5) * r.width) / c.width, clientY: r.top + ((y! + 0.5) * r.height) / c.height }));
-      }, [Math.floor((env1.gx! + 0.5) * scale), Math.floor((env1.gy! + 0.5) * scale)]);
+      }, [Math.floor((env1.gx! + 0.5 - ox) * scale), Math.floor((env1.gy! + 0.5 - oy) * scale)]);
       await expect.poll(() => page.locator('#focus-env').textContent(), { timeout: 5000 }).toBe('Showing env 1 of 2');
       expect(errors).toEqual([]);
     } finally {
@@ -183,7 +196,7 @@ describe('Map view in real Chromium', () => {
     try {
       await showMap(page, 1);
       // Viridian City (map 1) is at (54, 246): ash ends at (57, 251).
-      expect(hex((await canvasPixel(page, 57 * 2 + 1, 251 * 2 + 1)).rgb)).toBe('#00ff66');
+      expect(hex((await cellPixel(page, 57, 251)).rgb)).toBe('#00ff66');
       expect(errors).toEqual([]);
     } finally {
       await page.close();
@@ -207,7 +220,7 @@ describe('Map view in real Chromium', () => {
       let cell = { gx: 0, gy: 0 };
       for (let i = 20; i < 436 * 444 && touched(cell.gx, cell.gy); i += 7) cell = { gx: i % 436, gy: Math.floor(i / 436) };
       expect(touched(cell.gx, cell.gy)).toBe(false);
-      await expect.poll(async () => hex((await canvasPixel(page, cell.gx * 2 + 1, cell.gy * 2 + 1)).rgb), { timeout: 5000 }).toBe('#204080');
+      await expect.poll(async () => hex((await cellPixel(page, cell.gx, cell.gy)).rgb), { timeout: 5000 }).toBe('#204080');
       expect(errors).toEqual([]);
     } finally {
       await page.close();
@@ -229,7 +242,7 @@ describe('Map view in real Chromium', () => {
       await page.goto(serving.server.url);
       await expect.poll(() => page.locator('#status-text').textContent(), { timeout: 10_000 }).toBe('HTTP fallback (polling)');
       await showMap(page, 1);
-      expect(hex((await canvasPixel(page, 57 * 2 + 1, 251 * 2 + 1)).rgb)).toBe('#ffcc00');
+      expect(hex((await cellPixel(page, 57, 251)).rgb)).toBe('#ffcc00');
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -216,7 +216,7 @@ const showFrame = focus.showFrame.bind(focus);
 const setEnvCount = focus.setEnvCount.bind(focus);
 const focusEnv = focus.focusEnv.bind(focus);
 focus.onFocused = () => applyCaps();
-const showPositions = wireMap({ mapView, stage, focusEnv, polling: () => poller.running && view.poll === 'ok' });
+const showPositions = wireMap({ mapView, stage, focusEnv, focusedEnv: () => envs.focused, polling: () => poller.running && view.poll === 'ok' });
 
 function ping(): void {
   const id = view.nextPing(Date.now());

@@ -110,9 +110,9 @@ function parseLayout(v: unknown): LayoutInfo | undefined {
   return { name, width: width as number, height: height as number };
 }
 
-/** What the hover label says about an agent. */
-export function describeAgent(a: ViewAgent): string {
-  const where = `map ${a.map} (${a.x}, ${a.y})`;
+/** What the hover label says about an agent: label, extra, and the place name when the layout gives one. */
+export function describeAgent(a: ViewAgent, place?: string): string {
+  const where = `${place ?? `map ${a.map}`} (${a.x}, ${a.y})`;
   return [a.label, a.extra, where].filter((s) => s !== undefined && s !== '').join(' — ');
 }
 
