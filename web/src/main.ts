@@ -215,7 +215,10 @@ const focus = new FocusWiring({
 const showFrame = focus.showFrame.bind(focus);
 const setEnvCount = focus.setEnvCount.bind(focus);
 const focusEnv = focus.focusEnv.bind(focus);
-focus.onFocused = () => applyCaps();
+focus.onFocused = () => {
+  applyCaps();
+  mapView.focusMoved();
+};
 const showPositions = wireMap({ mapView, stage, focusEnv, focusedEnv: () => envs.focused, polling: () => poller.running && view.poll === 'ok' });
 
 function ping(): void {

@@ -125,6 +125,11 @@ export class MapView {
     this.#invalidate();
   }
 
+  /** The focused env changed: when following, centre on the new one now, not at the next positions. */
+  focusMoved(): void {
+    if (this.#follow) this.#invalidate();
+  }
+
   /** Zooms by `factor` about canvas pixel (px, py), the centre by default. */
   zoomBy(factor: number, px?: number, py?: number): void {
     this.#camera?.zoomAt(factor, px ?? this.#canvas.width / 2, py ?? this.#canvas.height / 2);
