@@ -28,7 +28,7 @@ import { GbsError } from '../protocol/errors.js';
 import type { FrameFormat, HelloMessage } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
-import type { RecordSpec } from '../record/start-recorder.js';
+import type { RecordMode, RecordSpec } from '../record/start-recorder.js';
 import { loadRomFile } from '../rom/load.js';
 import type { ControlPolicy } from '../server/control.js';
 import { ProgressCoalescer } from '../server/progress.js';
@@ -72,6 +72,10 @@ export interface ServeOptions {
   mapBackground?: string;
   /** Record every published record to disk (`--record FILE` / `--record-dir DIR`). */
   record?: RecordSpec;
+  /** What the recording keeps: published frames (default), every env's input log, or both. */
+  recordMode?: RecordMode;
+  /** Emulated seconds between input-log checkpoints (default 60). */
+  checkpointS?: number;
 }
 
 export interface Serving {
@@ -128,7 +132,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   // Every env's output fans out to the HTTP store, the map, viewers and the recorder. The server and the
   // recorder need the envs' encoder name (hello) first, so they are bound once they exist.
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
-  const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
+  const mode = options.record ? (options.recordMode ?? 'frames') : 'frames';
+  const toDisk: RecordSink = { frame: (record, message) => mode !== 'inputs' && recorder?.frame(record, message), event: (message) => recorder?.event(message), log: (record) => recorder?.log(record) };
   const { envs, encoder, format, policyName } = await createEnvs({
     count,
     rom: rom.bytes,
@@ -145,6 +150,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     log,
     observeEncode: (seconds) => metrics?.observeEncode(seconds),
     output: fanOut(latest, toMap, toViewers, toDisk),
+    inputLog: mode === 'frames' ? undefined : { checkpointS: options.checkpointS },
   });
   const control = options.control ?? { mode: 'off' };
   // Trainers elsewhere may publish envs here too (with the control token); see app/hub.ts.
