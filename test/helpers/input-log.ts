@@ -65,9 +65,11 @@ export async function liveRun(romPath: string, core: CoreChoice, frames: number,
     if (!jumps) {
       // one timeline
     } else if (done >= frames / 3 && episode === 0) {
+      emu.markEpisode(5); // a trainer's score for episode 0 (episode 1 gets 20; 2 none)
       emu.reset();
       episode++;
     } else if (done >= (2 * frames) / 3 && episode === 1 && saved) {
+      emu.markEpisode(20);
       emu.loadState(saved);
       episode++;
     }
