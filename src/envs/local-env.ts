@@ -189,6 +189,11 @@ export class LocalEnv implements Env, CommandTarget {
     this.#slots.set(slot, this.#emulator.saveState());
   }
 
+  /** Marks the end of an episode in the input log (nothing when the env writes none). */
+  markEpisode(score: number | undefined): void {
+    if (this.#emulator instanceof InputLoggingEmulator) this.#emulator.markEpisode(score);
+  }
+
   /** Restores slot `slot`; the run loop carries on from there if it was running. */
   load(slot: string): void {
     this.#restore(this.#slots.get(slot));
