@@ -112,5 +112,5 @@ describe('serve --record-mode both', () => {
     expect(compared).toBe(recorded.size);
     expect(compared).toBeGreaterThan(20);
     expect(verified).toBeGreaterThan(2);
-  });
+  }, 240_000);
 });

@@ -105,20 +105,29 @@ export class Rerenderer {
     if (e.endFrame <= e.startFrame) return;
     const emu = await this.#emulatorFor(e);
     this.#seek(emu, e, e.startFrame);
-    for (const _ of this.#play(emu, e, e.endFrame)) void _;
+    for (const _ of this.#play(emu, e, e.endFrame, false)) void _;
   }
 
-  /** Steps from where the emulator is up to frame `to`, verifying checkpoints; yields each frame number. */
-  *#play(emu: Emulator, e: Episode, to: number): Generator<number> {
+  /**
+   * Steps from where the emulator is up to frame `to`, verifying checkpoints; yields each frame
+   * number (`each`), or only checkpoint frames (then a run goes to the core in one `run()` call).
+   */
+  *#play(emu: Emulator, e: Episode, to: number, each = true): Generator<number> {
     let cp = e.checkpoints.findIndex((c) => c.frame > emu.frame);
     if (cp < 0) cp = e.checkpoints.length;
     for (let run = runAt(e, emu.frame); run >= 0 && run < e.runFrom.length && emu.frame < to; run++) {
       const end = Math.min(to, e.runFrom[run]! + e.runCount[run]!);
       const buttons = BUTTONS_OF[e.runMask[run]!]!;
       while (emu.frame < end) {
-        emu.hold(buttons, 1);
-        emu.step();
-        this.stepped++;
+        if (each) {
+          emu.hold(buttons, 1);
+          emu.step();
+          this.stepped++;
+        } else {
+          const n = Math.min(end, e.checkpoints[cp]?.frame ?? end) - emu.frame;
+          emu.run(buttons, n);
+          this.stepped += n;
+        }
         const frame = emu.frame;
         const checkpoint = e.checkpoints[cp];
         if (checkpoint && checkpoint.frame === frame) {
@@ -140,11 +149,7 @@ export class Rerenderer {
     let run = runAt(e, emu.frame);
     while (emu.frame < frame && run >= 0) {
       const n = Math.min(frame, e.runFrom[run]! + e.runCount[run]!) - emu.frame;
-      const buttons = BUTTONS_OF[e.runMask[run]!]!;
-      for (let i = 0; i < n; i++) {
-        emu.hold(buttons, 1);
-        emu.step();
-      }
+      emu.run(BUTTONS_OF[e.runMask[run]!]!, n); // one crossing into a native core for the run
       this.stepped += n;
       run++;
     }
