@@ -95,6 +95,7 @@ export async function liveRun(romPath: string, core: CoreChoice, frames: number,
       see(); // run() shows the last picture only
     }
     if (!saved && done > 50) saved = emu.saveState();
+    await new Promise((resolve) => setImmediate(resolve)); // keep the test runner's heartbeat going
   }
   emu.close();
   const offsets: number[] = [];

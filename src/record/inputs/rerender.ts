@@ -18,6 +18,13 @@ import { maskButtons } from '../../protocol/input-log.js';
 import type { Button } from '../../protocol/messages.js';
 import { runAt, type Episode } from './input-log-index.js';
 
+/**
+ * Frames between turns of the event loop: a long re-run must not starve timers and sockets in
+ * the same thread (a server adopting this as a source, a test runner's heartbeat).
+ */
+const YIELD_EVERY = 256;
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const BUTTONS_OF: Button[][] = Array.from({ length: 256 }, (_, mask) => maskButtons(mask));
 
 export interface RenderedFrame {
@@ -97,7 +104,10 @@ export class Rerenderer {
     if (from > to) return;
     const emu = await this.#emulatorFor(e);
     this.#seek(emu, e, from - 1);
-    for (const frame of this.#play(emu, e, to)) yield { env: e.env, episode: e.index, frame, rgb: emu.screenRgb() };
+    for (const frame of this.#play(emu, e, to)) {
+      yield { env: e.env, episode: e.index, frame, rgb: emu.screenRgb() };
+      if (frame % YIELD_EVERY === 0) await turn();
+    }
   }
 
   /** Runs episode `e` from its start to its end, verifying every checkpoint (no pictures but theirs). */
@@ -105,7 +115,13 @@ export class Rerenderer {
     if (e.endFrame <= e.startFrame) return;
     const emu = await this.#emulatorFor(e);
     this.#seek(emu, e, e.startFrame);
-    for (const _ of this.#play(emu, e, e.endFrame, false)) void _;
+    let last = this.stepped;
+    for (const _ of this.#play(emu, e, e.endFrame, false)) {
+      if (this.stepped - last >= YIELD_EVERY) {
+        last = this.stepped;
+        await turn();
+      }
+    }
   }
 
   /**
