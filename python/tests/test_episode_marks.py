@@ -46,5 +46,5 @@ def test_marked_episodes_are_listed_with_their_scores_and_replay_without_desync(
     # Each env: the power-on reset of VectorEnv.reset(), then the reset from the saved state.
     scores = {env: [(ep["reason"], ep.get("score")) for ep in by_env[env]["episodes"] if ep["reason"] != "start"] for env in (0, 1)}
     assert scores == {0: [("reset", 3.5), ("load", None)], 1: [("reset", 7), ("load", -2.25)]}
-    assert by_env[1]["episodes"][-1]["frames"] == 5 * 24
+    assert by_env[1]["episodes"][-1]["frames"] >= 5 * 24  # and more: released envs run free until the server stops
     assert all(e["verified"] == e["checkpoints"] for e in report["envs"])
