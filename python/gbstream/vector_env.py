@@ -239,6 +239,21 @@ class VectorEnv:
         self._received = None
         self._in_flight.append(self._send(positions, buttons))
 
+    def mark_episode(self, i: int, score: float | None = None) -> None:
+        """Marks the end of env ``i``'s episode, with its score, in the server's input log.
+
+        With ``serve --record-mode inputs`` (or ``both``), an episode is an env's frames between
+        two resets; the mark scores the one that just ended, so ``gbstream inspect --verify`` lists
+        it and ``gbstream export --episode best`` finds it. Call it before ``reset`` and while no
+        step of env ``i`` is in flight. Without an input log the server acknowledges and ignores it.
+
+        >>> env.mark_episode(0, score=12.5)  # doctest: +SKIP
+        """
+        if not 0 <= i < self.num_envs:
+            raise IndexError(f"env index {i} is out of range for {self.num_envs} envs")
+        args: dict[str, Any] = {} if score is None else {"score": float(score)}
+        self._conn.request({"type": "command", "env": self.env_ids[i], "name": "episode", "args": args})
+
     def publish_progress(self, values: Mapping[str, float]) -> None:
         """Shows training numbers in the viewer's Training panel, e.g. ``{"step": 1200, "reward": 3.5}``.
 

@@ -7,7 +7,7 @@
  */
 import type { Env } from '../envs/env.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
-import type { RecordSpec } from '../record/start-recorder.js';
+import type { RecordMode, RecordSpec } from '../record/start-recorder.js';
 import type { ControlPolicy } from '../server/control.js';
 import { StreamWrapperSource } from '../sources/stream-wrapper-source.js';
 import { openLocalEnvs, type LocalEnvsOptions } from '../sources/local-source.js';
@@ -31,6 +31,10 @@ export interface ServeOptions extends LocalEnvsOptions {
   cacheDir?: string;
   /** Record every published record to disk (`--record FILE` / `--record-dir DIR`). */
   record?: RecordSpec;
+  /** What the recording keeps: published frames (default), every env's input log, or both. */
+  recordMode?: RecordMode;
+  /** Emulated seconds between input-log checkpoints (default 60). */
+  checkpointS?: number;
 }
 
 export interface Serving extends SiteHandle {
@@ -42,7 +46,9 @@ export interface Serving extends SiteHandle {
 export async function serve(options: ServeOptions): Promise<Serving> {
   const { log } = options;
   const control = options.control ?? { mode: 'off' };
-  const local = await openLocalEnvs(options);
+  // What the recording keeps: input logs are made by the envs themselves (every emulated frame).
+  const recordMode = options.record ? (options.recordMode ?? 'frames') : 'frames';
+  const local = await openLocalEnvs({ ...options, inputLog: recordMode === 'frames' ? undefined : { checkpointS: options.checkpointS } });
   const { rom, map } = local;
   const sources = [
     local,
@@ -51,6 +57,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   ];
   const site = await startSite({
     ...options,
+    recordMode,
     control,
     sources,
     map: { live: { memoryMap: map, background: options.mapBackground, rom: { bytes: local.romBytes, sha1: rom.sha1 }, cacheDir: options.cacheDir } },

@@ -24,7 +24,7 @@ import { GbsError } from '../protocol/errors.js';
 import type { HelloMessage } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
 import type { Recorder } from '../record/recorder.js';
-import { startRecorder, type RecordSpec } from '../record/start-recorder.js';
+import { startRecorder, type RecordMode, type RecordSpec } from '../record/start-recorder.js';
 import type { ControlPolicy } from '../server/control.js';
 import type { LivenessLimits } from '../server/liveness.js';
 import { listenError } from '../server/listen-error.js';
@@ -54,6 +54,8 @@ export interface SiteOptions {
   /** JPEG quality of frames transcoded for HTTP readers. */
   quality: number;
   record?: RecordSpec;
+  /** What the recording keeps (`--record-mode`): `inputs` leaves frames out; input logs reach it through the sink's `log`. */
+  recordMode?: RecordMode;
   /**
    * The Map view. `live`: positions from frames (the memory map's `position`), published states
    * and `/broadcast`; `recorded`: outlines only (a recording carries its `positions` records).
@@ -128,7 +130,12 @@ export async function startSite(o: SiteOptions): Promise<Site> {
   const hello = () => helloOf(o.hello(), sources);
   const toMap: RecordSink = { frame: (_record, message) => world?.feed.frame(message), event: () => undefined };
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
-  const toDisk: RecordSink = { frame: (record, message) => recorder?.frame(record, message), event: (message) => recorder?.event(message) };
+  const framesToDisk = o.recordMode !== 'inputs';
+  const toDisk: RecordSink = {
+    frame: (record, message) => framesToDisk && recorder?.frame(record, message),
+    event: (message) => recorder?.event(message),
+    log: (record) => recorder?.log(record),
+  };
   const recording = () => recorder !== undefined && !recorder.stats.failed;
 
   if (o.record) {

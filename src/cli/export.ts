@@ -8,6 +8,7 @@ import { ConfigError } from '../config-error.js';
 import { exportPngs, selectFrames, writeContactSheet } from '../record/export.js';
 import { openRecording } from '../record/index.js';
 import { parseEnvId, parseEvery, parseScale, parseSeconds, parseThumbnails } from './record-options.js';
+import { addVideoOptions, exportVideo } from './export-video.js';
 
 interface ExportFlags {
   png?: string;
@@ -40,8 +41,8 @@ export function progress(out: NodeJS.WriteStream, label: string): (done: number,
 }
 
 export function exportCommand(): Command {
-  return new Command('export')
-    .description('Write frames of a recording as PNG files (--png DIR) and/or one contact sheet of thumbnails (--contact-sheet FILE.png).')
+  return addVideoOptions(new Command('export')
+    .description('Write frames of a recording as PNG files (--png DIR) and/or one contact sheet of thumbnails (--contact-sheet FILE.png), or a video (--mp4/--gif); with --rom, every frame re-rendered from an input recording.')
     .argument('<file>', 'a .gbrec recording')
     .addOption(new Option('--png <dir>', 'write one PNG per frame into this directory'))
     .addOption(new Option('--contact-sheet <file>', 'write one PNG of evenly spaced thumbnails with their times'))
@@ -52,6 +53,7 @@ export function exportCommand(): Command {
     .addOption(new Option('--thumbnails <n>', 'thumbnails on the contact sheet (with several envs: in each env\'s row)').default(16).argParser(parseThumbnails))
     .addOption(new Option('--env <n>', 'only this env\'s frames (default: every env; the contact sheet gives each its own row)').argParser(parseEnvId))
     .action(async (file: string, flags: ExportFlags) => {
+      if (await exportVideo(file, flags, (label) => progress(process.stderr, label))) return;
       if (flags.png === undefined && flags.contactSheet === undefined) throw new ConfigError('GBS_ERR_EXPORT', 'nothing to export: give --png DIR and/or --contact-sheet FILE.png');
       if (flags.from !== undefined && flags.to !== undefined && flags.to < flags.from) throw new ConfigError('GBS_ERR_EXPORT', `--to ${flags.to} is before --from ${flags.from}`);
       const recording = await openRecording(file);
@@ -76,5 +78,5 @@ export function exportCommand(): Command {
       } finally {
         await recording.close();
       }
-    });
+    }));
 }

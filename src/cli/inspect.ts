@@ -6,6 +6,8 @@
 import { Command, Option } from 'commander';
 import { openRecording, type RecordingIndex } from '../record/index.js';
 import type { RecordingIssue } from '../record/file-reader.js';
+import { ConfigError } from '../config-error.js';
+import { inspectVerify } from './inspect-verify.js';
 
 export interface InspectReport {
   file: string;
@@ -140,7 +142,13 @@ export function inspectCommand(): Command {
     .description('Describe a recording: ROM, duration, frames, fps, state fields, and any truncation or corruption.')
     .argument('<file>', 'a .gbrec recording')
     .addOption(new Option('--json', 'print the report as JSON').default(false))
-    .action(async (file: string, flags: { json: boolean }) => {
+    .addOption(new Option('--verify', 'input log: re-run every env on the recorded core and check every checkpoint (exit 3 on a desync); needs --rom'))
+    .addOption(new Option('--rom <file>', 'the ROM the recording was made with (for --verify)'))
+    .action(async (file: string, flags: { json: boolean; verify?: boolean; rom?: string }) => {
+      if (flags.verify) {
+        if (flags.rom === undefined) throw new ConfigError('GBS_ERR_NO_INPUT_LOG', '--verify needs --rom FILE (the ROM the recording was made with)');
+        return inspectVerify(file, flags.rom, flags.json);
+      }
       const recording = await openRecording(file);
       try {
         const report = inspectReport(file, recording.index);

@@ -17,7 +17,8 @@ import type { Speed } from '../emulator/pacer.js';
 import { ENCODER_KINDS, FRAME_FORMATS, type EncoderKind } from '../encode/select-encoder.js';
 import type { FrameFormat } from '../protocol/messages.js';
 import { parseCoreSpec } from '../emulator/core-choice.js';
-import { parseRecordMaxMb, parseRecordMaxMin, recordSpec, type RecordFlags } from './record-options.js';
+import { parseCheckpointS, parseRecordMaxMb, parseRecordMaxMin, recordSpec, type RecordFlags } from './record-options.js';
+import { RECORD_MODES } from '../record/start-recorder.js';
 import { inspectCommand } from './inspect.js';
 import { replayCommand } from './replay.js';
 import { exportCommand } from './export.js';
@@ -25,7 +26,7 @@ import { hubCommand } from './hub.js';
 import { renderMapCommand } from './render-map.js';
 
 /** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
-interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core'>, RecordFlags {
+interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core' | 'recordMode' | 'checkpointS'>, RecordFlags {
   envs: number;
   control: 'off' | 'open';
   controlToken?: string;
@@ -82,9 +83,12 @@ program
   .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory, named by UTC time and ROM title'))
   .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))
   .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
+  .addOption(new Option('--record-mode <m>', 'what to record: frames (as published), inputs (every frame of every env, as an input log to re-render), or both').choices(RECORD_MODES).default('frames'))
+  .addOption(new Option('--checkpoint-s <n>', 'input log: emulated seconds between checkpoints (seek and desync detection)').default(60).argParser(parseCheckpointS))
   .action(async (rom: string | undefined, flags: ServeFlags) => {
     const log = createLogger();
     const record = recordSpec(flags);
+    if (flags.recordMode !== 'frames' && !record) throw new ConfigError('GBS_ERR_RECORD', `--record-mode ${flags.recordMode} needs --record FILE or --record-dir DIR`);
     const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
     if (isAllInterfaces(flags.host) && control.mode !== 'token') {
       log.warn({ host: flags.host, control: control.mode }, 'listening on all interfaces without --control-token: anyone on your network can watch' + (control.mode === 'open' ? ' and control the emulator' : ''));

@@ -31,6 +31,8 @@ function positiveInt(name: string, max: number) {
 export const parseRecordMaxMb = positiveNumber('record-max-mb', 1024 * 1024);
 /** `--record-max-min`: minutes per file; fractions allowed. */
 export const parseRecordMaxMin = positiveNumber('record-max-min', 7 * 24 * 60);
+/** `--checkpoint-s`: emulated seconds between input-log checkpoints. */
+export const parseCheckpointS = positiveNumber('checkpoint-s', 24 * 3600);
 /** `replay --speed`: a multiplier of the recorded pace (no "max": replay is paced by timestamps). */
 export function parseReplaySpeed(value: string): number {
   const n = Number(value.replace(/x$/i, ''));

@@ -3,7 +3,7 @@ import { speedArg, type Speed } from '../emulator/pacer.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 
-export const COMMANDS = ['reset', 'pause', 'resume', 'speed', 'save', 'load'] as const;
+export const COMMANDS = ['reset', 'pause', 'resume', 'speed', 'save', 'load', 'episode'] as const;
 
 /** What a command acts on (a LocalEnv). */
 export interface CommandTarget {
@@ -14,6 +14,15 @@ export interface CommandTarget {
   setSpeed(speed: Speed): void;
   save(slot: string): void;
   load(slot: string): void;
+  /** The `episode` command: marks the end of an episode in the input log, with a trainer's score. */
+  markEpisode(score: number | undefined): void;
+}
+
+function scoreOf(args: Record<string, unknown>): number | undefined {
+  const score = args['score'];
+  if (score === undefined || score === null) return undefined;
+  if (typeof score !== 'number' || !Number.isFinite(score)) throw new GbsError(ErrorCode.BadField, `args.score must be a finite number, got ${JSON.stringify(score)}`);
+  return score;
 }
 
 function slotOf(args: Record<string, unknown>): string {
@@ -44,6 +53,9 @@ export function runCommand(target: CommandTarget, name: string, args: Record<str
       return;
     case 'load':
       target.load(slotOf(args));
+      return;
+    case 'episode':
+      target.markEpisode(scoreOf(args));
       return;
     default:
       throw new GbsError(ErrorCode.Unsupported, `unknown command ${JSON.stringify(name.slice(0, 32))}; commands: ${COMMANDS.join(', ')}`);

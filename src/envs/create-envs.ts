@@ -13,7 +13,7 @@ import { makePolicy, type PolicySpec } from '../policy/spec.js';
 import type { RecordSink } from '../protocol/sink.js';
 import type { MemoryMap } from '../state/memory-map.js';
 import type { Env } from './env.js';
-import { createLocalEnv } from './local-env.js';
+import { createLocalEnv, type InputLogSetup } from './local-env.js';
 import { EnvThread, threadCount } from './env-thread.js';
 import { WorkerEnv } from './worker-env.js';
 
@@ -40,6 +40,8 @@ export interface CreateEnvsOptions {
   observeEncode?: (seconds: number) => void;
   /** Most worker threads for several envs; default os.availableParallelism(). */
   threads?: number;
+  /** Write each env's input log to `output.log` (`--record-mode inputs|both`). */
+  inputLog?: InputLogSetup;
 }
 
 /** Returns the envs (not started), the name of the encoder they use and the format it writes. */
@@ -48,7 +50,7 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
   const policy = await makePolicy(o.policy, o.seed); // also checks a script file before any worker starts
   if (o.count === 1) {
     const encoder = selectEncoder(o.encoder, { quality: o.quality, format }, (msg) => o.log.warn(msg));
-    const env = await createLocalEnv({ id: 0, rom: o.rom, core: o.core, sound: o.sound, map: o.map, policy, encoder, fps: o.fps, speed: o.speed, log: o.log, output: o.output, observeEncode: o.observeEncode });
+    const env = await createLocalEnv({ id: 0, rom: o.rom, core: o.core, sound: o.sound, map: o.map, policy, encoder, fps: o.fps, speed: o.speed, log: o.log, output: o.output, observeEncode: o.observeEncode, inputLog: o.inputLog });
     return { envs: [env], encoder: encoder.name, format, policyName: policy.name };
   }
   // Check the encoder choice once here, so `--encoder native` without the addon fails clearly.
@@ -71,6 +73,7 @@ export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; e
         sound: o.sound,
         core: o.core,
         logLevel: o.log.level,
+        inputLog: o.inputLog,
       },
       o.output,
       o.log,

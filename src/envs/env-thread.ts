@@ -25,6 +25,8 @@ export const WORKER_ENTRY = join(PACKAGE_ROOT, 'dist', 'envs', 'env-worker.js');
 export interface ThreadClient {
   frame(record: Uint8Array): void;
   event(message: EventMessage): void;
+  /** An input-log record (for the recorder). */
+  log(record: Uint8Array): void;
   stats(stats: EnvStats): void;
   /** The thread threw (an uncaught error in the worker); it is exiting. */
   crashed(err: Error): void;
@@ -88,6 +90,9 @@ export class EnvThread {
         return;
       case 'event':
         this.#clients.get(note.env)?.event(note.message);
+        return;
+      case 'log':
+        this.#clients.get(note.env)?.log(note.record);
         return;
       case 'stats':
         this.#clients.get(note.stats.env)?.stats(note.stats);

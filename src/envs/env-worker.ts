@@ -39,10 +39,12 @@ async function add(data: EnvWorkerData): Promise<AddedEnv> {
     fps: data.fps,
     speed: data.speed,
     log,
+    inputLog: data.inputLog,
     output: {
       // The record alone, transferred: the message (and its JPEG) is decoded from it on the other side.
       frame: (record) => post({ kind: 'frame', env: data.id, record }, [record.buffer as ArrayBuffer]),
       event: (message) => post({ kind: 'event', env: data.id, message }),
+      log: (record) => post({ kind: 'log', env: data.id, record }, [record.buffer as ArrayBuffer]),
     },
   });
   envs.set(data.id, env);

@@ -4,7 +4,9 @@
  * reset, and the placeholder after a fault — and hands every finished frame to its pipeline.
  * Also what each worker thread runs.
  */
+import { createHash } from 'node:crypto';
 import type { Emulator } from '../emulator/emulator.js';
+import { InputLoggingEmulator } from '../emulator/input-logging.js';
 import { EmulatorFault, GB_FRAME_RATE } from '../emulator/emulator.js';
 import { createEmulator, type CoreChoice } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
@@ -25,6 +27,11 @@ import { runCommand, type CommandTarget } from './commands.js';
 import type { Env, EnvStats, Observation } from './env.js';
 import { faultPlaceholderPixels } from './fault-placeholder.js';
 import { SaveSlots } from './save-slots.js';
+
+/** What an env's input log needs beyond the env (`--checkpoint-s`). */
+export interface InputLogSetup {
+  checkpointS?: number;
+}
 
 export interface LocalEnvOptions {
   id: number;
@@ -182,6 +189,11 @@ export class LocalEnv implements Env, CommandTarget {
     this.#slots.set(slot, this.#emulator.saveState());
   }
 
+  /** Marks the end of an episode in the input log (nothing when the env writes none). */
+  markEpisode(score: number | undefined): void {
+    if (this.#emulator instanceof InputLoggingEmulator) this.#emulator.markEpisode(score);
+  }
+
   /** Restores slot `slot`; the run loop carries on from there if it was running. */
   load(slot: string): void {
     this.#restore(this.#slots.get(slot));
@@ -263,10 +275,18 @@ export interface LocalEnvSetup extends Omit<LocalEnvOptions, 'emulator'> {
   rom: Uint8Array;
   core?: CoreChoice;
   sound: boolean;
+  /** Write an input log (`--record-mode inputs|both`) to `output.log`. */
+  inputLog?: InputLogSetup;
 }
 
 /** Loads the ROM into the chosen core and wraps it in a LocalEnv (not started). */
 export async function createLocalEnv(o: LocalEnvSetup): Promise<LocalEnv> {
-  const { rom, core, sound, ...rest } = o;
-  return new LocalEnv({ ...rest, emulator: await createEmulator(rom, { core, sound }) });
+  const { rom, core, sound, inputLog, ...rest } = o;
+  let emulator = await createEmulator(rom, { core, sound });
+  if (inputLog) {
+    const output = rest.output;
+    const romSha1 = createHash('sha1').update(rom).digest('hex');
+    emulator = new InputLoggingEmulator(emulator, { env: rest.id, romSha1, sound, checkpointS: inputLog.checkpointS, emit: (record) => output.log?.(record) });
+  }
+  return new LocalEnv({ ...rest, emulator });
 }

@@ -38,6 +38,7 @@ export class WorkerEnv implements Env {
     thread.attach(data.id, {
       frame: (record) => output.frame(record, frameOfRecord(record)),
       event: (message) => output.event(message),
+      log: (record) => output.log?.(record),
       stats: (stats) => (this.#stats = stats),
       crashed: (err) => {
         log.error({ env: this.id, err: err.message }, 'env worker crashed');

@@ -27,6 +27,8 @@ export interface EnvWorkerData {
   sound: boolean;
   core?: CoreChoice;
   logLevel: string;
+  /** Write an input log; its records come back as `log` notes. */
+  inputLog?: { checkpointS?: number };
 }
 
 /** Main → worker: a call answered by a `reply` with the same `id`. Every call but `add` names its env. */
@@ -50,6 +52,7 @@ export interface AddedEnv {
 /** Worker → main. Frames, events and stats name their env (a worker runs several). */
 export type WorkerNote =
   | { kind: 'frame'; env: number; record: Uint8Array }
+  | { kind: 'log'; env: number; record: Uint8Array }
   | { kind: 'event'; env: number; message: EventMessage }
   | { kind: 'stats'; stats: EnvStats }
   | { kind: 'reply'; id: number; value?: unknown; error?: { code: string; message: string } };

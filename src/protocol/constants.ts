@@ -109,6 +109,8 @@ export const ErrorCode = {
   NotAnnounced: 'GBS_ERR_NOT_ANNOUNCED',
   /** Client side (python/gbstream): the connection closed, or never opened, before an answer came. */
   ConnectionClosed: 'GBS_ERR_CONNECTION_CLOSED',
+  /** A re-run of an input log drew a different picture than the one recorded at a checkpoint. */
+  Desync: 'GBS_ERR_DESYNC',
   /** Client side (python/gbstream): no answer within the client's timeout. */
   Timeout: 'GBS_ERR_TIMEOUT',
   /** A ROM's map data that points outside the ROM or holds impossible values (src/map/rom/). */
@@ -134,6 +136,8 @@ export const CONFIG_ERROR_CODES = [
   'GBS_ERR_ENCODER_UNKNOWN', 'GBS_ERR_ENCODER_UNAVAILABLE', 'GBS_ERR_CORE_UNKNOWN', 'GBS_ERR_CORE_LOAD', 'GBS_ERR_CORE_REFUSED', 'GBS_ERR_ENVS',
   // files and the network
   'GBS_ERR_RECORD', 'GBS_ERR_EMPTY_RECORDING', 'GBS_ERR_EXPORT', 'GBS_ERR_PORT_IN_USE', 'GBS_ERR_LISTEN',
+  // re-running an input log, and video export
+  'GBS_ERR_ROM_MISMATCH', 'GBS_ERR_NO_INPUT_LOG', 'GBS_ERR_NO_SUCH_EPISODE', 'GBS_ERR_FFMPEG_MISSING',
 ] as const;
 
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];

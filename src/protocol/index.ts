@@ -11,3 +11,4 @@ export type * from './messages.js';
 export { BUTTONS } from './messages.js';
 export { encodeRecord, decodeRecords, decodeBody } from './record.js';
 export { RecordReader, type ReaderOptions } from './reader.js';
+export { INPUT_LOG_TYPES, buttonMask, maskButtons, encodeRuns, decodeRuns, runFrames, parseInputLog, isInputLogType, type Run } from './input-log.js';

@@ -10,16 +10,18 @@
  *
  * The types live in one file per role — server-messages.ts (server → client), map-messages.ts
  * (the Map view's positions), client-messages.ts (viewer and agent requests), publisher-messages.ts
- * (publisher ↔ server) — and are all re-exported here, the one module the rest of the code imports.
+ * (publisher ↔ server), input-log.ts (the recorder's input log: start, inputs, checkpoint, episode) — and are all re-exported here, the one module the rest of the code imports.
  */
 import type { ClientMessage } from './client-messages.js';
 import type { AnnouncedMessage, DemandMessage, PublisherMessage } from './publisher-messages.js';
 import type { ServerMessage } from './server-messages.js';
+import type { InputLogMessage } from './input-log.js';
 
 export * from './server-messages.js';
 export * from './map-messages.js';
 export * from './client-messages.js';
 export * from './publisher-messages.js';
+export type * from './input-log.js';
 
 /** Any record of protocol v1, in either direction. */
-export type AnyMessage = ServerMessage | ClientMessage | PublisherMessage | AnnouncedMessage | DemandMessage;
+export type AnyMessage = ServerMessage | ClientMessage | PublisherMessage | AnnouncedMessage | DemandMessage | InputLogMessage;

@@ -10,6 +10,11 @@ export interface RecordSink {
   frame(record: Uint8Array, message: FrameMessage): void;
   /** An event: never dropped. */
   event(message: EventMessage): void;
+  /**
+   * An input-log record (start, inputs, checkpoint, episode: docs/recording-format.md), for the
+   * recorder only; never dropped. Sinks that do not record leave it out.
+   */
+  log?(record: Uint8Array): void;
 }
 
 /** One sink that hands every record to each of `sinks`, in order. */
@@ -20,6 +25,9 @@ export function fanOut(...sinks: RecordSink[]): RecordSink {
     },
     event: (message) => {
       for (const sink of sinks) sink.event(message);
+    },
+    log: (record) => {
+      for (const sink of sinks) sink.log?.(record);
     },
   };
 }

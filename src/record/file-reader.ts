@@ -17,6 +17,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { DEFAULT_MAX_RECORD_BYTES, ErrorCode, LENGTH_PREFIX_BYTES } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import { SERVER_TYPES } from '../protocol/messages.js';
+import { INPUT_LOG_TYPES } from '../protocol/input-log.js';
 import { decodeBody } from '../protocol/record.js';
 
 export type DecodedRecord = Record<string, unknown> & { type: string };
@@ -64,7 +65,7 @@ export type RecordingIssue = TruncatedIssue | CorruptIssue;
 export type RecordingItem = RecordItem | RecordingIssue;
 
 const WINDOW_BYTES = 1024 * 1024;
-const KNOWN_TYPES = new Set<string>(SERVER_TYPES);
+const KNOWN_TYPES = new Set<string>([...SERVER_TYPES, ...INPUT_LOG_TYPES]);
 
 /** Reads a file through windows of at least 1 MiB: sequential reads cost one syscall per window. */
 export function fileByteSource(handle: FileHandle, size: number): ByteSource {

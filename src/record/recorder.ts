@@ -191,6 +191,11 @@ export class Recorder {
     return this.#flush();
   }
 
+  /** Queues an input-log record (start, inputs, checkpoint, episode): the recorder's alone. */
+  log(record: Uint8Array): void {
+    this.#enqueue(record);
+  }
+
   /** Queues another control record that viewers get too (e.g. the map's `positions`). */
   control(message: ServerMessage): void {
     this.#enqueue(encodeRecord(message));

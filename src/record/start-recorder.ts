@@ -11,6 +11,10 @@ import type { EventMessage, HelloMessage } from '../protocol/messages.js';
 import { dirRecordingPath, fileSeriesPath } from './naming.js';
 import { Recorder, type OpenRecordFile } from './recorder.js';
 
+/** `--record-mode`: published frames (as viewers get them), every env's input log, or both. */
+export const RECORD_MODES = ['frames', 'inputs', 'both'] as const;
+export type RecordMode = (typeof RECORD_MODES)[number];
+
 export interface RecordSpec {
   /** One file (rotated files get -001, -002, … before the extension). */
   file?: string;

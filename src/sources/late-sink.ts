@@ -13,4 +13,5 @@ export class LateSink implements RecordSink {
 
   frame: RecordSink['frame'] = (record, message) => this.#to?.frame(record, message);
   event: RecordSink['event'] = (message) => this.#to?.event(message);
+  log: NonNullable<RecordSink['log']> = (record) => this.#to?.log?.(record);
 }

@@ -11,6 +11,7 @@ import { checkCore } from '../emulator/create-emulator.js';
 import type { Speed } from '../emulator/pacer.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
 import { createEnvs, MAX_ENVS } from '../envs/create-envs.js';
+import type { InputLogSetup } from '../envs/local-env.js';
 import type { Env } from '../envs/env.js';
 import type { Logger } from '../log.js';
 import { DEMO_ROM_PATH, MAPS_DIR } from '../paths.js';
@@ -41,6 +42,8 @@ export interface LocalEnvsOptions {
   core?: string;
   format?: FrameFormat;
   log: Logger;
+  /** Every env keeps an input log (start state, buttons per frame, checkpoints) for the recorder. */
+  inputLog?: InputLogSetup;
 }
 
 /** @throws ConfigError for a bad env count, ROM, memory map, core, policy or encoder. */
@@ -76,6 +79,7 @@ export async function openLocalEnvs(o: LocalEnvsOptions): Promise<LocalSource> {
     log,
     observeEncode: (seconds) => site?.observeEncode(seconds),
     output: out,
+    inputLog: o.inputLog,
   });
   return new LocalSource({ ...made, rom: rom.info, romBytes: rom.bytes, map, coreName, out, bind: (s) => (site = s) });
 }
