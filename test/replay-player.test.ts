@@ -19,6 +19,13 @@ describe('replay pacing', () => {
   it('when behind, sends only the newest due frame but every event (latest frame wins)', () => {
     expect(dueRecords(entries, 0, 5000, 1000, 0, 1)).toEqual({ send: [2, 4], next: 5 });
   });
+
+  it('never sends input-log records (states and buttons of a --record-mode both file) to viewers', () => {
+    const log = (type: string, ts: number): IndexEntry => ({ offset: ts + 1, length: 1, type, ts, env: 0 }) as IndexEntry;
+    const mixed = [log('start', 0), frame(0), log('inputs', 50), event(60), log('checkpoint', 70), log('episode', 80), frame(100)];
+    expect(dueRecords(mixed, 0, 1000, 1000, 0, 1)).toEqual({ send: [1], next: 2 });
+    expect(dueRecords(mixed, 2, 1100, 1000, 0, 1)).toEqual({ send: [3, 6], next: 7 });
+  });
 });
 
 describe('replay with several envs and failing reads (issue 12 item 13)', () => {

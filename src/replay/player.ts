@@ -10,6 +10,7 @@
  * always sent. A record that cannot be read is reported and skipped; playback carries on.
  */
 import type { IndexEntry } from '../record/index.js';
+import { isInputLogType } from '../protocol/input-log.js';
 
 /** Pause between the end of the recording and the start of the next loop (one frame at 10 fps). */
 export const LOOP_GAP_MS = 100;
@@ -31,7 +32,7 @@ export interface PlayerOptions {
 
 /**
  * Which of `entries[from..]` are due at `now`: indices to send (events, and the newest due frame
- * of each env, in file order) and the index to continue from. Pure.
+ * of each env, in file order; never input-log records) and the index to continue from. Pure.
  */
 export function dueRecords(entries: readonly IndexEntry[], from: number, now: number, anchorWall: number, anchorTs: number, speed: number): { send: number[]; next: number } {
   let last = from;
@@ -49,7 +50,8 @@ export function dueRecords(entries: readonly IndexEntry[], from: number, now: nu
   const send: number[] = [];
   for (let i = from; i < last; i++) {
     const e = entries[i]!;
-    if (e.ts === undefined) continue;
+    // Input-log records (machine states, buttons) are for re-rendering, not for viewers.
+    if (e.ts === undefined || isInputLogType(e.type)) continue;
     if (e.type !== 'frame' || newest.has(i)) send.push(i);
   }
   return { send, next: last };
