@@ -182,9 +182,10 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-function chunk(type: string, data: Uint8Array): Buffer {
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, 'latin1');
@@ -200,8 +201,8 @@ export function assemblePng(header: PngHeader, zdata: Uint8Array): Buffer {
   ihdr.writeUInt32BE(header.height, 4);
   ihdr[8] = header.depth;
   ihdr[9] = header.colourType; // compression, filter method and interlace stay 0
-  const parts = [SIGNATURE, chunk('IHDR', ihdr)];
-  if (header.colourType === 3 && header.palette) parts.push(chunk('PLTE', header.palette));
-  parts.push(chunk('IDAT', zdata), chunk('IEND', new Uint8Array(0)));
+  const parts = [PNG_SIGNATURE, pngChunk('IHDR', ihdr)];
+  if (header.colourType === 3 && header.palette) parts.push(pngChunk('PLTE', header.palette));
+  parts.push(pngChunk('IDAT', zdata), pngChunk('IEND', new Uint8Array(0)));
   return Buffer.concat(parts);
 }

@@ -155,21 +155,28 @@ export interface Recording {
 }
 
 /**
- * Opens and indexes a recording.
- * @throws ConfigError with one line quoting the path when it is missing, a directory, empty or not
- * a recording.
+ * The size of the recording file at `path`.
+ * @throws ConfigError with one line quoting the path when it is missing, a directory or unreadable.
  */
-export async function openRecording(path: string): Promise<Recording> {
-  let size: number;
+export async function recordingSize(path: string): Promise<number> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new ConfigError(ErrorCode.NotARecording, `"${path}" is a directory, not a recording`);
-    size = info.size;
+    return info.size;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(ErrorCode.NotARecording, code === 'ENOENT' ? `no such recording: "${path}"` : `cannot read "${path}" (${code ?? String(err)})`);
   }
+}
+
+/**
+ * Opens and indexes a recording.
+ * @throws ConfigError with one line quoting the path when it is missing, a directory, empty or not
+ * a recording.
+ */
+export async function openRecording(path: string): Promise<Recording> {
+  const size = await recordingSize(path);
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');

@@ -177,9 +177,7 @@ export class Recorder {
   }
 
   /** Queues a published frame record (the same bytes the broadcaster sent). */
-  frame(record: Uint8Array, _message?: FrameMessage): void {
-    this.#enqueue(record);
-  }
+  readonly frame = (record: Uint8Array, _message?: FrameMessage): void => this.#enqueue(record);
 
   /** Queues an event record (encoded as the server encodes it). */
   event(message: EventMessage): void {
@@ -192,9 +190,7 @@ export class Recorder {
   }
 
   /** Queues an input-log record (start, inputs, checkpoint, episode): the recorder's alone. */
-  log(record: Uint8Array): void {
-    this.#enqueue(record);
-  }
+  readonly log = (record: Uint8Array): void => this.#enqueue(record);
 
   /** Queues another control record that viewers get too (e.g. the map's `positions`). */
   control(message: ServerMessage): void {

@@ -5,7 +5,7 @@
  */
 import { promisify } from 'node:util';
 import { deflate, deflateSync } from 'node:zlib';
-import { crc32 } from '../../encode/png-frame.js';
+import { PNG_SIGNATURE, pngChunk } from '../../encode/png-frame.js';
 import type { ShadeImage } from './render.js';
 
 /** RGB of shades 0–3 (white, light grey, dark grey, black), as DMG-mode cores show them in grey. */
@@ -16,16 +16,6 @@ export const DMG_SHADES: readonly (readonly [number, number, number])[] = [
   [0x00, 0x00, 0x00],
 ];
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 /**
  * Encodes an image whose pixels are 0 (transparent) or shade + 1 (see renderWorld).
@@ -63,5 +53,5 @@ function assemble({ width, height }: ShadeImage, zdata: Uint8Array): Buffer {
   ihdr[9] = 3; // palette
   const palette = Buffer.from([0, 0, 0, ...DMG_SHADES.flat()]);
   const alpha = Buffer.from([0]); // index 0 transparent, the rest opaque
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('PLTE', palette), chunk('tRNS', alpha), chunk('IDAT', zdata), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('PLTE', palette), pngChunk('tRNS', alpha), pngChunk('IDAT', zdata), pngChunk('IEND', new Uint8Array(0))]);
 }

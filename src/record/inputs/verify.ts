@@ -2,12 +2,13 @@
  * Opens the input log of a recording file, and re-runs every env of it at full core speed to
  * verify its checkpoints (`gbstream inspect FILE --verify --rom ROM`).
  */
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { ConfigError } from '../../config-error.js';
 import { ErrorCode } from '../../protocol/constants.js';
 import { GbsError } from '../../protocol/errors.js';
 import type { RecordingIssue } from '../file-reader.js';
 import { fileByteSource } from '../file-reader.js';
+import { recordingSize } from '../index.js';
 import { episodeFrames, readInputLog, type Episode, type InputLog } from './input-log-index.js';
 import { checkRom, coreFor, Rerenderer, type Desync } from './rerender.js';
 
@@ -16,16 +17,7 @@ import { checkRom, coreFor, Rerenderer, type Desync } from './rerender.js';
  * @throws ConfigError (one line) when the file is missing, not a recording, or holds no input log.
  */
 export async function openInputLog(path: string): Promise<InputLog> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw new ConfigError(ErrorCode.NotARecording, `"${path}" is a directory, not a recording`);
-    size = info.size;
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(ErrorCode.NotARecording, code === 'ENOENT' ? `no such recording: "${path}"` : `cannot read "${path}" (${code ?? String(err)})`);
-  }
+  const size = await recordingSize(path);
   if (size === 0) throw new ConfigError(ErrorCode.NotARecording, `"${path}" is empty, not a gbstream recording`);
   const handle = await open(path, 'r');
   try {
