@@ -13,6 +13,7 @@ import { RecordReader } from '../src/protocol/reader.js';
 import { encodeRecord } from '../src/protocol/record.js';
 import type { StreamServer } from '../src/server/server.js';
 import { startBareServer } from './helpers/bare-server.js';
+import { runCli, startCli } from './helpers/cli.js';
 import { testServeOptions } from './helpers/serve-options.js';
 
 type Rec = Record<string, unknown> & { type: string };
@@ -206,5 +207,23 @@ describe('agents over the socket on a real emulator', () => {
     }
     expect(answer).toMatchObject({ type: 'obs', env: 1 });
     d.socket.destroy();
+  });
+});
+
+describe('gbstream serve --socket (the CLI)', () => {
+  it('prints the socket, refuses a second server on it in one line, and removes it on SIGTERM', async () => {
+    const path = socketPath();
+    const first = await startCli(['serve', '--port', '0', '--core', 'serverboy', '--socket', path]);
+    try {
+      expect(first.output()).toContain(`socket unix://${path}`);
+      const second = await runCli(['serve', '--port', '0', '--core', 'serverboy', '--socket', path]);
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim().split('\n')).toEqual([`gbstream: --socket ${JSON.stringify(path)}: a server is already listening there`]);
+    } finally {
+      const exited = new Promise((resolve) => first.child.once('exit', resolve));
+      first.child.kill('SIGTERM');
+      await exited;
+    }
+    expect(existsSync(path)).toBe(false);
   });
 });
