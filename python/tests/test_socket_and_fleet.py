@@ -3,15 +3,19 @@ servers, against real servers: the same envs and actions give the same run as ov
 one server; wrong token and a server killed mid-step give coded errors, not a hang."""
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 import pytest
 
-from conftest import TOKEN, Server, start_server, stop_server
+from conftest import ROOT, TOKEN, Server, start_server, stop_server
 from gbstream import ACTIONS, GbstreamError, VectorEnv
 
 
@@ -113,3 +117,28 @@ def test_a_vector_env_over_two_servers_runs_as_one_server_does(socket_server: tu
         assert err.value.code == "GBS_ERR_NO_SUCH_ENV"
     finally:
         stop_server(other)
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["step", "batches"])
+def test_a_client_killed_mid_batch_over_the_socket_leaves_no_env_taken(socket_server: tuple[Server, str], batched: bool) -> None:
+    from test_ownership import KILLED_BATCHED_CLIENT, KILLED_CLIENT
+
+    _, unix = socket_server
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_BATCHED_CLIENT if batched else KILLED_CLIENT, unix, TOKEN],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "python")},
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "stepping"
+        time.sleep(0.3)  # 4 x 200 frames take over a second: a step is in flight now
+        child.send_signal(signal.SIGKILL)
+        child.wait(5)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    # The envs come free once their in-flight step is done; this reset queues behind it.
+    with VectorEnv(unix, token=TOKEN, envs=[0, 1, 2, 3], frames=1, timeout=30) as env:
+        _, infos = env.reset()
+    assert [i["env"] for i in infos] == [0, 1, 2, 3]
