@@ -11,10 +11,15 @@
     vector-env/1x1-none         VectorEnv, one env (`serve --envs 1`), frames=1, no observation:
                                 steps/s, i.e. the round trip
     client/ping                 the same client's ping → pong: the round trip with no emulation
-                                (WebSocket, msgpack, server) per second
+                                (transport, msgpack, server) per second
+    …@unix                      the same case over the server's Unix socket (`serve --socket`,
+                                ``unix://``: a blocking socket, no asyncio, no WebSocket framing)
+    vector-env/8x24-gray-2srv@unix  8 envs on two servers (`--envs 4` each) in one VectorEnv
 
-The first three run ``--rounds`` times, in turn (core, 8x24, 8x24-b4; core, …), so a ratio
-compares measurements taken seconds apart; the table gives each round and the median ratio.
+Every case runs over both transports in the same run, side by side; the ratios printed are
+unix / ws and each to the bare core. The core and 8-env cases run ``--rounds`` times, in turn
+(core, 8x24, 8x24-b4, …; core, …), so a ratio compares measurements taken seconds apart; the
+table gives each round and the median ratio.
 Beside each wall-clock rate it prints frames per CPU-second (the server process's user+system
 time, all its threads), which says how much the server costs per frame whatever else runs on
 the machine: on a shared machine the wall-clock ratio measures the neighbours as much as gbstream.
@@ -36,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,7 +51,7 @@ sys.path.insert(0, str(ROOT / "python"))
 import numpy as np  # noqa: E402
 
 from gbstream import VectorEnv  # noqa: E402
-from gbstream._connection import Connection  # noqa: E402
+from gbstream._stream import connect  # noqa: E402
 
 TOKEN = "bench-token-123"
 DEMO_ROM = ROOT / "src" / "demo" / "gbstream-demo.gbc"
@@ -87,7 +93,8 @@ def bare_core(rom: Path, core: str | None, seconds: float) -> dict:
 
 class Server:
     def __init__(self, rom: Path, envs: int, core: str | None) -> None:
-        args = ["node", "dist/cli/main.js", "serve", str(rom), "--port", "0", "--envs", str(envs), "--control-token", TOKEN]
+        self.socket = Path(tempfile.mkdtemp(prefix="gbs-bench-")) / "s.sock"
+        args = ["node", "dist/cli/main.js", "serve", str(rom), "--port", "0", "--envs", str(envs), "--control-token", TOKEN, "--socket", str(self.socket)]
         if core:
             args += ["--core", core]
         self.process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -96,7 +103,7 @@ class Server:
         if not found:
             self.process.kill()
             sys.exit(f"vector-env.py: the server did not start: {line!r}\n{self.process.stderr.read()}")
-        self.url = found.group(0)
+        self.urls = {"ws": found.group(0), "unix": f"unix://{self.socket}"}
         threading.Thread(target=self.process.stderr.read, daemon=True).start()
 
     def cpu_seconds(self) -> float:
@@ -115,13 +122,16 @@ class Server:
             self.process.kill()
 
 
-def drive(server: Server, envs: int, frames: int, observe: str | None, seconds: float, batch_size: int | None = None) -> tuple[int, float, float]:
-    """Random actions for `seconds` after a short warm-up; returns (env steps, wall s, server CPU s).
+def drive(servers: list[Server], transport: str, envs: int, frames: int, observe: str | None, seconds: float, batch_size: int | None = None) -> tuple[int, float, float]:
+    """Random actions for `seconds` after a short warm-up; returns (env steps, wall s, servers' CPU s).
 
     With ``batch_size`` the batches overlap (``recv``/``send``); without, ``step`` steps all envs.
+    Several servers: one VectorEnv spanning them.
     """
     rng = np.random.default_rng(1)
-    with VectorEnv(server.url, token=TOKEN, envs=envs, frames=frames, observe=observe, batch_size=batch_size) as env:
+    urls = [s.urls[transport] for s in servers]
+    cpu_seconds = lambda: sum(s.cpu_seconds() for s in servers)  # noqa: E731
+    with VectorEnv(urls[0] if len(urls) == 1 else urls, token=TOKEN, envs=envs, frames=frames, observe=observe, batch_size=batch_size) as env:
         if batch_size is None:
             env.reset()
             step = lambda: env.step(rng.integers(len(env.actions), size=envs))  # noqa: E731
@@ -135,19 +145,19 @@ def drive(server: Server, envs: int, frames: int, observe: str | None, seconds: 
         per_call = envs if batch_size is None else batch_size
         for _ in range(3 * envs // per_call):
             step()
-        steps, started, cpu = 0, time.perf_counter(), server.cpu_seconds()
+        steps, started, cpu = 0, time.perf_counter(), cpu_seconds()
         while time.perf_counter() - started < seconds:
             step()
             steps += per_call
-        return steps, time.perf_counter() - started, server.cpu_seconds() - cpu
+        return steps, time.perf_counter() - started, cpu_seconds() - cpu
 
 
 #: Pings timed: well under an agent's rate-limit burst (50,000 records).
 PINGS = 3000
 
 
-def pings(server: Server) -> tuple[int, float]:
-    conn = Connection(server.url)
+def pings(server: Server, transport: str) -> tuple[int, float]:
+    conn = connect(server.urls[transport])
     try:
         conn.request({"type": "auth", "token": TOKEN})  # an agent's rate limit, not a viewer's
         time.sleep(1)  # let the bucket refill after the stepping case
@@ -157,6 +167,10 @@ def pings(server: Server) -> tuple[int, float]:
         return PINGS, time.perf_counter() - started
     finally:
         conn.close()
+
+
+CASES = (("vector-env/8x24-gray", None), ("vector-env/8x24-gray-b4", 4))
+TRANSPORTS = ("ws", "unix")
 
 
 def main() -> int:
@@ -176,44 +190,60 @@ def main() -> int:
         core = bare_core(args.rom, args.core, args.seconds)
         measured = {"core/single-thread": {"hz": core["fps"], "unit": "frames/s", "per_cpu_s": core["cpuFps"]}}
         with Server(args.rom, 8, args.core) as server:
-            for name, batch in (("vector-env/8x24-gray", None), ("vector-env/8x24-gray-b4", 4)):
-                steps, elapsed, cpu = drive(server, 8, 24, "gray", args.seconds, batch)
-                frames = steps * 24
-                measured[name] = {"hz": frames / elapsed, "unit": "env frames/s", "per_cpu_s": frames / cpu}
+            for name, batch in CASES:
+                for transport in TRANSPORTS:
+                    steps, elapsed, cpu = drive([server], transport, 8, 24, "gray", args.seconds, batch)
+                    measured[f"{name}@{transport}"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu}
+        with Server(args.rom, 4, args.core) as a, Server(args.rom, 4, args.core) as b:
+            steps, elapsed, cpu = drive([a, b], "unix", 8, 24, "gray", args.seconds)
+            measured["vector-env/8x24-gray-2srv@unix"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu}
         rounds.append(measured)
+    one: dict[str, dict] = {}
+    ping: dict[str, float] = {}
     with Server(args.rom, 1, args.core) as server:
-        steps, elapsed, cpu = drive(server, 1, 1, None, args.seconds)
-        count, ping_elapsed = pings(server)
-    one = {"hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps}
+        for transport in TRANSPORTS:
+            steps, elapsed, cpu = drive([server], transport, 1, 1, None, args.seconds)
+            one[transport] = {"hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps}
+            count, ping_elapsed = pings(server, transport)
+            ping[transport] = 1000 * ping_elapsed / count
 
-    def median_ratio(name: str, key: str = "hz") -> float:
-        return statistics.median(r[name][key] / r["core/single-thread"][key] for r in rounds)
+    def median(f) -> float:  # type: ignore[no-untyped-def]
+        return statistics.median(f(r) for r in rounds)
 
-    ratios = {name: median_ratio(name) for name in ("vector-env/8x24-gray", "vector-env/8x24-gray-b4")}
-    efficiency = {name: median_ratio(name, "per_cpu_s") for name in ratios}
-    # Server CPU per step beyond emulating its one frame: the protocol's cost, whatever the load.
-    core_cpu = statistics.median(r["core/single-thread"]["per_cpu_s"] for r in rounds)
-    overhead_ms = 1000 / one["per_cpu_s"] - 1000 / core_cpu
+    names = [n for n in rounds[0] if n != "core/single-thread"]
+    ratios = {n: median(lambda r: r[n]["hz"] / r["core/single-thread"]["hz"]) for n in names}
+    efficiency = {n: median(lambda r: r[n]["per_cpu_s"] / r["core/single-thread"]["per_cpu_s"]) for n in names}
+    unix_over_ws = {name: median(lambda r: r[f"{name}@unix"]["hz"] / r[f"{name}@ws"]["hz"]) for name, _ in CASES}
+    two_over_one = median(lambda r: r["vector-env/8x24-gray-2srv@unix"]["hz"] / r["vector-env/8x24-gray@unix"]["hz"])
+    core_hz = median(lambda r: r["core/single-thread"]["hz"])
+    core_cpu = median(lambda r: r["core/single-thread"]["per_cpu_s"])
     print(f"core {core['core']}, ROM {args.rom.name}, {os.cpu_count()} CPUs, {args.seconds:g} s per case, {args.rounds} round(s), "
           f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
-    print(f"{'round':<6} {'case':<24} {'rate':>12}  {'unit':<14} {'per CPU-second':>14} {'x core':>7}")
+    print(f"{'round':<6} {'case':<32} {'rate':>10}  {'unit':<14} {'per CPU-second':>14} {'x core':>7}")
     for k, r in enumerate(rounds, 1):
         for name, m in r.items():
             times = m["hz"] / r["core/single-thread"]["hz"]
-            print(f"{k:<6} {name:<24} {m['hz']:>12,.0f}  {m['unit']:<14} {m['per_cpu_s']:>14,.0f} {times:>6.2f}x")
-    print(f"{'':<6} {'vector-env/1x1-none':<24} {one['hz']:>12,.0f}  {one['unit']:<14} {one['per_cpu_s']:>14,.0f}")
-    for name, ratio in ratios.items():
-        print(f"{name} / bare core, median of {args.rounds}: {ratio:.2f}x wall clock (target >= 1.5x), "
-              f"{efficiency[name]:.2f} per CPU-second (the server's cost per frame; 1.0 = none)")
-    print(f"one env, frames=1: {one['round_trip_ms']:.2f} ms per step (wall); server CPU per step beyond the frame: "
-          f"{overhead_ms:.2f} ms (target >= 2,000 steps/s, overhead <= 0.5 ms)")
-    print(f"client/ping: {count / ping_elapsed:,.0f} round trips/s ({1000 * ping_elapsed / count:.2f} ms each, no emulation)")
+            print(f"{k:<6} {name:<32} {m['hz']:>10,.0f}  {m['unit']:<14} {m['per_cpu_s']:>14,.0f} {times:>6.2f}x")
+    for transport, m in one.items():
+        print(f"{'':<6} {'vector-env/1x1-none@' + transport:<32} {m['hz']:>10,.0f}  {m['unit']:<14} {m['per_cpu_s']:>14,.0f} {m['hz'] / core_hz:>6.2f}x")
+    print(f"median of {args.rounds} round(s), each to the bare core of its round:")
+    for n in names:
+        print(f"  {n:<32} {ratios[n]:.2f}x wall clock, {efficiency[n]:.2f} per server CPU-second (1.0 = no cost beyond the core)")
+    for name, ratio in unix_over_ws.items():
+        print(f"  {name}: unix / ws = {ratio:.2f}x")
+    print(f"  two servers (--envs 4 each) / one server (--envs 8), over unix: {two_over_one:.2f}x (target >= 0.9)")
+    for transport in TRANSPORTS:
+        overhead_ms = 1000 / one[transport]["per_cpu_s"] - 1000 / core_cpu
+        print(f"one env, frames=1, {transport}: {one[transport]['round_trip_ms']:.3f} ms a step, {one[transport]['hz'] / core_hz:.2f}x the core's frames/s "
+              f"(target >= 0.5); server CPU a step beyond its frame {overhead_ms:.3f} ms; ping {ping[transport]:.3f} ms")
+    print(f"unix / ws: steps/s {one['unix']['hz'] / one['ws']['hz']:.2f}x, pings/s {ping['ws'] / ping['unix']:.2f}x")
     if args.json:
         machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": load}
         summary = {**{f"{n}/core": v for n, v in ratios.items()}, **{f"{n}/core-per-cpu-s": v for n, v in efficiency.items()},
-                   "step-overhead-cpu-ms": overhead_ms, "ping-ms": 1000 * ping_elapsed / count}
+                   **{f"{n}/unix-over-ws": v for n, v in unix_over_ws.items()}, "2srv-over-1srv": two_over_one, "ping-ms": ping}
         args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "rounds": rounds, "vector-env/1x1-none": one, "ratios": summary}, indent=2))
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -127,6 +127,28 @@ describe('RecordReader', () => {
   });
 });
 
+describe('RecordReader.nextBytes', () => {
+  it('cuts whole records out of a stream undecoded, across chunk boundaries', () => {
+    const a = encodeRecord({ type: 'ping', id: 1 });
+    const b = encodeRecord({ type: 'ping', id: 2 });
+    const stream = Buffer.concat([a, b]);
+    const reader = new RecordReader();
+    reader.append(stream.subarray(0, a.byteLength + 2));
+    expect(Buffer.from(reader.nextBytes()!)).toEqual(Buffer.from(a));
+    expect(reader.nextBytes()).toBeUndefined();
+    reader.append(stream.subarray(a.byteLength + 2));
+    expect(Buffer.from(reader.nextBytes()!)).toEqual(Buffer.from(b));
+    expect(reader.bufferedBytes).toBe(0);
+  });
+
+  it('throws BadLength on a length over the limit and keeps the bytes', () => {
+    const reader = new RecordReader({ maxRecordBytes: 16 });
+    reader.append(new Uint8Array([0x80, 0, 0, 0, 1]));
+    expect(() => reader.nextBytes()).toThrow(expect.objectContaining({ code: ErrorCode.BadLength }));
+    expect(reader.bufferedBytes).toBe(5);
+  });
+});
+
 describe('decodeRecords', () => {
   it('refuses a message that ends inside a record', () => {
     const bytes = encodeRecord(frame);

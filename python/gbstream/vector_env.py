@@ -12,7 +12,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from ._connection import Connection, Submitted
+from ._fleet import Fleet
+from ._stream import connect
 from ._requests import WIRE_OBSERVE, SavedState, merge, reset_groups, reset_request, state_bytes, step_request
 from .actions import ACTIONS, Action, InvalidAction, buttons_of, check_buttons
 from .errors import GbstreamError
@@ -29,7 +30,7 @@ class _InFlight:
     positions: np.ndarray
     groups: list[np.ndarray]  # groups[k]: the positions requests[k] is for
     stepping: np.ndarray  # bool per position: stepped (False: restarted by autoreset or reset)
-    submitted: Submitted
+    submitted: Any  # the connection's submission
 
 
 class VectorEnv:
@@ -51,7 +52,15 @@ class VectorEnv:
     ...         actions = np.random.randint(len(env.actions), size=env.num_envs)
     ...         obs, rewards, terminated, truncated, infos = env.step(actions)
     ...     print(obs.shape, obs.dtype, sorted(infos[0]))
-    (4, 144, 160) uint8 ['env', 'frame', 'index', 'state', 'steps']
+    (4, 144, 160) uint8 ['env', 'frame', 'index', 'server', 'state', 'steps']
+
+    **On this machine, faster**: start the server with ``--socket /tmp/gbstream.sock`` and pass
+    ``"unix:///tmp/gbstream.sock"``: the same records on a Unix socket, read by a blocking socket in
+    the calling thread (no asyncio, no WebSocket framing). **Across servers**: a list of URLs puts
+    ``envs`` (a count) on them in turn, split evenly; every step goes to all of them at once and
+    ``infos[i]["server"]`` says where env i runs (``infos[i]["env"]`` is its id there)::
+
+        VectorEnv(["unix:///tmp/a.sock", "ws://gpu-box-2:8080/ws"], token=..., envs=16)
 
     **Overlapping batches** (EnvPool and PufferLib call this async): with ``batch_size`` the envs
     form ``num_envs // batch_size`` batches of consecutive envs, each in flight on its own.
@@ -67,7 +76,8 @@ class VectorEnv:
     ``step_async(actions)`` / ``step_wait()`` are Gymnasium's split ``step`` for all envs at once.
 
     Args:
-        url: the server's WebSocket URL (``ws://host:port/ws``).
+        url: the server's WebSocket URL (``ws://host:port/ws``), its Unix socket
+            (``unix:///path``, from ``serve --socket PATH``), or a list of such URLs.
         token: the server's ``--control-token``; None when it runs with ``--control open``.
         envs: how many envs (ids 0..n-1) or a list of env ids to drive.
         frames: emulated frames each step holds its buttons (24 is common for Pokémon RL).
@@ -91,7 +101,7 @@ class VectorEnv:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str | None = None,
         envs: int | Sequence[int] = 8,
         frames: int = 24,
@@ -108,6 +118,9 @@ class VectorEnv:
             raise ValueError(f"frames must be an integer 1–600, got {frames!r}")
         if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
             raise ValueError(f"max_steps must be a positive integer or None, got {max_steps!r}")
+        fleet = not isinstance(url, str)
+        if fleet and (not isinstance(envs, int) or not url or envs < len(url)):
+            raise ValueError(f"with several servers, envs must be a count of at least one env per server, got {envs!r} for {len(url)} servers")
         self.env_ids: list[int] = list(range(envs)) if isinstance(envs, int) else [int(e) for e in envs]
         if not self.env_ids or len(set(self.env_ids)) != len(self.env_ids):
             raise ValueError(f"envs must be a positive count or a list of distinct env ids, got {envs!r}")
@@ -125,7 +138,13 @@ class VectorEnv:
         # This client steps the envs and needs no frames (viewers still get them). Subscribed to
         # none before anything else: until then the server counts it as a viewer of every env,
         # and on a `serve` with publishers that would make each of them send every frame.
-        self._conn = Connection(url, timeout=timeout, greeting=[{"type": "subscribe", "envs": []}])
+        greeting = [{"type": "subscribe", "envs": []}]
+        if fleet:
+            counts = [len(range(j, self.num_envs, len(url))) for j in range(len(url))]
+            self._conn: Any = Fleet(list(url), counts, timeout=timeout, greeting=greeting)
+        else:
+            self._conn = connect(url, timeout=timeout, greeting=greeting)
+        self._where = self._conn.where if fleet else (lambda e: (url, e))
         try:
             self.hello: dict[str, Any] = self._conn.hello
             self.fields: list[str] = list(self.hello.get("fields", []))
@@ -366,9 +385,10 @@ class VectorEnv:
 
     def _infos(self, index: list[int], frames: Sequence[int]) -> list[dict[str, Any]]:
         steps = self._steps[index].tolist()
+        places = [self._where(self.env_ids[i]) for i in index]
         return [
-            {"env": self.env_ids[i], "index": i, "frame": frame, "state": self._states[i], "steps": n}
-            for i, frame, n in zip(index, frames, steps)
+            {"env": env, "server": server, "index": i, "frame": frame, "state": self._states[i], "steps": n}
+            for i, frame, n, (server, env) in zip(index, frames, steps, places)
         ]
 
     def _define_spaces(self) -> None:

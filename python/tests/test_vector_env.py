@@ -19,7 +19,7 @@ def test_gray_observations_are_uint8_n_144_160_and_steps_run_exactly_frames(serv
         obs, infos = env.reset()
         assert obs.shape == (ENVS, 144, 160) and obs.dtype == np.uint8
         assert [i["env"] for i in infos] == list(range(ENVS))
-        assert set(infos[0]) == {"env", "index", "frame", "state", "steps"}
+        assert set(infos[0]) == {"env", "server", "index", "frame", "state", "steps"}
         assert set(infos[0]["state"]) == set(env.fields) and env.fields
         start = [i["frame"] for i in infos]
         obs, rewards, terminated, truncated, infos = env.step([0] * ENVS)

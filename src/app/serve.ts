@@ -20,6 +20,8 @@ import { startSite, type SiteHandle } from './site.js';
 export interface ServeOptions extends LocalEnvsOptions {
   port: number;
   host: string;
+  /** Also serve the agent/viewer records on this Unix-domain socket. */
+  socket?: string;
   webRoot?: string;
   /** Who may send input; default nobody. */
   control?: ControlPolicy;

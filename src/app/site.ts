@@ -40,6 +40,8 @@ import { envHealthOf, helloOf, inputTo, ownerOf, slotsOf, statesOf, totalsOf, ty
 export interface SiteOptions {
   host: string;
   port: number;
+  /** Also serve /ws's records on this Unix-domain socket (`--socket PATH`). */
+  socket?: string;
   log: Logger;
   allowOrigins?: readonly string[];
   webRoot?: string;
@@ -154,6 +156,7 @@ export async function startSite(o: SiteOptions): Promise<Site> {
     server = await startServer({
       host: o.host,
       port: o.port,
+      socketPath: o.socket,
       log,
       allowOrigins: o.allowOrigins,
       webRoot: o.webRoot ?? WEB_ROOT,

@@ -26,7 +26,7 @@ import { hubCommand } from './hub.js';
 import { renderMapCommand } from './render-map.js';
 
 /** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
-interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core' | 'recordMode' | 'checkpointS'>, RecordFlags {
+interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'socket' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core' | 'recordMode' | 'checkpointS'>, RecordFlags {
   envs: number;
   control: 'off' | 'open';
   controlToken?: string;
@@ -62,6 +62,7 @@ program
   .argument('[rom]', 'path to a .gb/.gbc ROM file; omitted: the embedded gbstream demo')
   .addOption(new Option('--port <n>', 'TCP port; 0 picks a free one').default(8080).argParser(parsePort))
   .addOption(new Option('--host <addr>', 'address to bind').default('127.0.0.1').argParser(parseHost))
+  .addOption(new Option('--socket <path>', 'also serve the /ws records (agents, viewers) on this Unix-domain socket, mode 0600, without WebSocket framing: the fast path for a local trainer (unix:///PATH in Python)'))
   .addOption(new Option('--fps <n>', 'frames published per second of wall time, 1–60').default(10).argParser(parseFps))
   .addOption(new Option('--quality <n>', 'JPEG quality 1–100').default(80).argParser(parseQuality))
   .addOption(new Option('--speed <x>', 'emulation speed: 1 = real time (59.73 frames/s), N = N×, max = as fast as possible').default(1 as Speed, '1').argParser(parseSpeed))
@@ -95,7 +96,7 @@ program
     }
     const serving = await serve({ rom, ...flags, allowOrigins: flags.allowOrigin, control, log, record });
     const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
-    process.stdout.write(`gbstream: streaming "${serving.title}" — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);
+    process.stdout.write(`gbstream: streaming "${serving.title}" — viewer ${serving.server.url} — WebSocket ${wsUrl}${serving.server.socketPath ? ` — socket unix://${serving.server.socketPath}` : ''}\n`);
     exitOnSignals(log, () => serving.stop());
   });
 

@@ -45,14 +45,30 @@ export class RecordReader {
    * @throws GbsError on a bad length or undecodable body; the bad record's bytes stay buffered.
    */
   next(): (Record<string, unknown> & { type: string }) | undefined {
-    if (this.#buffered < LENGTH_PREFIX_BYTES) return undefined;
-    const head = this.#peek(LENGTH_PREFIX_BYTES);
-    const length = readLength(head, 0, this.#maxRecordBytes);
-    if (this.#buffered < LENGTH_PREFIX_BYTES + length) return undefined;
-    const record = this.#peek(LENGTH_PREFIX_BYTES + length);
+    const record = this.#whole();
+    if (!record) return undefined;
     const message = decodeBody(record.subarray(LENGTH_PREFIX_BYTES));
-    this.#skip(LENGTH_PREFIX_BYTES + length);
+    this.#skip(record.byteLength);
     return message;
+  }
+
+  /**
+   * Returns the next whole record's bytes (length prefix and body) undecoded, or undefined when
+   * more bytes are needed: a stream transport cuts records here and hands them on as messages.
+   * @throws GbsError(BadLength) on a length over the limit; the bytes stay buffered.
+   */
+  nextBytes(): Uint8Array | undefined {
+    const record = this.#whole();
+    if (record) this.#skip(record.byteLength);
+    return record;
+  }
+
+  /** The first whole buffered record (prefix and body), or undefined when it has not all arrived. */
+  #whole(): Uint8Array | undefined {
+    if (this.#buffered < LENGTH_PREFIX_BYTES) return undefined;
+    const length = readLength(this.#peek(LENGTH_PREFIX_BYTES), 0, this.#maxRecordBytes);
+    if (this.#buffered < LENGTH_PREFIX_BYTES + length) return undefined;
+    return this.#peek(LENGTH_PREFIX_BYTES + length);
   }
 
   /** Returns the first `n` buffered bytes, merging chunks only when a record spans them. */

@@ -2,7 +2,8 @@
  * One HTTP server: the files of `web/` at `/`, extra routes before them, the viewers' WebSocket
  * endpoint at `/ws`, and the upgrades other parts take (`endpoints`: publishers, `/broadcast`).
  * The jobs live in their own files: upgrade routing (upgrade-router.ts), one viewer's socket
- * (viewer-socket.ts), heartbeat and `stats` (viewer-timers.ts), shutdown (close-sockets.ts).
+ * (viewer-socket.ts), heartbeat and `stats` (viewer-timers.ts), shutdown (close-sockets.ts). With
+ * `socketPath`, the same viewer code also answers on a Unix socket (socket-listener.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,9 @@ import { Broadcaster } from './broadcaster.js';
 import { closeAll } from './close-sockets.js';
 import { DEFAULT_LIVENESS, type LivenessLimits } from './liveness.js';
 import { isHostAllowed } from './origin.js';
+import { listenSocket, type SocketListener } from './socket-listener.js';
 import { createStaticHandler } from './static-files.js';
+import type { RecordTransport } from './stream-transport.js';
 import { upgradeRouter, type UpgradeEndpoint } from './upgrade-router.js';
 import { acceptViewer, type ViewerPolicy } from './viewer-socket.js';
 import { HEARTBEAT_MS, startViewerTimers, type ServerStatsSource } from './viewer-timers.js';
@@ -40,6 +43,8 @@ export interface StreamServerOptions extends ViewerPolicy {
   /** When to let a stuck client go; tests shorten it. */
   liveness?: LivenessLimits;
   heartbeatMs?: number;
+  /** Also answer on this Unix-domain stream socket (`serve --socket PATH`): the /ws records, unframed. */
+  socketPath?: string;
   /** Upgrades others take: publishers at `/ws` with their subprotocol, StreamWrappers at `/broadcast`. Absent: 404 (or a viewer, at `/ws`). */
   endpoints?: () => readonly UpgradeEndpoint[];
   /**
@@ -52,7 +57,9 @@ export interface StreamServerOptions extends ViewerPolicy {
 export interface StreamServer {
   readonly url: string;
   readonly port: number;
-  readonly broadcaster: Broadcaster<WebSocket>;
+  /** The Unix socket's path, when `socketPath` was given. */
+  readonly socketPath?: string;
+  readonly broadcaster: Broadcaster<RecordTransport>;
   /** Sends one encoded frame record of `env` (default 0) to every client that can take it. */
   publishFrame(record: Uint8Array, env?: number): void;
   /** Sends a control message to every client. */
@@ -63,7 +70,7 @@ export interface StreamServer {
 export async function startServer(options: StreamServerOptions): Promise<StreamServer> {
   const { log } = options;
   const allowOrigins = options.allowOrigins ?? [];
-  const broadcaster = new Broadcaster<WebSocket>();
+  const broadcaster = new Broadcaster<RecordTransport>();
   const serveStatic = createStaticHandler(options.webRoot);
   const http: Server = createServer((req, res) => {
     if (!isHostAllowed(req.headers.host, options.host, allowOrigins)) {
@@ -83,8 +90,8 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     });
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_AGENT_MESSAGE_BYTES });
-  const alive = new WeakMap<WebSocket, boolean>();
-  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => acceptViewer(ws, req, broadcaster, options, alive));
+  const alive = new WeakMap<RecordTransport, boolean>();
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => acceptViewer(ws, req.socket.remoteAddress, broadcaster, options, alive));
 
   let closing = false;
   http.on(
@@ -112,6 +119,16 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     stopTimers();
     throw err;
   }
+  let socket: SocketListener | undefined;
+  if (options.socketPath !== undefined) {
+    try {
+      socket = await listenSocket(options.socketPath, (transport) => acceptViewer(transport, `unix:${options.socketPath}`, broadcaster, options, alive));
+    } catch (err) {
+      stopTimers();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      throw err;
+    }
+  }
   const address = http.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}/`;
@@ -119,12 +136,15 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
   return {
     url,
     port: address.port,
+    socketPath: socket?.path,
     broadcaster,
     publishFrame: (record, env = 0) => broadcaster.broadcastFrame(record, env),
     publishControl: (message) => broadcaster.broadcastControl(encodeRecord(message)),
-    close: () => {
+    close: async () => {
       closing = true;
       stopTimers();
+      // Stream clients go with the viewers: before the sources close (their agents' envs are released).
+      await socket?.close();
       return closeAll(http, [wss], options.afterViewersClosed);
     },
   };

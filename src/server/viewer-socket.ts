@@ -3,8 +3,6 @@
  * records, and has its messages handled (connection.ts) with the server's policy: who controls,
  * size and rate limits, what `subscribe` may name. Nothing here throws out of a socket callback.
  */
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
@@ -15,6 +13,7 @@ import type { Broadcaster } from './broadcaster.js';
 import { handleClientData, type ConnectionContext } from './connection.js';
 import { tokenChecker, type ControlPolicy } from './control.js';
 import { ClientLimiter } from './rate-limit.js';
+import type { RecordTransport } from './stream-transport.js';
 
 /** Close code for a client that keeps breaking the rules (rate limit, failed auths). */
 export const CLOSE_POLICY_VIOLATION = 1008;
@@ -35,8 +34,11 @@ export interface ViewerPolicy {
   onJoin?(): void;
 }
 
-/** Wires one accepted socket; `alive` is the heartbeat's mark (set on every pong). */
-export function acceptViewer(ws: WebSocket, req: IncomingMessage, broadcaster: Broadcaster<WebSocket>, o: ViewerPolicy, alive: WeakMap<WebSocket, boolean>): void {
+/**
+ * Wires one accepted socket (a WebSocket at /ws, or a stream socket: stream-transport.ts);
+ * `alive` is the heartbeat's mark (set on every pong).
+ */
+export function acceptViewer(ws: RecordTransport, remote: string | undefined, broadcaster: Broadcaster<RecordTransport>, o: ViewerPolicy, alive: WeakMap<RecordTransport, boolean>): void {
   const { log } = o;
   const client = broadcaster.add(ws);
   const policy = o.control ?? { mode: 'off' };
@@ -72,7 +74,7 @@ export function acceptViewer(ws: WebSocket, req: IncomingMessage, broadcaster: B
     },
   };
   alive.set(ws, true);
-  log.info({ client: client.id, remote: req.socket.remoteAddress, clients: broadcaster.size }, 'client connected');
+  log.info({ client: client.id, remote, clients: broadcaster.size }, 'client connected');
   reply({ ...o.hello(), control: ctx.control });
   for (const message of o.welcome?.() ?? []) reply(message);
   ws.on('pong', () => alive.set(ws, true));

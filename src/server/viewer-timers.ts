@@ -2,12 +2,12 @@
  * The viewers' clocks: a heartbeat ping (a client that missed the last pong is cut off), and once
  * a second `stats` to every client after letting go of clients stuck past the liveness limits.
  */
-import type { WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { StatsMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
 import type { Broadcaster } from './broadcaster.js';
 import { livenessVerdict, type LivenessLimits } from './liveness.js';
+import type { RecordTransport } from './stream-transport.js';
 
 export const STATS_INTERVAL_MS = 1000;
 export const HEARTBEAT_MS = 30_000;
@@ -26,14 +26,14 @@ export interface ServerStatsSource {
 
 /** Starts both timers; returns the function that stops them. */
 export function startViewerTimers(
-  broadcaster: Broadcaster<WebSocket>,
-  alive: WeakMap<WebSocket, boolean>,
+  broadcaster: Broadcaster<RecordTransport>,
+  alive: WeakMap<RecordTransport, boolean>,
   stats: () => ServerStatsSource,
   limits: LivenessLimits,
   heartbeatMs: number,
   log: Logger,
 ): () => void {
-  const drop = (client: ReturnType<Broadcaster<WebSocket>['add']>) => {
+  const drop = (client: ReturnType<Broadcaster<RecordTransport>['add']>) => {
     broadcaster.remove(client);
     client.socket.terminate();
   };
@@ -67,7 +67,7 @@ export function startViewerTimers(
   };
 }
 
-function sendStats(broadcaster: Broadcaster<WebSocket>, source: ServerStatsSource): void {
+function sendStats(broadcaster: Broadcaster<RecordTransport>, source: ServerStatsSource): void {
   const ts = Date.now();
   for (const client of broadcaster.clients()) {
     broadcaster.sendControl(

@@ -1,0 +1,229 @@
+/**
+ * `serve --socket PATH` (issue 24 item 1): the /ws records on a Unix-domain stream socket, no
+ * framing, same viewer code: hello, auth, pings, agent steps; bad peers refused as on /ws; the
+ * socket file's mode, its removal, a live server refused and a stale file replaced.
+ */
+import { mkdtempSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serve, type Serving } from '../src/app/serve.js';
+import { RecordReader } from '../src/protocol/reader.js';
+import { encodeRecord } from '../src/protocol/record.js';
+import type { StreamServer } from '../src/server/server.js';
+import { startBareServer } from './helpers/bare-server.js';
+import { runCli, startCli } from './helpers/cli.js';
+import { testServeOptions } from './helpers/serve-options.js';
+
+type Rec = Record<string, unknown> & { type: string };
+
+/** A raw client of the socket: writes bytes, collects records, knows when it was closed. */
+class RawClient {
+  readonly socket: Socket;
+  readonly records: Rec[] = [];
+  readonly closed: Promise<void>;
+  #reader = new RecordReader({ maxRecordBytes: 64 * 1024 * 1024 });
+  #waiters: Array<() => void> = [];
+
+  constructor(path: string) {
+    this.socket = connect(path);
+    this.socket.on('data', (chunk) => {
+      this.#reader.append(chunk);
+      for (let r = this.#reader.next(); r; r = this.#reader.next()) this.records.push(r);
+      for (const w of this.#waiters.splice(0)) w();
+    });
+    this.socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => this.socket.on('close', () => resolve()));
+  }
+
+  send(message: Record<string, unknown>): void {
+    this.socket.write(encodeRecord(message as never));
+  }
+
+  async waitFor(match: (r: Rec) => boolean): Promise<Rec> {
+    for (;;) {
+      const found = this.records.find(match);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  request(message: Record<string, unknown> & { id: number }): Promise<Rec> {
+    this.send(message);
+    return this.waitFor((r) => r['id'] === message.id && r.type !== 'hello');
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'gbs-sock-'));
+let n = 0;
+const socketPath = () => join(dir, `s${++n}.sock`);
+
+let server: StreamServer | undefined;
+let serving: Serving | undefined;
+afterEach(async () => {
+  await server?.close();
+  await serving?.stop();
+  server = undefined;
+  serving = undefined;
+});
+
+describe('the socket transport on a bare server', () => {
+  it('says hello, answers pings in order, is 0600 and is removed at close', async () => {
+    const path = socketPath();
+    server = await startBareServer({ socketPath: path });
+    expect(server.socketPath).toBe(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const c = new RawClient(path);
+    expect(await c.waitFor((r) => r.type === 'hello')).toMatchObject({ type: 'hello', control: false });
+    // Two records in one write and one record split over two writes are all read.
+    const a = encodeRecord({ type: 'ping', id: 1 });
+    const b = encodeRecord({ type: 'ping', id: 2 });
+    const d = encodeRecord({ type: 'ping', id: 3 });
+    c.socket.write(Buffer.concat([a, b, d.subarray(0, 3)]));
+    await c.waitFor((r) => r.type === 'pong' && r['id'] === 2);
+    c.socket.write(d.subarray(3));
+    await c.waitFor((r) => r.type === 'pong' && r['id'] === 3);
+    expect(c.records.filter((r) => r.type === 'pong').map((r) => r['id'])).toEqual([1, 2, 3]);
+    await server.close();
+    server = undefined;
+    await c.closed;
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('applies the same auth rules as /ws', async () => {
+    const path = socketPath();
+    server = await startBareServer({ socketPath: path, control: { mode: 'token', token: 'right-token' } });
+    const c = new RawClient(path);
+    await c.waitFor((r) => r.type === 'hello');
+    expect(await c.request({ type: 'reset', id: 1 })).toMatchObject({ type: 'error', code: 'GBS_ERR_CONTROL_DENIED' });
+    expect(await c.request({ type: 'auth', id: 2, token: 'wrong-token' })).toMatchObject({ type: 'error', code: 'GBS_ERR_CONTROL_DENIED' });
+    expect(await c.request({ type: 'auth', id: 3, token: 'right-token' })).toMatchObject({ type: 'ack', of: 'auth' });
+    c.socket.destroy();
+  });
+
+  it('refuses and closes a 2 GiB length prefix', async () => {
+    const path = socketPath();
+    server = await startBareServer({ socketPath: path });
+    const c = new RawClient(path);
+    await c.waitFor((r) => r.type === 'hello');
+    c.socket.write(Buffer.from([0x80, 0, 0, 0, 1, 2, 3]));
+    expect(await c.waitFor((r) => r.type === 'error')).toMatchObject({ code: 'GBS_ERR_BAD_LENGTH' });
+    await c.closed;
+  });
+
+  it('answers garbage inside a record like /ws does, and closes on garbage that is no length', async () => {
+    const path = socketPath();
+    server = await startBareServer({ socketPath: path });
+    const c = new RawClient(path);
+    await c.waitFor((r) => r.type === 'hello');
+    // A well-framed record whose body is not msgpack: an error, connection kept.
+    c.socket.write(Buffer.from([0, 0, 0, 2, 0xc1, 0xc1]));
+    expect(await c.waitFor((r) => r.type === 'error')).toMatchObject({ code: 'GBS_ERR_BAD_MSGPACK' });
+    expect(await c.request({ type: 'ping', id: 7 })).toMatchObject({ type: 'pong', id: 7 });
+    // Text where a length belongs ("GET " is 1.2 GB): refused and closed.
+    c.socket.write('GET / HTTP/1.1\r\n\r\n');
+    await c.waitFor((r) => r.type === 'error' && r['code'] === 'GBS_ERR_BAD_LENGTH');
+    await c.closed;
+  });
+
+  it('a non-controlling peer is held to the small record size, closed as /ws closes it', async () => {
+    const path = socketPath();
+    server = await startBareServer({ socketPath: path });
+    const c = new RawClient(path);
+    await c.waitFor((r) => r.type === 'hello');
+    c.send({ type: 'progress', values: { x: 1 }, pad: 'x'.repeat(8000) });
+    expect(await c.waitFor((r) => r.type === 'error')).toMatchObject({ code: 'GBS_ERR_CONNECTION_CLOSED' });
+    await c.closed;
+  });
+
+  it('half a record and then silence is cut off by the heartbeat; half a record and EOF is refused', async () => {
+    const path = socketPath();
+    server = await startBareServer({ socketPath: path, heartbeatMs: 50 });
+    const silent = new RawClient(path);
+    await silent.waitFor((r) => r.type === 'hello');
+    silent.socket.write(encodeRecord({ type: 'ping', id: 1 }).subarray(0, 5));
+    await silent.closed;
+    // A peer whose records are whole lives on through many heartbeats.
+    const live = new RawClient(path);
+    await live.waitFor((r) => r.type === 'hello');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await live.request({ type: 'ping', id: 2 })).toMatchObject({ type: 'pong' });
+    const ended = new RawClient(path);
+    await ended.waitFor((r) => r.type === 'hello');
+    ended.socket.end(encodeRecord({ type: 'ping', id: 1 }).subarray(0, 5));
+    expect(await ended.waitFor((r) => r.type === 'error')).toMatchObject({ code: 'GBS_ERR_TRUNCATED' });
+    await ended.closed;
+    live.socket.destroy();
+  });
+
+  it('refuses a path a server answers on, replaces a stale socket file, leaves other files alone', async () => {
+    const path = socketPath();
+    const other = createServer(() => undefined);
+    await new Promise<void>((resolve) => other.listen(path, resolve));
+    await expect(startBareServer({ socketPath: path })).rejects.toMatchObject({ code: 'GBS_ERR_LISTEN', message: expect.stringContaining('already listening') });
+    // Closing without unlinking leaves a stale file behind, as a killed server does.
+    const stale = socketPath();
+    const dead = createServer(() => undefined);
+    await new Promise<void>((resolve) => dead.listen(stale, resolve));
+    const { unlinkSync, linkSync } = await import('node:fs');
+    linkSync(stale, `${stale}.keep`);
+    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    linkSync(`${stale}.keep`, stale);
+    unlinkSync(`${stale}.keep`);
+    expect(existsSync(stale)).toBe(true);
+    server = await startBareServer({ socketPath: stale });
+    const c = new RawClient(stale);
+    await c.waitFor((r) => r.type === 'hello');
+    c.socket.destroy();
+    const plain = join(dir, 'plain-file');
+    writeFileSync(plain, 'keep me');
+    await expect(startBareServer({ socketPath: plain })).rejects.toMatchObject({ code: 'GBS_ERR_LISTEN', message: expect.stringContaining('not a socket') });
+    await new Promise<void>((resolve) => other.close(() => resolve()));
+  });
+});
+
+describe('agents over the socket on a real emulator', () => {
+  it('steps an env in lockstep exactly as over /ws, and a closed client frees its env', async () => {
+    const path = socketPath();
+    serving = await serve(testServeOptions({ socket: path, envs: 2, speed: 'max', control: { mode: 'open' } }));
+    const c = new RawClient(path);
+    await c.waitFor((r) => r.type === 'hello');
+    const reset = await c.request({ type: 'reset', id: 1, env: 1 });
+    expect(reset).toMatchObject({ type: 'obs', env: 1 });
+    const obs = await c.request({ type: 'step', id: 2, env: 1, buttons: ['right'], frames: 30, observe: 'gray' });
+    expect(obs['frame']).toBe((reset['frame'] as number) + 30);
+    expect((obs['screen'] as Uint8Array).byteLength).toBe(160 * 144);
+    c.socket.destroy();
+    await c.closed;
+    const d = new RawClient(path);
+    await d.waitFor((r) => r.type === 'hello');
+    // The env was released when the first client went: the next one takes it.
+    // (The server may see the close a moment after this client connects: busy until then.)
+    let answer = await d.request({ type: 'reset', id: 3, env: 1 });
+    for (let id = 4; answer['code'] === 'GBS_ERR_ENV_BUSY' && id < 100; id++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      answer = await d.request({ type: 'reset', id, env: 1 });
+    }
+    expect(answer).toMatchObject({ type: 'obs', env: 1 });
+    d.socket.destroy();
+  });
+});
+
+describe('gbstream serve --socket (the CLI)', () => {
+  it('prints the socket, refuses a second server on it in one line, and removes it on SIGTERM', async () => {
+    const path = socketPath();
+    const first = await startCli(['serve', '--port', '0', '--core', 'serverboy', '--socket', path]);
+    try {
+      expect(first.output()).toContain(`socket unix://${path}`);
+      const second = await runCli(['serve', '--port', '0', '--core', 'serverboy', '--socket', path]);
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim().split('\n')).toEqual([`gbstream: --socket ${JSON.stringify(path)}: a server is already listening there`]);
+    } finally {
+      const exited = new Promise((resolve) => first.child.once('exit', resolve));
+      first.child.kill('SIGTERM');
+      await exited;
+    }
+    expect(existsSync(path)).toBe(false);
+  });
+});
