@@ -21,6 +21,7 @@ import { FrameImages, IMAGE_MIME, type ImageFormat } from './frame-image.js';
 import type { Metrics } from './metrics.js';
 import { MjpegStreams, type MjpegOptions } from './mjpeg.js';
 import { isOriginAllowed } from '../server/origin.js';
+import { SOCKET_POLICY } from '../server/socket-policy.js';
 
 export interface ApiContext {
   latest: LatestFrames;
@@ -46,7 +47,7 @@ export interface ApiContext {
   images?: FrameImages;
 }
 
-export const MAX_PROGRESS_BODY = 16 * 1024;
+export const MAX_PROGRESS_BODY = SOCKET_POLICY.progress.maxMessageBytes;
 export const MAX_PROGRESS_VALUES = 64;
 
 /** Validates a progress body: a flat JSON object of at most 64 finite numbers. */

@@ -17,21 +17,22 @@ import { parseWrapperMessage, type WrapperMessage } from '../map/wrapper-message
 import { tokenMatches } from './control.js';
 import { isLoopback } from './origin.js';
 import { TokenBucket } from './rate-limit.js';
+import { rateOf, SOCKET_POLICY } from './socket-policy.js';
 
 export const BROADCAST_PATH = '/broadcast';
 /** The wrapper sends 250–2000 coordinates a message, ~15 bytes each: 30 KiB at most; 8× that. */
-export const MAX_BROADCAST_MESSAGE_BYTES = 256 * 1024;
+export const MAX_BROADCAST_MESSAGE_BYTES = SOCKET_POLICY.broadcast.maxMessageBytes;
 /** One socket per trainer env: 288 envs is a big run. */
 export const MAX_BROADCAST_CONNECTIONS = 1024;
 /** A wrapper sends once every few hundred env steps; 20/s leaves room for fast envs. */
-export const BROADCAST_RATE = { perSecond: 20, burst: 40 };
+export const BROADCAST_RATE = { perSecond: rateOf('broadcast').perSecond, burst: rateOf('broadcast').burst };
 /**
  * A socket silent this long is closed. The wrapper's event loop runs only while it sends, so it
  * cannot answer pings in between and a heartbeat would cut healthy trainers; silence is the sign
  * of a trainer that died without closing (a half-open TCP connection would otherwise stay for
  * ever). A wrapper that was only paused reconnects on its next upload.
  */
-export const BROADCAST_IDLE_MS = 15 * 60_000;
+export const BROADCAST_IDLE_MS = SOCKET_POLICY.broadcast.stallMs;
 
 /** Close codes (RFC 6455 §7.4.1). */
 const CLOSE_UNSUPPORTED_DATA = 1003;
