@@ -36,7 +36,8 @@ export interface HubOptions {
   log: Logger;
   /** `--control open`: publishers need no token. */
   openControl: boolean;
-  checkToken?(token: string): boolean;
+  /** @param from the peer's address (failed auths are counted per address) */
+  checkToken?(token: string, from: string): boolean;
   /** The viewers' subscriptions, the recorder, MJPEG readers: read at every demand tick. */
   demandInputs(): DemandInputs;
   /** State rate asked of publishers for envs nobody watches. */
@@ -109,7 +110,7 @@ export class Hub {
   /** Takes a WebSocket that offered the publisher subprotocol. */
   accept(ws: WebSocket, req: IncomingMessage): void {
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
-    const session = new PublisherSession({ id: this.#nextId++, remote, socket: ws, hub: this.#port(), log: this.#o.log });
+    const session = new PublisherSession({ id: this.#nextId++, remote, address: req.socket.remoteAddress ?? 'unknown', socket: ws, hub: this.#port(), log: this.#o.log });
     this.#sessions.add(session);
     const beat = { ws, alive: true, stall: new StallWatch() };
     this.#sockets.set(session, beat);

@@ -47,7 +47,7 @@ export interface PublisherSocket {
 export interface PublisherHub {
   /** Whether publishing needs no token (`--control open`), and the token check when one is set. */
   readonly openControl: boolean;
-  checkToken?(token: string): boolean;
+  checkToken?(token: string, from: string): boolean;
   /** Claims env slots; returns their server ids. @throws GbsError(TooManyEnvs) */
   announce(session: PublisherSession, labels: string[], width: number, height: number): number[];
   frame(env: number, prepared: PreparedFrame, frame: number | undefined, state: GameState | undefined): void;
@@ -58,6 +58,8 @@ export interface PublisherHub {
 export class PublisherSession {
   readonly id: number;
   readonly remote: string;
+  /** The peer's address without the port: failed auths are counted by it. */
+  readonly address: string;
   #authed: boolean;
   /** Server env ids, by this publisher's env index. */
   #envs: number[] | undefined;
@@ -79,9 +81,10 @@ export class PublisherSession {
   received = 0;
   refused = 0;
 
-  constructor(o: { id: number; remote: string; socket: PublisherSocket; hub: PublisherHub; log: Logger; now?: () => number }) {
+  constructor(o: { id: number; remote: string; address?: string; socket: PublisherSocket; hub: PublisherHub; log: Logger; now?: () => number }) {
     this.id = o.id;
     this.remote = o.remote;
+    this.address = o.address ?? o.remote;
     this.#socket = o.socket;
     this.#hub = o.hub;
     this.#log = o.log;
@@ -154,7 +157,7 @@ export class PublisherSession {
         return;
       case 'auth':
         if (!this.#hub.checkToken) throw new GbsError(ErrorCode.ControlDenied, 'this server has no control token; start it with --control-token T (or --control open)');
-        if (!this.#hub.checkToken(message.token)) throw new GbsError(ErrorCode.ControlDenied, 'wrong control token');
+        if (!this.#hub.checkToken(message.token, this.address)) throw new GbsError(ErrorCode.ControlDenied, 'wrong control token');
         this.#authed = true;
         this.#reply({ type: 'ack', id: message.id, of: 'auth' });
         return;

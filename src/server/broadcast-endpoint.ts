@@ -14,6 +14,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { parseWrapperMessage, type WrapperMessage } from '../map/wrapper-message.js';
+import { ErrorCode } from '../protocol/constants.js';
+import type { AuthFailures } from './auth-failures.js';
 import { tokenMatches } from './control.js';
 import { isLoopback } from './origin.js';
 import { TokenBucket } from './rate-limit.js';
@@ -72,6 +74,8 @@ export interface BroadcastEndpointOptions {
   host: string;
   /** The control token, when one is set. */
   token?: string;
+  /** The site's failed-auth count per address (shared with its other endpoints). */
+  failures?: AuthFailures;
   log: Logger;
   /** Each well-formed message. */
   onMessage(message: WrapperMessage): void;
@@ -109,7 +113,14 @@ export class BroadcastEndpoint {
   /** Takes an upgrade request for BROADCAST_PATH (host and origin already checked by the server). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const urlToken = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = urlToken === null ? 0 : (this.#o.failures?.blockedFor(address) ?? 0);
+    if (wait > 0) {
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${ErrorCode.AuthBlocked}: too many failed auths from ${address}; refused for ${Math.ceil(wait / 1000)} s more\n`);
+      return;
+    }
     const verdict = broadcastAccess(this.#o.host, this.#o.token, urlToken);
+    if (!verdict.ok && verdict.status === 401 && urlToken !== null) this.#o.failures?.fail(address);
     if (!verdict.ok) {
       // The URL may hold a (wrong) token: log the reason and the peer, never the URL.
       if (++this.#refusals === 1 || this.#refusals % 100 === 0) {

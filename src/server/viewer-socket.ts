@@ -59,7 +59,7 @@ export function acceptViewer(ws: WebSocket, req: IncomingMessage, broadcaster: B
       log.warn({ client: client.id, reason }, 'closing client');
       ws.close(CLOSE_POLICY_VIOLATION, reason);
     },
-    checkToken: tokenChecker(policy),
+    checkToken: tokenChecker(policy, req.socket.remoteAddress),
     reply,
     input: onInput && ((m) => {
       notDrivenByOther(m.env);
