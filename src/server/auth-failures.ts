@@ -6,16 +6,9 @@
  */
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
+import { AUTH_FAILURES } from './socket-policy.js';
 
-export const AUTH_FAILURES = {
-  /** Failures an address may have within `windowMs`… */
-  perWindow: 10,
-  windowMs: 60_000,
-  /** …after which it is refused this long. */
-  blockMs: 10 * 60_000,
-  /** Addresses remembered at most (the oldest go first), so a spray of addresses can't grow it. */
-  maxAddresses: 10_000,
-};
+export { AUTH_FAILURES };
 
 interface Tally {
   count: number;

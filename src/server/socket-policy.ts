@@ -92,6 +92,20 @@ export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>>
   },
 };
 
+/**
+ * Failed auths per remote address, counted across every kind above (auth-failures.ts): the
+ * tenth within a minute refuses the address for ten minutes.
+ */
+export const AUTH_FAILURES = {
+  /** Failures an address may have within `windowMs`… */
+  perWindow: 10,
+  windowMs: 60_000,
+  /** …after which it is refused this long. */
+  blockMs: 10 * 60_000,
+  /** Addresses remembered at most (the oldest go first), so a spray of addresses can't grow it. */
+  maxAddresses: 10_000,
+};
+
 /** What the output decision looks at: a `ws` WebSocket has it. */
 export interface OutputState {
   readonly bufferedAmount: number;
