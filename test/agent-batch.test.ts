@@ -145,6 +145,7 @@ describe('batched step (AgentHost)', () => {
     envs[1]!.gate = new Promise((r) => (open = r));
     await h.reset(1, { type: 'reset', env: 1 });
     const held = h.step(1, { type: 'step', env: 1, buttons: [], frames: 1 }); // in flight on env 1
+    await expect.poll(() => envs[1]!.log.at(-1)).toBe('step-start '); // its turn came: it runs
     const queued = h.step(1, { type: 'step', envs: [0, 1], actions: [[], []] }); // env 1's part waits behind it
     h.releaseAll(1); // the client disconnects now
     // Another agent asking meanwhile waits for the envs instead of being refused.
@@ -158,6 +159,19 @@ describe('batched step (AgentHost)', () => {
     h.releaseAll(2);
     await expect.poll(() => [h.ownerOf(0), h.ownerOf(1)]).toEqual([undefined, undefined]);
     expect(envs.map((e) => e.lockstep)).toEqual([false, false]);
+  });
+});
+
+describe('a client that leaves (AgentHost)', () => {
+  it('has its operations whose turn had not come cancelled, not run', async () => {
+    const { host: h, envs } = host(1);
+    await h.reset(1, { type: 'reset', env: 0 });
+    const steps = [1, 2, 3].map(() => h.step(1, { type: 'step', env: 0, buttons: [], frames: 1 }));
+    h.releaseAll(1);
+    const codes = await Promise.all(steps.map((p) => codeOf(p)));
+    expect(codes).toEqual(['GBS_ERR_ENV_BUSY', 'GBS_ERR_ENV_BUSY', 'GBS_ERR_ENV_BUSY']);
+    expect(envs[0]!.log.filter((l) => l.startsWith('step'))).toEqual([]);
+    await expect.poll(() => h.ownerOf(0)).toBeUndefined();
   });
 });
 

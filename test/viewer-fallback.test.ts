@@ -298,3 +298,13 @@ describe('HttpPoller', () => {
     expect(timers.pending).toBe(0);
   });
 });
+
+describe('refusals', () => {
+  it('says an env is driven by an agent, not that the server failed', async () => {
+    const { refusalText } = await import('../web/src/status.js');
+    expect(refusalText('GBS_ERR_ENV_BUSY', 'env 3 is driven by an agent (client 7); input and commands are refused until it releases the env')).toBe(
+      'Env 3 is driven by an agent: it takes input and commands from that agent only until it lets go.',
+    );
+    expect(refusalText('GBS_ERR_RATE_LIMITED', 'too fast')).toBe('Server refused: too fast (GBS_ERR_RATE_LIMITED)');
+  });
+});

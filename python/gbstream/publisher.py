@@ -40,7 +40,7 @@ _FORMATS = {1: "gray", 3: "rgb", 4: "rgba"}
 # Refusals of auth or announce that a reconnect cannot fix: stop and raise instead of retrying
 # forever. (GBS_ERR_UNKNOWN_TYPE: the server takes no publishers, e.g. `gbstream replay`;
 # GBS_ERR_TOO_LARGE: the announce is over the hub's message limit, and would be again.)
-_FATAL = {"GBS_ERR_CONTROL_DENIED", "GBS_ERR_TOO_MANY_ENVS", "GBS_ERR_BAD_SIZE", "GBS_ERR_BAD_FIELD", "GBS_ERR_UNKNOWN_TYPE", "GBS_ERR_TOO_LARGE"}
+_FATAL = {"GBS_ERR_CONTROL_DENIED", "GBS_ERR_AUTH_BLOCKED", "GBS_ERR_TOO_MANY_ENVS", "GBS_ERR_BAD_SIZE", "GBS_ERR_BAD_FIELD", "GBS_ERR_UNKNOWN_TYPE", "GBS_ERR_TOO_LARGE"}
 _AUTH_ID = 0
 _ANNOUNCE_ID = 1
 # RFC 6455 "message too big": the hub (or its WebSocket layer, past its largest message) closed.

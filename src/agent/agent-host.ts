@@ -9,6 +9,11 @@
  *
  * A batched `reset`/`step` (`envs: [...]`) queues one operation per env; envs in different
  * workers run at the same time, and one `obsBatch` answers when the last is done.
+ *
+ * Queued operations run one macrotask apart (setImmediate), not as a chain of microtasks: an
+ * agent that queues a burst of long steps on an env of the main thread would otherwise hold the
+ * event loop until the burst ends (no HTTP, no viewer, no heartbeat). A client that disconnects
+ * has its operations still waiting in the queue cancelled.
  */
 import type { Env, Observation } from '../envs/env.js';
 import { ErrorCode } from '../protocol/constants.js';
@@ -121,7 +126,13 @@ export class AgentHost {
       const touched = this.#touched.get(client) ?? new Set<number>();
       this.#touched.set(client, touched.add(id));
     }
-    const run = (this.#tail.get(id) ?? Promise.resolve()).then(op, op);
+    const turn = async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Its client left while this waited: nobody will read the answer, and the env is wanted.
+      if (client !== undefined && !this.#touched.has(client)) throw new GbsError(ErrorCode.EnvBusy, `cancelled: client ${client} disconnected`);
+      return op();
+    };
+    const run = (this.#tail.get(id) ?? Promise.resolve()).then(turn, turn);
     this.#tail.set(id, run.catch(() => undefined));
     return run;
   }

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import type { FrameFormat, RomInfo } from '../protocol/messages.js';
 import type { RecordSpec } from '../record/start-recorder.js';
-import type { ControlPolicy } from '../server/control.js';
+import { authFailuresOf, type ControlPolicy } from '../server/control.js';
 import { StreamWrapperSource } from '../sources/stream-wrapper-source.js';
 import { PublisherSource } from '../sources/publisher-source.js';
 import { loadRomFile } from '../rom/load.js';
@@ -65,7 +65,7 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const { heartbeatMs, ...siteOptions } = options;
   const publishers = new PublisherSource({ ...options, firstEnv: 0, encoder: options.encoder ?? 'auto', control });
   const encoder = publishers.encoderName;
-  const sources = [publishers, new StreamWrapperSource({ host: options.host, token: control.mode === 'token' ? control.token : undefined, log })];
+  const sources = [publishers, new StreamWrapperSource({ host: options.host, token: control.mode === 'token' ? control.token : undefined, failures: authFailuresOf(control), log })];
   const site = await startSite({
     ...siteOptions,
     control,

@@ -8,7 +8,7 @@
 import type { Env } from '../envs/env.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import type { RecordMode, RecordSpec } from '../record/start-recorder.js';
-import type { ControlPolicy } from '../server/control.js';
+import { authFailuresOf, type ControlPolicy } from '../server/control.js';
 import { StreamWrapperSource } from '../sources/stream-wrapper-source.js';
 import { openLocalEnvs, type LocalEnvsOptions } from '../sources/local-source.js';
 import { PublisherSource } from '../sources/publisher-source.js';
@@ -55,7 +55,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const sources = [
     local,
     new PublisherSource({ firstEnv: local.slots(), fps: options.fps, quality: options.quality, encoder: options.encoder ?? 'auto', format: local.format, control, log }),
-    new StreamWrapperSource({ host: options.host, token: control.mode === 'token' ? control.token : undefined, log }),
+    new StreamWrapperSource({ host: options.host, token: control.mode === 'token' ? control.token : undefined, failures: authFailuresOf(control), log }),
   ];
   const site = await startSite({
     ...options,

@@ -21,6 +21,7 @@ import { FrameImages, IMAGE_MIME, type ImageFormat } from './frame-image.js';
 import type { Metrics } from './metrics.js';
 import { MjpegStreams, type MjpegOptions } from './mjpeg.js';
 import { isOriginAllowed } from '../server/origin.js';
+import { SOCKET_POLICY } from '../server/socket-policy.js';
 
 export interface ApiContext {
   latest: LatestFrames;
@@ -33,7 +34,8 @@ export interface ApiContext {
   /** The latest training numbers, for GET /api/progress. */
   lastProgress?(): { ts: number; source?: string; values: Record<string, number> } | undefined;
   /** Checks a bearer token; undefined when no control token is configured. */
-  checkToken?(token: string): boolean;
+  /** @param from the peer's address (failed auths are counted per address; a refused one throws GbsError) */
+  checkToken?(token: string, from?: string): boolean;
   /** Without a token: whether anyone may publish progress (`--control open`). */
   openControl?: boolean;
   /** Browser origins allowed besides the page's own (`--allow-origin`). */
@@ -46,7 +48,7 @@ export interface ApiContext {
   images?: FrameImages;
 }
 
-export const MAX_PROGRESS_BODY = 16 * 1024;
+export const MAX_PROGRESS_BODY = SOCKET_POLICY.progress.maxMessageBytes;
 export const MAX_PROGRESS_VALUES = 64;
 
 /** Validates a progress body: a flat JSON object of at most 64 finite numbers. */
@@ -78,7 +80,15 @@ function postProgress(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
   }
   if (ctx.checkToken) {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token || !ctx.checkToken(token)) {
+    let ok: boolean;
+    try {
+      ok = token !== undefined && ctx.checkToken(token, req.socket.remoteAddress);
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      json(res, 429, { error: e.code ?? ErrorCode.Internal, message: e.message ?? 'refused' });
+      return;
+    }
+    if (!ok) {
       json(res, 401, { error: 'GBS_ERR_CONTROL_DENIED', message: 'send Authorization: Bearer <control token>' });
       return;
     }

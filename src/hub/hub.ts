@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { FrameEncoder } from '../encode/encoder.js';
 import { toBytes } from '../server/connection.js';
+import { SOCKET_POLICY, StallWatch } from '../server/socket-policy.js';
 import type { Logger } from '../log.js';
 import { EventCode } from '../protocol/constants.js';
 import type { EnvInfo, EventMessage, GameState, StatesMessage } from '../protocol/messages.js';
@@ -24,7 +25,7 @@ import type { PreparedFrame } from './raw-frame.js';
 
 export const DEMAND_EVERY_MS = 200;
 /** A publisher that misses a pong for this long is cut off (its envs go), like a viewer. */
-export const PUBLISHER_HEARTBEAT_MS = 30_000;
+export const PUBLISHER_HEARTBEAT_MS = SOCKET_POLICY.publisher.heartbeatMs;
 
 export interface HubOptions {
   /** The server's own envs (ids 0..n-1); empty for `gbstream hub`. */
@@ -35,7 +36,8 @@ export interface HubOptions {
   log: Logger;
   /** `--control open`: publishers need no token. */
   openControl: boolean;
-  checkToken?(token: string): boolean;
+  /** @param from the peer's address (failed auths are counted per address) */
+  checkToken?(token: string, from: string): boolean;
   /** The viewers' subscriptions, the recorder, MJPEG readers: read at every demand tick. */
   demandInputs(): DemandInputs;
   /** State rate asked of publishers for envs nobody watches. */
@@ -52,7 +54,7 @@ export class Hub {
   readonly #o: HubOptions;
   readonly #sessions = new Set<PublisherSession>();
   /** Each publisher's socket and whether it answered the last ping. */
-  readonly #sockets = new Map<PublisherSession, { ws: WebSocket; alive: boolean }>();
+  readonly #sockets = new Map<PublisherSession, { ws: WebSocket; alive: boolean; stall: StallWatch }>();
   readonly #envs = new Map<number, PublishedEnv>();
   readonly #timers: NodeJS.Timeout[] = [];
   #nextId = 1;
@@ -64,6 +66,11 @@ export class Hub {
     const stats = setInterval(() => {
       const now = performance.now();
       for (const env of this.#envs.values()) env.rollStats(now);
+      // A publisher whose answers wait unread too long is let go, like a stuck viewer.
+      for (const [session, s] of this.#sockets) {
+        const reason = s.stall.check(s.ws.bufferedAmount, now, SOCKET_POLICY.publisher);
+        if (reason) session.cutOff(reason);
+      }
     }, 1000);
     // A publisher whose network dies without a FIN would otherwise keep its envs live forever.
     const heartbeat = setInterval(() => {
@@ -103,9 +110,9 @@ export class Hub {
   /** Takes a WebSocket that offered the publisher subprotocol. */
   accept(ws: WebSocket, req: IncomingMessage): void {
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`;
-    const session = new PublisherSession({ id: this.#nextId++, remote, socket: ws, hub: this.#port(), log: this.#o.log });
+    const session = new PublisherSession({ id: this.#nextId++, remote, address: req.socket.remoteAddress ?? 'unknown', socket: ws, hub: this.#port(), log: this.#o.log });
     this.#sessions.add(session);
-    const beat = { ws, alive: true };
+    const beat = { ws, alive: true, stall: new StallWatch() };
     this.#sockets.set(session, beat);
     ws.on('pong', () => (beat.alive = true));
     this.#o.log.info({ publisher: session.id, remote }, 'publisher connected');

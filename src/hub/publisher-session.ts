@@ -12,6 +12,7 @@ import { GbsError } from '../protocol/errors.js';
 import type { AnyMessage, GameState, PublisherMessage } from '../protocol/messages.js';
 import { decodeRecords, encodeRecord } from '../protocol/record.js';
 import { TokenBucket } from '../server/rate-limit.js';
+import { outputVerdict, rateOf } from '../server/socket-policy.js';
 import { parsePublisherMessage } from './publisher-message.js';
 import { checkFrameSize, prepareFrame, type PreparedFrame } from './raw-frame.js';
 
@@ -20,29 +21,33 @@ export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_TOO_BIG = 1009;
 
 /**
- * Limits per publisher. Records of one env: 60/s on average (a burst of 120), whatever the
- * demand, so one env can't flood; WebSocket messages: 2,000/s; bytes: 128 MiB/s.
+ * Limits per publisher (messages and output from the socket policy). Records of one env: 60/s on
+ * average (a burst of 120), whatever the demand, so one env can't flood; bytes: 128 MiB/s.
  */
 export const PUBLISHER_LIMITS = {
   envRecordsPerSecond: 60,
   envRecordBurst: 120,
-  messagesPerSecond: 2000,
-  messageBurst: 4000,
+  messagesPerSecond: rateOf('publisher').perSecond,
+  messageBurst: rateOf('publisher').burst,
   bytesPerSecond: 128 * 1024 * 1024,
-  refusalsBeforeClose: 1000,
+  refusalsBeforeClose: rateOf('publisher').refusalsBeforeClose,
 };
 
 /** The part of a `ws` WebSocket a session uses. */
 export interface PublisherSocket {
   send(data: Uint8Array): void;
   close(code: number, reason: string): void;
+  /** Drops the connection at once (a peer that does not read would never finish a close handshake). */
+  terminate(): void;
+  /** Bytes waiting to be written to the peer. */
+  readonly bufferedAmount: number;
 }
 
 /** What a session may ask of the hub. */
 export interface PublisherHub {
   /** Whether publishing needs no token (`--control open`), and the token check when one is set. */
   readonly openControl: boolean;
-  checkToken?(token: string): boolean;
+  checkToken?(token: string, from: string): boolean;
   /** Claims env slots; returns their server ids. @throws GbsError(TooManyEnvs) */
   announce(session: PublisherSession, labels: string[], width: number, height: number): number[];
   frame(env: number, prepared: PreparedFrame, frame: number | undefined, state: GameState | undefined): void;
@@ -53,6 +58,8 @@ export interface PublisherHub {
 export class PublisherSession {
   readonly id: number;
   readonly remote: string;
+  /** The peer's address without the port: failed auths are counted by it. */
+  readonly address: string;
   #authed: boolean;
   /** Server env ids, by this publisher's env index. */
   #envs: number[] | undefined;
@@ -61,6 +68,8 @@ export class PublisherSession {
   #demand: number[] | undefined;
   #stateFps = 0;
   #refusals = 0;
+  /** Cut off: nothing more from it is handled, nothing more is sent. */
+  #cut = false;
   readonly #socket: PublisherSocket;
   readonly #hub: PublisherHub;
   readonly #log: Logger;
@@ -72,9 +81,10 @@ export class PublisherSession {
   received = 0;
   refused = 0;
 
-  constructor(o: { id: number; remote: string; socket: PublisherSocket; hub: PublisherHub; log: Logger; now?: () => number }) {
+  constructor(o: { id: number; remote: string; address?: string; socket: PublisherSocket; hub: PublisherHub; log: Logger; now?: () => number }) {
     this.id = o.id;
     this.remote = o.remote;
+    this.address = o.address ?? o.remote;
     this.#socket = o.socket;
     this.#hub = o.hub;
     this.#log = o.log;
@@ -92,6 +102,7 @@ export class PublisherSession {
 
   /** Handles one WebSocket message. */
   handle(data: Uint8Array, isBinary: boolean): void {
+    if (this.#cut) return;
     const now = this.#now();
     if (isBinary && !this.#authed && data.byteLength > MAX_CLIENT_MESSAGE_BYTES && data.byteLength <= MAX_PUBLISHER_MESSAGE_BYTES) {
       const rest = this.#leadingAuth(data, now);
@@ -120,6 +131,7 @@ export class PublisherSession {
       return;
     }
     for (const map of maps) {
+      if (this.#cut) return;
       const id = typeof map['id'] === 'number' ? map['id'] : undefined;
       try {
         this.#handleMessage(parsePublisherMessage(map), now);
@@ -145,7 +157,7 @@ export class PublisherSession {
         return;
       case 'auth':
         if (!this.#hub.checkToken) throw new GbsError(ErrorCode.ControlDenied, 'this server has no control token; start it with --control-token T (or --control open)');
-        if (!this.#hub.checkToken(message.token)) throw new GbsError(ErrorCode.ControlDenied, 'wrong control token');
+        if (!this.#hub.checkToken(message.token, this.address)) throw new GbsError(ErrorCode.ControlDenied, 'wrong control token');
         this.#authed = true;
         this.#reply({ type: 'ack', id: message.id, of: 'auth' });
         return;
@@ -258,8 +270,31 @@ export class PublisherSession {
     }
   }
 
+  /** Whether the hub cut this publisher off (its output passed the cap, or it stalled). */
+  get cut(): boolean {
+    return this.#cut;
+  }
+
+  /** Terminates the connection: nothing more is handled or sent. */
+  cutOff(reason: string): void {
+    if (this.#cut) return;
+    this.#cut = true;
+    this.#log.warn({ publisher: this.id, remote: this.remote, reason, refused: this.refused }, 'cutting off publisher');
+    this.#socket.terminate();
+  }
+
+  /**
+   * Queues a control record unless the output waiting for this peer would pass its cap (small
+   * before auth): a peer that floods requests and never reads the answers is cut off instead.
+   */
   #reply(message: AnyMessage): void {
-    this.#socket.send(encodeRecord(message));
+    if (this.#cut) return;
+    const record = encodeRecord(message);
+    if (outputVerdict(this.#socket, record.byteLength, 'publisher', this.#authed) === 'cut-off') {
+      this.cutOff(`${this.#socket.bufferedAmount} bytes of answers wait unread (cap ${this.#authed ? 'after' : 'before'} auth)`);
+      return;
+    }
+    this.#socket.send(record);
   }
 
   #replyError(err: unknown, id?: number): void {

@@ -63,6 +63,8 @@ export const ErrorCode = {
   RateLimited: 'GBS_ERR_RATE_LIMITED',
   /** The env is driven by another agent. */
   EnvBusy: 'GBS_ERR_ENV_BUSY',
+  /** Too many failed auths from this address lately: refused for a while, whatever the token. */
+  AuthBlocked: 'GBS_ERR_AUTH_BLOCKED',
   /** The env's worker is gone. */
   EnvCrashed: 'GBS_ERR_ENV_CRASHED',
   /** No such env. */

@@ -5,6 +5,8 @@
 import type { ObsBatchMessage, ObsMessage, ReleaseMessage, ResetMessage, MachineStateMessage, SnapshotRequestMessage, StepMessage } from '../protocol/messages.js';
 
 export interface AgentPort {
+  /** Which client drives `env` in lockstep, if any: nobody else may send it input or commands. */
+  ownerOf(env: number): number | undefined;
   /** Answers `obs` for one env, `obsBatch` for a batch (`envs: [...]`). */
   reset(client: number, message: ResetMessage): Promise<ObsMessage | ObsBatchMessage>;
   step(client: number, message: StepMessage): Promise<ObsMessage | ObsBatchMessage>;

@@ -14,24 +14,27 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { parseWrapperMessage, type WrapperMessage } from '../map/wrapper-message.js';
+import { ErrorCode } from '../protocol/constants.js';
+import type { AuthFailures } from './auth-failures.js';
 import { tokenMatches } from './control.js';
 import { isLoopback } from './origin.js';
 import { TokenBucket } from './rate-limit.js';
+import { rateOf, SOCKET_POLICY } from './socket-policy.js';
 
 export const BROADCAST_PATH = '/broadcast';
 /** The wrapper sends 250–2000 coordinates a message, ~15 bytes each: 30 KiB at most; 8× that. */
-export const MAX_BROADCAST_MESSAGE_BYTES = 256 * 1024;
+export const MAX_BROADCAST_MESSAGE_BYTES = SOCKET_POLICY.broadcast.maxMessageBytes;
 /** One socket per trainer env: 288 envs is a big run. */
 export const MAX_BROADCAST_CONNECTIONS = 1024;
 /** A wrapper sends once every few hundred env steps; 20/s leaves room for fast envs. */
-export const BROADCAST_RATE = { perSecond: 20, burst: 40 };
+export const BROADCAST_RATE = { perSecond: rateOf('broadcast').perSecond, burst: rateOf('broadcast').burst };
 /**
  * A socket silent this long is closed. The wrapper's event loop runs only while it sends, so it
  * cannot answer pings in between and a heartbeat would cut healthy trainers; silence is the sign
  * of a trainer that died without closing (a half-open TCP connection would otherwise stay for
  * ever). A wrapper that was only paused reconnects on its next upload.
  */
-export const BROADCAST_IDLE_MS = 15 * 60_000;
+export const BROADCAST_IDLE_MS = SOCKET_POLICY.broadcast.stallMs;
 
 /** Close codes (RFC 6455 §7.4.1). */
 const CLOSE_UNSUPPORTED_DATA = 1003;
@@ -71,6 +74,8 @@ export interface BroadcastEndpointOptions {
   host: string;
   /** The control token, when one is set. */
   token?: string;
+  /** The site's failed-auth count per address (shared with its other endpoints). */
+  failures?: AuthFailures;
   log: Logger;
   /** Each well-formed message. */
   onMessage(message: WrapperMessage): void;
@@ -108,7 +113,14 @@ export class BroadcastEndpoint {
   /** Takes an upgrade request for BROADCAST_PATH (host and origin already checked by the server). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const urlToken = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = urlToken === null ? 0 : (this.#o.failures?.blockedFor(address) ?? 0);
+    if (wait > 0) {
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${ErrorCode.AuthBlocked}: too many failed auths from ${address}; refused for ${Math.ceil(wait / 1000)} s more\n`);
+      return;
+    }
     const verdict = broadcastAccess(this.#o.host, this.#o.token, urlToken);
+    if (!verdict.ok && verdict.status === 401 && urlToken !== null) this.#o.failures?.fail(address);
     if (!verdict.ok) {
       // The URL may hold a (wrong) token: log the reason and the peer, never the URL.
       if (++this.#refusals === 1 || this.#refusals % 100 === 0) {

@@ -3,6 +3,8 @@
  * or whose queue passed a byte cap (control records are never dropped, so they can pile up on a
  * socket that never reads). A pure verdict; the server terminates and logs the reason.
  */
+import { SOCKET_POLICY } from './socket-policy.js';
+
 export interface LivenessState {
   readonly bufferedAmount: number;
   readonly inFlight: boolean;
@@ -17,7 +19,7 @@ export interface LivenessLimits {
   byteCap: number;
 }
 
-export const DEFAULT_LIVENESS: LivenessLimits = { stallMs: 10_000, byteCap: 8 * 1024 * 1024 };
+export const DEFAULT_LIVENESS: LivenessLimits = { stallMs: SOCKET_POLICY.viewer.stallMs, byteCap: SOCKET_POLICY.viewer.outputCap };
 
 export function livenessVerdict(client: LivenessState, now: number, limits: LivenessLimits = DEFAULT_LIVENESS): string | undefined {
   if (client.bufferedAmount > limits.byteCap) {

@@ -4,6 +4,8 @@
  * counting messages would let a client multiply its rate); the connection answers an over-rate
  * client with an error and closes it with 1008 when abuse goes on, or after a few failed `auth`s.
  */
+import { rateOf } from './socket-policy.js';
+
 export class TokenBucket {
   readonly #rate: number;
   readonly #burst: number;
@@ -34,7 +36,11 @@ export class TokenBucket {
  * one env at `frames=1` takes 3,700 steps/s on a slow 2-core VM and a ping loop 6,100/s, so
  * their budget is ten times that, enough for a fast machine without letting a runaway loop go free.
  */
-export const MESSAGE_RATE = { perSecond: 50, burst: 100, refusalsBeforeClose: 200, controlPerSecond: 50_000, controlBurst: 50_000 };
+export const MESSAGE_RATE = {
+  ...rateOf('viewer'),
+  controlPerSecond: rateOf('agent').perSecond,
+  controlBurst: rateOf('agent').burst,
+};
 
 /** Failed `auth` messages one connection may send; the next failure closes it (no token guessing). */
 export const MAX_FAILED_AUTHS = 5;

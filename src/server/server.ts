@@ -106,29 +106,24 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
     }),
   );
 
-  const stopTimers = startViewerTimers(broadcaster, alive, options.stats, options.liveness ?? DEFAULT_LIVENESS, options.heartbeatMs ?? HEARTBEAT_MS, log);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(options.port, options.host, () => {
-        http.off('error', reject);
-        resolve();
-      });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, options.host, () => {
+      http.off('error', reject);
+      resolve();
     });
-  } catch (err) {
-    stopTimers();
-    throw err;
-  }
+  });
   let socket: SocketListener | undefined;
   if (options.socketPath !== undefined) {
     try {
       socket = await listenSocket(options.socketPath, (transport) => acceptViewer(transport, `unix:${options.socketPath}`, broadcaster, options, alive));
     } catch (err) {
-      stopTimers();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       throw err;
     }
   }
+  // Only a server that listens has clocks: a taken port (or socket path) leaves nothing running.
+  const stopTimers = startViewerTimers(broadcaster, alive, options.stats, options.liveness ?? DEFAULT_LIVENESS, options.heartbeatMs ?? HEARTBEAT_MS, log);
   const address = http.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}/`;

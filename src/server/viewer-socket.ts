@@ -44,6 +44,16 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
   const policy = o.control ?? { mode: 'off' };
   const reply = (message: ServerMessage) => broadcaster.sendControl(client, encodeRecord(message));
   const agents = o.agents;
+  // An env an agent drives in lockstep takes input and commands from that agent only: a viewer's
+  // `reset` or `load` would otherwise move the env under the agent between two of its steps.
+  const notDrivenByOther = (env: number | undefined) => {
+    const owner = agents?.ownerOf(env ?? 0);
+    if (owner !== undefined && owner !== client.id) {
+      throw new GbsError(ErrorCode.EnvBusy, `env ${env ?? 0} is driven by an agent (client ${owner}); input and commands are refused until it releases the env`);
+    }
+  };
+  const onInput = o.onInput;
+  const onCommand = o.onCommand;
   const ctx: ConnectionContext = {
     control: policy.mode === 'open',
     limiter: new ClientLimiter(() => performance.now()),
@@ -51,10 +61,16 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
       log.warn({ client: client.id, reason }, 'closing client');
       ws.close(CLOSE_POLICY_VIOLATION, reason);
     },
-    checkToken: tokenChecker(policy),
+    checkToken: tokenChecker(policy, remote),
     reply,
-    input: o.onInput,
-    command: o.onCommand,
+    input: onInput && ((m) => {
+      notDrivenByOther(m.env);
+      return onInput(m);
+    }),
+    command: onCommand && ((m) => {
+      notDrivenByOther(m.env);
+      return onCommand(m);
+    }),
     progress: o.onProgress && ((values: Record<string, number>) => o.onProgress!(values, `ws:${client.id}`)),
     subscribe: (envs, fps, extra) => {
       const count = typeof o.envCount === 'function' ? o.envCount() : o.envCount ?? 1;

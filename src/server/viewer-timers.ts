@@ -8,9 +8,10 @@ import { encodeRecord } from '../protocol/record.js';
 import type { Broadcaster } from './broadcaster.js';
 import { livenessVerdict, type LivenessLimits } from './liveness.js';
 import type { RecordTransport } from './stream-transport.js';
+import { SOCKET_POLICY } from './socket-policy.js';
 
 export const STATS_INTERVAL_MS = 1000;
-export const HEARTBEAT_MS = 30_000;
+export const HEARTBEAT_MS = SOCKET_POLICY.viewer.heartbeatMs;
 
 export interface ServerStatsSource {
   fps: number;

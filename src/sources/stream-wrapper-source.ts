@@ -4,6 +4,7 @@
  * (server/broadcast-endpoint.ts: the control token, or a loopback server).
  */
 import type { Logger } from '../log.js';
+import type { AuthFailures } from '../server/auth-failures.js';
 import { BROADCAST_PATH, BroadcastEndpoint } from '../server/broadcast-endpoint.js';
 import { PUBLISHED_CAN, type EnvSource, type SiteContext, type SourceEndpoint } from './source.js';
 
@@ -11,6 +12,8 @@ export interface StreamWrapperSourceOptions {
   /** The bound address and the control token: who may use `/broadcast`. */
   host: string;
   token?: string;
+  /** The site's failed-auth count per address (see server/auth-failures.ts). */
+  failures?: AuthFailures;
   log: Logger;
 }
 
@@ -22,7 +25,7 @@ export class StreamWrapperSource implements EnvSource {
   #site: SiteContext | undefined;
 
   constructor(o: StreamWrapperSourceOptions) {
-    this.#endpoint = new BroadcastEndpoint({ host: o.host, token: o.token, log: o.log, onMessage: (m) => this.#site?.wrapper(m) });
+    this.#endpoint = new BroadcastEndpoint({ host: o.host, token: o.token, failures: o.failures, log: o.log, onMessage: (m) => this.#site?.wrapper(m) });
     this.endpoints = [{ path: BROADCAST_PATH, upgrade: (req, socket, head) => this.#endpoint.upgrade(req, socket, head) }];
   }
 

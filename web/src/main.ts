@@ -28,7 +28,7 @@ import { FrameRenderer } from './renderer.js';
 import { fitScreen } from './screen-fit.js';
 import { StatePanel } from './state-panel.js';
 import { startStatsMeters } from './stats-meters.js';
-import { statusLine } from './status.js';
+import { refusalText, statusLine } from './status.js';
 import { parseReplayInfo, ReplayControls } from './replay-controls.js';
 import { wireToolbar } from './toolbar.js';
 import { capsOf, parsePlayback, playbackLatency, replayStatus, siteName, type PlaybackClock } from './capabilities.js';
@@ -178,7 +178,7 @@ function onRecord(r: Record<string, unknown> & { type: string }, bytes: number):
       }
       break;
     case 'error':
-      showMessage(`Server refused: ${String(r['message'])} (${String(r['code'])})`, 'error');
+      showMessage(refusalText(String(r['code']), String(r['message'])), 'error');
       break;
     case 'states':
       focus.onStates(r['envs']);

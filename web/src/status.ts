@@ -3,6 +3,7 @@
  * state. Pure (time passed in), so the wording is unit-tested; the page only paints it.
  * `state` picks the dot's colour, which only repeats what the text says.
  */
+import { ErrorCode } from '../../src/protocol/constants.js';
 import type { ConnState } from './connection.js';
 
 /** HTTP fallback: off, before the first health answer, polling, or server unreachable. */
@@ -42,4 +43,14 @@ export function statusLine(s: StatusInput): { state: string; text: string } {
     case 'starting':
       return { state: 'connecting', text: 'HTTP fallback: connecting…' };
   }
+}
+
+/**
+ * The words for a server's refusal (`error` record). An env an agent drives in lockstep refuses
+ * everyone else's input and commands; that is not a fault, so it says who drives the env.
+ */
+export function refusalText(code: string, message: string): string {
+  const env = /^env (\d+) is driven by an agent/.exec(message)?.[1];
+  if (code === ErrorCode.EnvBusy && env !== undefined) return `Env ${env} is driven by an agent: it takes input and commands from that agent only until it lets go.`;
+  return `Server refused: ${message} (${code})`;
 }
