@@ -255,16 +255,20 @@ export class MapView {
       else cells.set(key, [a]);
     }
     this.#badges = [];
+    /** Offsets by group size, worked out once a draw (most cells hold one agent). */
+    const spreads = new Map<number, Array<{ dx: number; dy: number }>>();
     for (const group of cells.values()) {
       const c = camera.toCanvas(group[0]!.gx! + 0.5, group[0]!.gy! + 0.5);
       if (c.x < -20 || c.y < -20 || c.x > px.width + 20 || c.y > px.height + 20) continue;
-      const offsets = spreadOffsets(group.length, r * 1.9);
-      group.forEach((a, i) => {
+      let offsets = spreads.get(group.length);
+      if (!offsets) spreads.set(group.length, (offsets = spreadOffsets(group.length, r * 1.9)));
+      for (let i = 0; i < group.length; i++) {
+        const a = group[i]!;
         const x = Math.round(c.x + offsets[i]!.dx);
         const y = Math.round(c.y + offsets[i]!.dy);
         this.#placed.push({ x, y, agent: a });
         dot(px, x, y, rim, fill, this.#colour(a.color), this.model.isStale(a) ? 102 : 256);
-      });
+      }
       if (offsets[0]!.dx === 0 && group.length > 1) this.#badges.push({ x: Math.round(c.x + r), y: Math.round(c.y - r), n: group.length });
     }
   }
