@@ -99,8 +99,24 @@ const BLACK = 0xff000000;
 export function dot(px: Pixels, cx: number, cy: number, rim: Int16Array, fill: Int16Array, colour: number, alpha: number): void {
   const x0 = Math.round(cx);
   const y0 = Math.round(cy);
-  disc(px, x0, y0, rim, BLACK, alpha);
+  // Opaque, the fill covers the rim's inside: only the ring that stays black is written.
+  disc(px, x0, y0, alpha >= 256 ? ringOf(rim, fill) : rim, BLACK, alpha);
   disc(px, x0, y0, fill, colour, alpha);
+}
+
+const rings = new WeakMap<Int16Array, { fill: Int16Array; ring: Int16Array }>();
+
+/** The offsets of `rim` that are not in `fill`, worked out once per pair. */
+function ringOf(rim: Int16Array, fill: Int16Array): Int16Array {
+  const known = rings.get(rim);
+  if (known?.fill === fill) return known.ring;
+  const inside = new Set<number>();
+  for (let k = 0; k < fill.length; k += 2) inside.add(fill[k]! * 65536 + fill[k + 1]!);
+  const out: number[] = [];
+  for (let k = 0; k < rim.length; k += 2) if (!inside.has(rim[k]! * 65536 + rim[k + 1]!)) out.push(rim[k]!, rim[k + 1]!);
+  const ring = Int16Array.from(out);
+  rings.set(rim, { fill, ring });
+  return ring;
 }
 
 /** The pixels at `mask`'s offsets from (x0, y0), clipped, blended as blend() does (stored when opaque). */

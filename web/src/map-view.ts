@@ -62,6 +62,8 @@ export class MapView {
   #placed: Placed[] = [];
   #badges: Array<{ x: number; y: number; n: number }> = [];
   #dotRadius = 4;
+  /** The dot's rim and fill pixel offsets, for radius `r` (kept while the radius is). */
+  #discs: { r: number; rim: Int16Array; fill: Int16Array } | undefined;
   /** The env to keep centred (the focused one), when following. */
   #follow: (() => number | undefined) | undefined;
   /** How long the last draw took, ms (shown in a data attribute for tests and the curious). */
@@ -243,8 +245,8 @@ export class MapView {
   /** Dots of a fixed on-screen size; agents sharing a cell spread around it, or one dot and a count. */
   #drawDots(camera: MapCamera, agents: ViewAgent[], px: Pixels): void {
     const r = this.#dotRadius;
-    const rim = discOffsets(r + 1);
-    const fill = discOffsets(r);
+    if (this.#discs?.r !== r) this.#discs = { r, rim: discOffsets(r + 1), fill: discOffsets(r) };
+    const { rim, fill } = this.#discs;
     const cells = new Map<number, ViewAgent[]>();
     const width = this.model.layout?.width ?? 0;
     for (const a of agents) {
