@@ -97,14 +97,45 @@ const BLACK = 0xff000000;
 
 /** A dot of radius `r` at (cx, cy): a black rim one pixel wide, then `colour`, at `alpha`. */
 export function dot(px: Pixels, cx: number, cy: number, rim: Int16Array, fill: Int16Array, colour: number, alpha: number): void {
-  const { width: w, height: h, data } = px;
   const x0 = Math.round(cx);
   const y0 = Math.round(cy);
-  for (const [mask, c] of [[rim, BLACK], [fill, colour]] as const) {
-    for (let k = 0; k < mask.length; k += 2) {
-      const x = x0 + mask[k]!;
-      const y = y0 + mask[k + 1]!;
-      if (x >= 0 && y >= 0 && x < w && y < h) blend(data, y * w + x, c, alpha);
+  // Opaque, the fill covers the rim's inside: only the ring that stays black is written.
+  disc(px, x0, y0, alpha >= 256 ? ringOf(rim, fill) : rim, BLACK, alpha);
+  disc(px, x0, y0, fill, colour, alpha);
+}
+
+const rings = new WeakMap<Int16Array, { fill: Int16Array; ring: Int16Array }>();
+
+/** The offsets of `rim` that are not in `fill`, worked out once per pair. */
+function ringOf(rim: Int16Array, fill: Int16Array): Int16Array {
+  const known = rings.get(rim);
+  if (known?.fill === fill) return known.ring;
+  const inside = new Set<number>();
+  for (let k = 0; k < fill.length; k += 2) inside.add(fill[k]! * 65536 + fill[k + 1]!);
+  const out: number[] = [];
+  for (let k = 0; k < rim.length; k += 2) if (!inside.has(rim[k]! * 65536 + rim[k + 1]!)) out.push(rim[k]!, rim[k + 1]!);
+  const ring = Int16Array.from(out);
+  rings.set(rim, { fill, ring });
+  return ring;
+}
+
+/** The pixels at `mask`'s offsets from (x0, y0), clipped, blended as blend() does (stored when opaque). */
+function disc(px: Pixels, x0: number, y0: number, mask: Int16Array, colour: number, alpha: number): void {
+  const { width: w, height: h, data } = px;
+  const opaque = alpha >= 256;
+  const inv = 256 - alpha;
+  const r = (colour & 0xff) * alpha;
+  const g = ((colour >> 8) & 0xff) * alpha;
+  const b = ((colour >> 16) & 0xff) * alpha;
+  for (let k = 0; k < mask.length; k += 2) {
+    const x = x0 + mask[k]!;
+    const y = y0 + mask[k + 1]!;
+    if (x < 0 || y < 0 || x >= w || y >= h) continue;
+    const i = y * w + x;
+    if (opaque) data[i] = colour;
+    else {
+      const p = data[i]!;
+      data[i] = (0xff000000 | (((b + ((p >> 16) & 0xff) * inv) >> 8) << 16) | (((g + ((p >> 8) & 0xff) * inv) >> 8) << 8) | ((r + (p & 0xff) * inv) >> 8)) >>> 0;
     }
   }
 }

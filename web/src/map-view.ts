@@ -62,6 +62,8 @@ export class MapView {
   #placed: Placed[] = [];
   #badges: Array<{ x: number; y: number; n: number }> = [];
   #dotRadius = 4;
+  /** The dot's rim and fill pixel offsets, for radius `r` (kept while the radius is). */
+  #discs: { r: number; rim: Int16Array; fill: Int16Array } | undefined;
   /** The env to keep centred (the focused one), when following. */
   #follow: (() => number | undefined) | undefined;
   /** How long the last draw took, ms (shown in a data attribute for tests and the curious). */
@@ -243,8 +245,8 @@ export class MapView {
   /** Dots of a fixed on-screen size; agents sharing a cell spread around it, or one dot and a count. */
   #drawDots(camera: MapCamera, agents: ViewAgent[], px: Pixels): void {
     const r = this.#dotRadius;
-    const rim = discOffsets(r + 1);
-    const fill = discOffsets(r);
+    if (this.#discs?.r !== r) this.#discs = { r, rim: discOffsets(r + 1), fill: discOffsets(r) };
+    const { rim, fill } = this.#discs;
     const cells = new Map<number, ViewAgent[]>();
     const width = this.model.layout?.width ?? 0;
     for (const a of agents) {
@@ -255,16 +257,20 @@ export class MapView {
       else cells.set(key, [a]);
     }
     this.#badges = [];
+    /** Offsets by group size, worked out once a draw (most cells hold one agent). */
+    const spreads = new Map<number, Array<{ dx: number; dy: number }>>();
     for (const group of cells.values()) {
       const c = camera.toCanvas(group[0]!.gx! + 0.5, group[0]!.gy! + 0.5);
       if (c.x < -20 || c.y < -20 || c.x > px.width + 20 || c.y > px.height + 20) continue;
-      const offsets = spreadOffsets(group.length, r * 1.9);
-      group.forEach((a, i) => {
+      let offsets = spreads.get(group.length);
+      if (!offsets) spreads.set(group.length, (offsets = spreadOffsets(group.length, r * 1.9)));
+      for (let i = 0; i < group.length; i++) {
+        const a = group[i]!;
         const x = Math.round(c.x + offsets[i]!.dx);
         const y = Math.round(c.y + offsets[i]!.dy);
         this.#placed.push({ x, y, agent: a });
         dot(px, x, y, rim, fill, this.#colour(a.color), this.model.isStale(a) ? 102 : 256);
-      });
+      }
       if (offsets[0]!.dx === 0 && group.length > 1) this.#badges.push({ x: Math.round(c.x + r), y: Math.round(c.y - r), n: group.length });
     }
   }
