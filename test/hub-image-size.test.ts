@@ -7,18 +7,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { jpegSize, pngSize } from '../src/hub/image-size.js';
 import { ErrorCode } from '../src/protocol/constants.js';
-import { GbsError } from '../src/protocol/errors.js';
+import { codeOf } from './helpers/code-of.js';
 
 const raw = (w: number, h: number) => sharp(Buffer.alloc(w * h * 3, 90), { raw: { width: w, height: h, channels: 3 } });
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof GbsError ? err.code : `not a GbsError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 /** A JPEG that is only SOI + one SOF0 segment claiming `w`×`h` (what a hostile publisher sends). */
 const sofOnly = (w: number, h: number) => Uint8Array.of(0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, h >> 8, h & 255, w >> 8, w & 255, 1, 1, 0x11, 0);

@@ -2,18 +2,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { checkFrameSize, grayToRgb, prepareFrame } from '../src/hub/raw-frame.js';
 import { ErrorCode } from '../src/protocol/constants.js';
-import { GbsError } from '../src/protocol/errors.js';
+import { codeOf } from './helpers/code-of.js';
 
 const image = (w: number, h: number) => sharp(Buffer.alloc(w * h * 3, 200), { raw: { width: w, height: h, channels: 3 } });
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof GbsError ? err.code : `not a GbsError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 describe('raw frames from publishers: validation and conversion', () => {
   it('passes rgb and rgba through with their channel count', () => {

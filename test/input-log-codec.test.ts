@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../src/protocol/constants.js';
-import { GbsError } from '../src/protocol/errors.js';
 import { buttonMask, decodeRuns, encodeRuns, maskButtons, parseInputLog, runFrames, type InputLogMessage, type Run } from '../src/protocol/input-log.js';
 import { decodeRecords, encodeRecord } from '../src/protocol/record.js';
 import { BUTTONS } from '../src/protocol/messages.js';
+import { codeOf } from './helpers/code-of.js';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof GbsError ? err.code : `not a GbsError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 describe('button masks', () => {
   it('gives each button its own bit and round-trips every mask', () => {

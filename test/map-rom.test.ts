@@ -14,18 +14,11 @@ import { findMapTables, findOperand } from '../src/map/rom/tables.js';
 import { DMG_SHADES, encodeWorldPng } from '../src/map/rom/world-png.js';
 import { LAYOUTS_DIR } from '../src/paths.js';
 import { FAKE_MAP0, fakeRedRom } from './helpers/fake-pokemon-rom.js';
+import { codeOf } from './helpers/code-of.js';
 
 const YELLOW = 'node_modules/serverboy/roms/pokeyellow.gbc';
 const BLARGG = 'node_modules/serverboy/roms/blargg_tests/cpu_instrs.gb';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('banked reads', () => {
   const rom = new Uint8Array(0x10000);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '@msgpack/msgpack';
 import { ErrorCode } from '../src/protocol/constants.js';
-import { GbsError } from '../src/protocol/errors.js';
 import type { FrameMessage } from '../src/protocol/messages.js';
 import { RecordReader } from '../src/protocol/reader.js';
 import { decodeRecords, encodeRecord } from '../src/protocol/record.js';
+import { codeOf } from './helpers/code-of.js';
 
 const frame: FrameMessage = {
   type: 'frame',
@@ -26,15 +26,6 @@ function rawRecord(body: Uint8Array): Uint8Array {
   return out;
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GbsError);
-    return (err as GbsError).code;
-  }
-  return undefined;
-}
 
 describe('encodeRecord', () => {
   it('writes a big-endian length prefix followed by the msgpack body', () => {
