@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type Serving } from '../../src/app/serve.js';
 import type { ApiMapAgent } from '../../src/map/positions.js';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, launchChromium, openPage } from '../helpers/browser.js';
 import { testServeOptions } from '../helpers/serve-options.js';
 import { runWrapper } from '../helpers/stream-wrapper.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -29,14 +29,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function open(url: string, width = 1280, height = 900): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width, height } });
-  const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(url);
-  return { page, errors };
-}
+const open = (url: string, width = 1280, height = 900) => openPage(browser, url, { width, height });
 
 async function showMap(page: Page, agents: number): Promise<void> {
   await page.waitForSelector('#map-toggle', { state: 'visible', timeout: 10_000 });

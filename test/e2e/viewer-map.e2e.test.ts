@@ -14,7 +14,7 @@ import { replay } from '../../src/app/replay.js';
 import { serve, type Serving } from '../../src/app/serve.js';
 import { silentLogger } from '../../src/log.js';
 import type { ApiMapAgent } from '../../src/map/positions.js';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, launchChromium, openPage } from '../helpers/browser.js';
 import { testServeOptions } from '../helpers/serve-options.js';
 import { runWrapper } from '../helpers/stream-wrapper.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -29,14 +29,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function open(url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(url);
-  return { page, errors };
-}
+const open = (url: string) => openPage(browser, url, { width: 1280, height: 1000 });
 
 /** Opens the Map view and waits until it has drawn `agents` agents. */
 async function showMap(page: Page, agents: number): Promise<void> {

@@ -31,3 +31,13 @@ export function canvasFingerprints(page: Page, selector: string): Promise<Array<
     });
   }, selector);
 }
+
+/** A new page at `url` of `browser`, collecting console errors and page errors into `errors`. */
+export async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return { page, errors };
+}
