@@ -183,6 +183,39 @@ describe('the socket transport on a bare server', () => {
   });
 });
 
+describe('an agent that reads nothing between steps (broadcasts: false)', () => {
+  it('gets no stats, and outlives the stall window that cuts off viewers which never read', async () => {
+    const path = socketPath();
+    // Stall window 200 ms (stats every 100 ms); no byte cap in the way; no heartbeat.
+    server = await startBareServer({ socketPath: path, liveness: { stallMs: 200, byteCap: 1 << 30 }, heartbeatMs: 600_000 });
+    const agent = new RawClient(path);
+    const viewer = new RawClient(path);
+    const lazyAgent = new RawClient(path); // subscribed to no frames, but still takes broadcasts
+    for (const c of [agent, viewer, lazyAgent]) await c.waitFor((r) => r.type === 'hello');
+    expect(await agent.request({ type: 'subscribe', id: 1, envs: [], broadcasts: false })).toMatchObject({ type: 'ack' });
+    expect(await lazyAgent.request({ type: 'subscribe', id: 1, envs: [] })).toMatchObject({ type: 'ack' });
+    // While everyone reads: the viewer gets stats, the agent none.
+    let seen = 0;
+    await viewer.waitFor((r) => r.type === 'stats' && ++seen >= 3);
+    expect(agent.records.filter((r) => r.type === 'stats')).toEqual([]);
+    // Now nobody reads, and viewer-only records (events here) come faster than a socket holds them.
+    for (const c of [agent, viewer, lazyAgent]) c.socket.pause();
+    // (A paused client never sees its close: the server's list says who is still served.)
+    const event = { type: 'event', ts: 0, level: 'info', code: 'GBS_TEST', message: 'x'.repeat(60_000) } as const;
+    while (server.broadcaster.size > 1) {
+      server.publishControl(event);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // Both stalled past the window and were let go; the agent, sent nothing, is still served.
+    expect(server.broadcaster.size).toBe(1);
+    agent.socket.resume();
+    expect(await agent.request({ type: 'ping', id: 2 })).toMatchObject({ type: 'pong', id: 2 });
+    await Promise.all([viewer, lazyAgent].map((c) => (c.socket.resume(), c.closed)));
+    expect(agent.records.filter((r) => r.type === 'event' || r.type === 'stats')).toEqual([]);
+    agent.socket.destroy();
+  });
+});
+
 describe('agents over the socket on a real emulator', () => {
   it('steps an env in lockstep exactly as over /ws, and a closed client frees its env', async () => {
     const path = socketPath();

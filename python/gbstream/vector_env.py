@@ -138,7 +138,7 @@ class VectorEnv:
         # This client steps the envs and needs no frames (viewers still get them). Subscribed to
         # none before anything else: until then the server counts it as a viewer of every env,
         # and on a `serve` with publishers that would make each of them send every frame.
-        greeting = [{"type": "subscribe", "envs": []}]
+        greeting = [{"type": "subscribe", "envs": [], "broadcasts": False}]
         if fleet:
             counts = [len(range(j, self.num_envs, len(url))) for j in range(len(url))]
             self._conn: Any = Fleet(list(url), counts, timeout=timeout, greeting=greeting)

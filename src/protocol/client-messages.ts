@@ -35,7 +35,10 @@ export interface CommandMessage {
  * Chooses what this client receives: frames of `envs` only (omitted: every env), at most `fps`
  * frames per second per env (omitted: every published frame); plus `thumbs` at `thumbFps`
  * (default 2) for a grid of thumbnails, and `states` records when `states` is true. A client
- * that never subscribes gets every env at the stream's fps. Answered by `ack`.
+ * that never subscribes gets every env at the stream's fps. `broadcasts: false` also leaves out
+ * every record sent to all viewers (`stats`, `event`, `progress`, map positions): an agent that
+ * wants only the answers to its own requests says so, and a trainer that reads nothing between
+ * steps for an hour is then sent nothing that could fill its socket. Answered by `ack`.
  */
 export interface SubscribeMessage {
   type: 'subscribe';
@@ -45,6 +48,7 @@ export interface SubscribeMessage {
   thumbs?: number[];
   thumbFps?: number;
   states?: boolean;
+  broadcasts?: boolean;
 }
 
 /** Claims control rights with the server's control token (sent first, never in a URL). */

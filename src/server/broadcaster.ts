@@ -36,6 +36,11 @@ export class Client<S extends Socket = Socket> {
   thumbFps: number | undefined;
   /** Whether this client asked for `states` records. */
   states = false;
+  /**
+   * Whether this client gets the records sent to every viewer (`stats`, events, progress);
+   * an agent that subscribed with `broadcasts: false` gets only the answers to its requests.
+   */
+  broadcasts = true;
   /** When a frame of each env was last sent (for `maxFps`). */
   readonly lastSentAt = new Map<number, number>();
   sent = 0;
@@ -145,9 +150,9 @@ export class Broadcaster<S extends Socket = Socket> {
     });
   }
 
-  /** Sends a control record to every client. */
+  /** Sends a control record to every client that takes broadcasts. */
   broadcastControl(record: Uint8Array): void {
-    for (const client of this.#clients) this.sendControl(client, record);
+    for (const client of this.#clients) if (client.broadcasts) this.sendControl(client, record);
   }
 }
 

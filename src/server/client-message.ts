@@ -53,6 +53,7 @@ const schemas = {
     thumbs: z.array(z.number().int().min(0)).max(1024).optional(),
     thumbFps: z.number().min(0.1).max(60).optional(),
     states: z.boolean().optional(),
+    broadcasts: z.boolean().optional(),
   }),
   reset: z
     .object({

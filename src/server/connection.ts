@@ -35,7 +35,7 @@ export interface ConnectionContext {
   /** Publishes training numbers to every viewer. */
   progress?(values: Record<string, number>): void;
   /** Sets this client's env/fps subscription; throws GbsError for unknown envs. */
-  subscribe?(envs: number[] | undefined, fps: number | undefined, extra?: Pick<Extract<ClientMessage, { type: 'subscribe' }>, 'thumbs' | 'thumbFps' | 'states'>): void;
+  subscribe?(envs: number[] | undefined, fps: number | undefined, extra?: Pick<Extract<ClientMessage, { type: 'subscribe' }>, 'thumbs' | 'thumbFps' | 'states' | 'broadcasts'>): void;
   /** Runs an allowed `command`; throws or rejects with GbsError for unknown names or bad args. */
   command?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
 }

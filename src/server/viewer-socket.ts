@@ -81,6 +81,7 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
       client.thumbs = extra?.thumbs ? new Set(extra.thumbs) : undefined;
       client.thumbFps = extra?.thumbFps;
       client.states = extra?.states ?? false;
+      client.broadcasts = extra?.broadcasts ?? true;
     },
     agent: agents && {
       reset: (m) => agents.reset(client.id, m),

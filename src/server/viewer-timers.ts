@@ -71,6 +71,9 @@ export function startViewerTimers(
 function sendStats(broadcaster: Broadcaster<RecordTransport>, source: ServerStatsSource): void {
   const ts = Date.now();
   for (const client of broadcaster.clients()) {
+    // An agent that reads nothing between steps would otherwise fill its socket with them and be
+    // cut off as stuck (a Unix socket's buffer held about 30 minutes of them).
+    if (!client.broadcasts) continue;
     broadcaster.sendControl(
       client,
       encodeRecord({
