@@ -97,12 +97,13 @@ class Connection:
         """
         return self.wait(self.submit(messages), timeout)
 
-    def submit(self, messages: Iterable[dict[str, Any]]) -> Submitted:
+    def submit(self, messages: Iterable[dict[str, Any]], into: Any = None) -> Submitted:
         """Sends messages back to back and returns once they are written, without their answers.
 
         ``wait`` on the result gives them. Several submissions may be in flight at once (on
         different envs they step in parallel): this is how a VectorEnv keeps the server's envs
-        busy while the caller works.
+        busy while the caller works. ``into`` is ignored: a WebSocket message is decoded whole
+        (``StreamConnection`` receives screens in place).
         """
         return Submitted(self._run(self._send(list(messages)), self.timeout))
 

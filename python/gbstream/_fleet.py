@@ -8,7 +8,7 @@ back in the request's order. Requests about one env go to its server; the rest (
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 from ._stream import connect
 from .errors import GbstreamError
@@ -18,9 +18,10 @@ _PER_ENV = ("actions", "states")
 
 
 class FleetSubmitted:
-    def __init__(self, plans: list[list[tuple[int, list[int], int]]], handles: list[Any]) -> None:
+    def __init__(self, plans: list[list[tuple[int, list[int], int]]], handles: list[Any], into: list[Optional[memoryview]]) -> None:
         self.plans = plans  # per message: (server, positions in the message's envs, index in that server's submission)
         self.handles = handles  # per server: its connection's submission (None: nothing sent)
+        self.into = into  # per message: the view its screens go to (None: joined from the parts)
 
 
 class Fleet:
@@ -61,10 +62,16 @@ class Fleet:
     def requests(self, messages: Iterable[dict[str, Any]], timeout: float | None = None) -> list[dict[str, Any]]:
         return self.wait(self.submit(messages), timeout)
 
-    def submit(self, messages: Iterable[dict[str, Any]]) -> FleetSubmitted:
+    def submit(self, messages: Iterable[dict[str, Any]], into: Optional[Sequence[Optional[memoryview]]] = None) -> FleetSubmitted:
+        """Splits and writes the messages; ``into[k]`` (as ``StreamConnection.submit``) is cut into
+        each server's part of message k's screens, which go there in place when their envs are
+        consecutive (a VectorEnv's usual step: server j runs a contiguous block)."""
         parts: list[list[dict[str, Any]]] = [[] for _ in self.conns]
+        part_into: list[list[Optional[memoryview]]] = [[] for _ in self.conns]
         plans: list[list[tuple[int, list[int], int]]] = []
-        for message in messages:
+        messages = list(messages)
+        views: list[Optional[memoryview]] = [into[k] if into is not None and k < len(into) else None for k in range(len(messages))]
+        for message, view in zip(messages, views):
             plan: list[tuple[int, list[int], int]] = []
             if "envs" in message:
                 envs = [int(e) for e in message["envs"]]
@@ -78,17 +85,22 @@ class Fleet:
                             part[key] = [message[key][k] for k in ks]
                     plan.append((j, ks, len(parts[j])))
                     parts[j].append(part)
+                    size = len(view) // len(envs) if view is not None else 0
+                    contiguous = ks == list(range(ks[0], ks[0] + len(ks)))
+                    part_into[j].append(view[ks[0] * size : (ks[-1] + 1) * size] if view is not None and contiguous else None)
             elif "env" in message:
                 j = self.server_of[int(message["env"])]
                 plan.append((j, [0], len(parts[j])))
                 parts[j].append({**message, "env": self.local_of[int(message["env"])]})
+                part_into[j].append(view)
             else:
                 for j in range(len(self.conns)):
                     plan.append((j, [], len(parts[j])))
                     parts[j].append(message)
+                    part_into[j].append(None)
             plans.append(plan)
-        handles = [conn.submit(part) if part else None for conn, part in zip(self.conns, parts)]
-        return FleetSubmitted(plans, handles)
+        handles = [conn.submit(part, into=views_j) if part else None for conn, part, views_j in zip(self.conns, parts, part_into)]
+        return FleetSubmitted(plans, handles, views)
 
     def wait(self, submitted: FleetSubmitted, timeout: float | None = None) -> list[dict[str, Any]]:
         """Every server's answers (each waited for, so none is left running), joined; the first error raised."""
@@ -102,9 +114,9 @@ class Fleet:
                 error = error or err
         if error is not None:
             raise error
-        return [self._join(plan, answers) for plan in submitted.plans]  # type: ignore[arg-type]
+        return [self._join(plan, answers, view) for plan, view in zip(submitted.plans, submitted.into)]  # type: ignore[arg-type]
 
-    def _join(self, plan: list[tuple[int, list[int], int]], answers: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    def _join(self, plan: list[tuple[int, list[int], int]], answers: list[list[dict[str, Any]]], view: Optional[memoryview]) -> dict[str, Any]:
         if len(plan) == 1 or not plan[0][1]:
             j, _, at = plan[0]
             return answers[j][at]
@@ -123,7 +135,9 @@ class Fleet:
                 states[k] = answer["states"][n]
                 if screen:
                     screens[k] = screen[n * size : (n + 1) * size]
-        return {**joined, "envs": list(range(count)), "frames": frames, "states": states, "screen": b"".join(screens)}
+        # Every server's part already in its slice of the caller's view: that view is the screen.
+        in_place = view is not None and all(isinstance(answers[j][at].get("screen"), memoryview) for j, _, at in plan)
+        return {**joined, "envs": list(range(count)), "frames": frames, "states": states, "screen": view if in_place else b"".join(screens)}
 
     @property
     def closed(self) -> bool:

@@ -31,6 +31,8 @@ class _InFlight:
     groups: list[np.ndarray]  # groups[k]: the positions requests[k] is for
     stepping: np.ndarray  # bool per position: stepped (False: restarted by autoreset or reset)
     submitted: Any  # the connection's submission
+    obs: Optional[np.ndarray]  # the array this batch's screens go into (None: no screens)
+    flat: Optional[np.ndarray]  # obs as flat bytes, when the answer may be received straight into it
 
 
 class VectorEnv:
@@ -92,6 +94,11 @@ class VectorEnv:
         timeout: seconds to wait for any answer before raising ``GBS_ERR_TIMEOUT``.
         batch_size: envs per batch for ``send``/``recv`` (it must divide the number of envs);
             default all of them.
+        copy: as Gymnasium's vector envs: True (default) gives every ``step``/``recv`` a new
+            ``obs`` array that later steps never touch; False reuses one array per batch, which
+            the batch's next answer overwrites (hold on to ``obs`` only until you ``step`` or
+            ``send`` that batch again, or copy it). Over ``unix://`` the screens are received
+            straight into that array either way: no bytes object, no copy.
 
     Raises:
         GbstreamError: with the server's ``code``, e.g. ``GBS_ERR_CONTROL_DENIED`` (wrong token),
@@ -111,6 +118,7 @@ class VectorEnv:
         actions: Sequence[Sequence[str]] = ACTIONS,
         timeout: float | None = 60.0,
         batch_size: int | None = None,
+        copy: bool = True,
     ) -> None:
         if observe not in WIRE_OBSERVE:
             raise ValueError(f"observe must be 'gray', 'rgb' or None, got {observe!r}")
@@ -134,6 +142,7 @@ class VectorEnv:
         self.observe = observe
         self.reward_fn = reward_fn
         self.max_steps = max_steps
+        self.copy = bool(copy)
 
         # This client steps the envs and needs no frames (viewers still get them). Subscribed to
         # none before anything else: until then the server counts it as a viewer of every env,
@@ -168,6 +177,7 @@ class VectorEnv:
         self._batches = [self._all[k : k + self.batch_size] for k in range(0, self.num_envs, self.batch_size)]
         self._in_flight: collections.deque[_InFlight] = collections.deque()
         self._received: np.ndarray | None = None  # the batch recv() returned; send() answers it
+        self._obs_buffers: dict[tuple[int, int], np.ndarray] = {}  # copy=False: one obs array per batch
         self._define_spaces()
 
     # -- the Gymnasium-shaped API ---------------------------------------------------------
@@ -337,7 +347,26 @@ class VectorEnv:
         for group in [] if everyone else reset_groups(self._start_states, positions[~stepping]):
             requests.append(reset_request(self.env_ids, self._start_states, group, observe))
             groups.append(group)
-        return _InFlight(positions, groups, stepping, self._conn.submit(requests))
+        obs = self._obs_array(positions)
+        # One request for the batch in its order (a step, or a reset of all): its screens can be
+        # received straight into obs. Gray only: the wire's RGBA needs its alpha dropped.
+        whole = len(groups) == 1 and (groups[0] is positions or np.array_equal(groups[0], positions))
+        flat = obs.reshape(-1) if obs is not None and self.observe == "gray" and whole else None
+        into = [memoryview(flat)] if flat is not None else None
+        return _InFlight(positions, groups, stepping, self._conn.submit(requests, into=into), obs, flat)
+
+    def _obs_array(self, positions: np.ndarray) -> np.ndarray | None:
+        """Where the screens of the batch at ``positions`` go: a new array, or (copy=False) the batch's own."""
+        if self.observe is None:
+            return None
+        shape = (len(positions), *self.screen_shape)
+        if self.copy:
+            return np.empty(shape, dtype=np.uint8)
+        key = (int(positions[0]), len(positions))
+        buffer = self._obs_buffers.get(key)
+        if buffer is None:
+            buffer = self._obs_buffers[key] = np.empty(shape, dtype=np.uint8)
+        return buffer
 
     def _finish(self, request: _InFlight) -> StepResult:
         """Waits for ``request``'s answers and turns them into what ``step`` returns, for its envs."""
@@ -362,7 +391,7 @@ class VectorEnv:
             truncated = np.zeros(len(index), dtype=bool)
         self._needs_reset[positions] = truncated
         terminated = np.zeros(len(index), dtype=bool)
-        return self._screens(answer), rewards, terminated, truncated, self._infos(index, answer["frames"])
+        return self._screens(answer, request), rewards, terminated, truncated, self._infos(index, answer["frames"])
 
     def _saved_states(self, value: SavedState | Sequence[SavedState | None] | None) -> list[bytes | None]:
         if value is None or isinstance(value, (bytes, bytearray, memoryview, str, os.PathLike)):
@@ -373,15 +402,19 @@ class VectorEnv:
             raise ValueError(f"expected {self.num_envs} states (one per env, None for power-on), got {len(states)}")
         return states
 
-    def _screens(self, answer: dict[str, Any]) -> np.ndarray | None:
-        if self.observe is None:
+    def _screens(self, answer: dict[str, Any], request: _InFlight) -> np.ndarray | None:
+        obs = request.obs
+        if obs is None:
             return None
-        count = len(answer["envs"])
-        pixels = np.frombuffer(answer["screen"], dtype=np.uint8)
+        screen = answer["screen"]
+        if isinstance(screen, memoryview) and request.flat is not None and screen.obj is request.flat and screen.nbytes == obs.nbytes:
+            return obs  # received in place
+        pixels = np.frombuffer(screen, dtype=np.uint8)
         if self.observe == "gray":
-            return pixels.reshape(count, *self.screen_shape).copy()
-        # The wire carries RGBA; dropping alpha here copies once into a contiguous array.
-        return np.ascontiguousarray(pixels.reshape(count, *self.screen_shape[:2], 4)[..., :3])
+            obs.reshape(-1)[:] = pixels
+        else:  # the wire carries RGBA: dropping alpha while copying into obs
+            obs[...] = pixels.reshape(len(obs), *self.screen_shape[:2], 4)[..., :3]
+        return obs
 
     def _infos(self, index: list[int], frames: Sequence[int]) -> list[dict[str, Any]]:
         steps = self._steps[index].tolist()

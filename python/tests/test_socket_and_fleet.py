@@ -59,6 +59,30 @@ def test_the_socket_and_the_websocket_give_the_same_200_steps(socket_server: tup
     over_ws = run(server.url, plan)
     assert_same(over_socket, over_ws)
     assert any(r.any() for _, r, _ in over_socket)  # the game moved: rewards were not all 0
+    # One reused obs array, the screens received straight into it: the same 200 steps.
+    assert_same(run(unix, plan, copy=False), over_ws)
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["fresh-arrays", "one-reused-array"])
+def test_obs_is_received_in_place_and_fresh_or_reused_as_documented(socket_server: tuple[Server, str], copy: bool) -> None:
+    server, unix = socket_server
+    plan = np.random.default_rng(7).integers(len(ACTIONS), size=(40, 2))
+    over_ws = run(server.url, plan)
+    with VectorEnv(unix, token=TOKEN, envs=2, frames=4, reward_fn=moved, copy=copy) as env:
+        env.reset()
+        kept = [env.step(actions)[0] for actions in plan]  # no copies taken
+        # Every answer's screens went from the socket into the obs array, no bytes in between.
+        assert env._conn.screens_in_place == len(plan) + 1
+    if copy:
+        # Gymnasium's default: each step's array is its own, and later steps leave it alone.
+        assert not any(np.shares_memory(a, b) for a, b in zip(kept, kept[1:]))
+        for obs, (expected, _, _) in zip(kept, over_ws):
+            assert np.array_equal(obs, expected)
+    else:
+        # copy=False: one array, overwritten by each step (valid until the next step).
+        assert all(obs is kept[0] for obs in kept)
+        assert np.array_equal(kept[-1], over_ws[-1][0])
+        assert not np.array_equal(kept[0], over_ws[0][0])  # (the first step's screen is gone)
 
 
 def test_infos_say_which_server_over_the_socket(socket_server: tuple[Server, str]) -> None:
@@ -103,12 +127,15 @@ def test_a_server_killed_mid_step_is_connection_closed_not_a_hang() -> None:
 
 def test_a_vector_env_over_two_servers_runs_as_one_server_does(socket_server: tuple[Server, str]) -> None:
     server, unix = socket_server
-    other = start_server("--envs", "2", "--control-token", TOKEN)
+    other_path = Path(tempfile.mkdtemp(prefix="gbs-py-")) / "o.sock"
+    other = start_server("--envs", "2", "--control-token", TOKEN, "--socket", str(other_path))
     try:
         plan = np.random.default_rng(5).integers(len(ACTIONS), size=(60, 4))
         one = run(unix, plan, envs=4)
         two = run([unix, other.url], plan, envs=4)
         assert_same(one, two)
+        # Two sockets: each server's screens land in their slice of one obs array.
+        assert_same(one, run([unix, f"unix://{other_path}"], plan, envs=4, copy=False))
         with VectorEnv([unix, other.url], token=TOKEN, envs=4, frames=1, observe=None) as env:
             _, infos = env.reset()
         assert [(i["server"], i["env"], i["index"]) for i in infos] == [(unix, 0, 0), (unix, 1, 1), (other.url, 0, 2), (other.url, 1, 3)]

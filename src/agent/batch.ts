@@ -1,7 +1,7 @@
 /**
  * One answer for a batched `reset`/`step`: the envs' observations side by side, their screens
- * packed into one binary field so a client turns it into an (n, height, width[, channels]) array
- * without a copy per env.
+ * packed into one binary field, the record's last, so a client turns it into an (n, height,
+ * width[, channels]) array without a copy per env.
  */
 import type { Observation } from '../envs/env.js';
 import { ErrorCode } from '../protocol/constants.js';
@@ -30,5 +30,7 @@ export function packObservations(observations: readonly Observation[], id?: numb
     }
     screen.set(o.screen, i * size);
   });
-  return { ...message, screen, screenFormat: first.screenFormat, width: first.width, height: first.height };
+  // `screen` last: a client that knows the batch's size reads the record up to it, then the
+  // screens straight into its observation array (python/gbstream/_stream.py).
+  return { ...message, screenFormat: first.screenFormat, width: first.width, height: first.height, screen };
 }
