@@ -3,7 +3,7 @@ import { encode } from '@msgpack/msgpack';
 import { ErrorCode } from '../src/protocol/constants.js';
 import type { FrameMessage } from '../src/protocol/messages.js';
 import { RecordReader } from '../src/protocol/reader.js';
-import { decodeRecords, encodeRecord } from '../src/protocol/record.js';
+import { decodeRecords, encodeRecord, encodeRecordParts } from '../src/protocol/record.js';
 import { codeOf } from './helpers/code-of.js';
 
 const frame: FrameMessage = {
@@ -46,6 +46,31 @@ describe('encodeRecord', () => {
     const copy = a.slice();
     encodeRecord({ type: 'ping', id: 2 });
     expect(a).toEqual(copy);
+  });
+});
+
+describe('encodeRecordParts', () => {
+  const batch = (size: number) => ({ type: 'obsBatch', id: 7, envs: [0, 1], frames: [3, 4], states: [{ x: 1 }, { x: 2 }], screen: new Uint8Array(size).map((_, i) => i % 251), screenFormat: 'gray', width: 160, height: 144 });
+
+  it.each([10, 300, 23_040, 184_320])('is encodeRecord of the message with the field last, the field not copied (%i bytes)', (size) => {
+    const message = batch(size);
+    const parts = encodeRecordParts(message, 'screen');
+    expect(parts).toHaveLength(2);
+    expect(parts[1]).toBe(message.screen);
+    const { screen, ...rest } = message;
+    const joined = Buffer.concat(parts);
+    expect(joined).toEqual(Buffer.from(encodeRecord({ ...rest, screen })));
+    const [decoded] = decodeRecords(joined);
+    expect(Object.keys(decoded!).at(-1)).toBe('screen');
+    const { screen: got, ...others } = decoded as typeof message;
+    expect(others).toEqual(rest);
+    expect(Buffer.from(got)).toEqual(Buffer.from(message.screen));
+  });
+
+  it('encodes whole (one piece) what it cannot split', () => {
+    expect(encodeRecordParts({ type: 'ack', id: 1, of: 'auth' }, 'screen')).toEqual([encodeRecord({ type: 'ack', id: 1, of: 'auth' })]);
+    const wide = Object.fromEntries([['type', 'obsBatch'], ...Array.from({ length: 15 }, (_, i) => [`k${i}`, i]), ['screen', new Uint8Array(4)]]);
+    expect(encodeRecordParts(wide, 'screen')).toEqual([encodeRecord(wide)]);
   });
 });
 

@@ -227,6 +227,13 @@ describe('agents over the socket on a real emulator', () => {
     const obs = await c.request({ type: 'step', id: 2, env: 1, buttons: ['right'], frames: 30, observe: 'gray' });
     expect(obs['frame']).toBe((reset['frame'] as number) + 30);
     expect((obs['screen'] as Uint8Array).byteLength).toBe(160 * 144);
+    // A batch's screens come in one write after the rest of the answer: a whole record, screen last.
+    const batch = await c.request({ type: 'step', id: 5, envs: [1, 0], actions: [['a'], []], frames: 2, observe: 'gray' });
+    expect(batch).toMatchObject({ type: 'obsBatch', envs: [1, 0], screenFormat: 'gray', width: 160, height: 144 });
+    expect(Object.keys(batch).at(-1)).toBe('screen');
+    const screens = batch['screen'] as Uint8Array;
+    expect(screens.byteLength).toBe(2 * 160 * 144);
+    expect(Buffer.from(screens.subarray(0, 160 * 144))).not.toEqual(Buffer.alloc(160 * 144)); // a picture, not zeros
     c.socket.destroy();
     await c.closed;
     const d = new RawClient(path);

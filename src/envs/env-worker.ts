@@ -81,9 +81,16 @@ async function run(call: WorkerCall): Promise<unknown> {
   }
 }
 
+/** An observation's screen is made fresh for each answer: it crosses to the main thread moved, not copied. */
+function transferOf(value: unknown): ArrayBuffer[] {
+  const screen = (value as { screen?: unknown } | undefined)?.screen;
+  if (!(screen instanceof Uint8Array) || !(screen.buffer instanceof ArrayBuffer)) return [];
+  return screen.byteOffset === 0 && screen.byteLength === screen.buffer.byteLength ? [screen.buffer] : [];
+}
+
 port.on('message', (call: WorkerCall) => {
   run(call).then(
-    (value) => post({ kind: 'reply', id: call.id, value }),
+    (value) => post({ kind: 'reply', id: call.id, value }, transferOf(value)),
     (err: unknown) => {
       const e = err as { code?: string; message?: string };
       post({ kind: 'reply', id: call.id, error: { code: e.code ?? ErrorCode.Internal, message: e.message ?? String(err) } });

@@ -22,6 +22,43 @@ export function encodeRecord(message: AnyMessage | Record<string, unknown>): Uin
 }
 
 /**
+ * The same record as `encodeRecord(message)`, in two pieces whose concatenation it is: the bytes
+ * up to the binary field `last`, written as the map's last entry, and that field's bytes
+ * themselves — not copied. A stream socket writes both at once (one `writev`), and a reader that
+ * knows the field's size can receive it straight into its own buffer. A message whose `last` is
+ * not binary, or with more than 14 other entries, is encoded whole (one piece).
+ */
+export function encodeRecordParts(message: AnyMessage | Record<string, unknown>, last: string): Uint8Array[] {
+  const { [last]: tail, ...rest } = message as Record<string, unknown>;
+  const key = new TextEncoder().encode(last);
+  if (!(tail instanceof Uint8Array) || key.byteLength > 31) return [encodeRecord(message)];
+  const body = encoder.encodeSharedRef(rest);
+  const entries = body[0]! - 0x80;
+  if (entries < 0 || entries > 14) return [encodeRecord(message)]; // not a fixmap that can take one more
+  const bin = binHeader(tail.byteLength);
+  const headBytes = body.byteLength + 1 + key.byteLength + bin.byteLength;
+  const head = new Uint8Array(LENGTH_PREFIX_BYTES + headBytes);
+  new DataView(head.buffer).setUint32(0, headBytes + tail.byteLength, false);
+  head.set(body, LENGTH_PREFIX_BYTES);
+  head[LENGTH_PREFIX_BYTES] = 0x80 + entries + 1;
+  let at = LENGTH_PREFIX_BYTES + body.byteLength;
+  head[at++] = 0xa0 + key.byteLength; // fixstr
+  head.set(key, at);
+  head.set(bin, at + key.byteLength);
+  return [head, tail];
+}
+
+/** The msgpack header of a `bin` of `size` bytes, in its shortest form (as every encoder writes it). */
+function binHeader(size: number): Uint8Array {
+  if (size < 0x100) return Uint8Array.of(0xc4, size);
+  if (size < 0x10000) return Uint8Array.of(0xc5, size >> 8, size & 0xff);
+  const out = new Uint8Array(5);
+  out[0] = 0xc6;
+  new DataView(out.buffer).setUint32(1, size, false);
+  return out;
+}
+
+/**
  * Decodes one record body (without its length prefix) into a map with a string `type`.
  * @throws GbsError with a code when the body is not msgpack, not a map, or has no `type`.
  */

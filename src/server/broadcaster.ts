@@ -16,6 +16,8 @@ export interface Socket {
   readonly bufferedAmount: number;
   readonly readyState: number;
   send(data: Uint8Array, cb?: (err?: Error) => void): void;
+  /** Sends pieces that make one record, in one write (a stream socket's `writev`); absent: they are joined for `send`. */
+  sendParts?(parts: readonly Uint8Array[], cb?: (err?: Error) => void): void;
 }
 
 const OPEN = 1;
@@ -139,15 +141,25 @@ export class Broadcaster<S extends Socket = Socket> {
     });
   }
 
-  /** Sends a control record (hello, stats, event, ack, error, pong): never dropped. */
-  sendControl(client: Client<S>, record: Uint8Array): void {
+  /**
+   * Sends a control record (hello, stats, event, ack, error, pong, an agent's answer): never
+   * dropped. A record in pieces (encodeRecordParts) goes in one write where the socket can.
+   */
+  sendControl(client: Client<S>, record: Uint8Array | readonly Uint8Array[]): void {
     if (client.socket.readyState !== OPEN) return;
-    client.bytesSent += record.byteLength;
-    client.socket.send(record, () => {
+    const done = () => {
       client.lastDrainAt = performance.now();
       // A full user-space queue (control records) may have held a frame back.
       if (!client.inFlight) this.#pump(client);
-    });
+    };
+    if (record instanceof Uint8Array) {
+      client.bytesSent += record.byteLength;
+      client.socket.send(record, done);
+      return;
+    }
+    client.bytesSent += record.reduce((n, part) => n + part.byteLength, 0);
+    if (client.socket.sendParts) client.socket.sendParts(record, done);
+    else client.socket.send(record.length === 1 ? record[0]! : Buffer.concat(record), done);
   }
 
   /** Sends a control record to every client that takes broadcasts. */

@@ -84,6 +84,17 @@ export class StreamTransport extends EventEmitter implements RecordTransport {
     this.#socket.write(data, cb && ((err) => cb(err ?? undefined)));
   }
 
+  /** The pieces of one record in one `writev` (corked), not joined first: an agent's screens go as they are. */
+  sendParts(parts: readonly Uint8Array[], cb?: (err?: Error) => void): void {
+    if (this.readyState !== OPEN) {
+      cb?.(new GbsError(ErrorCode.ConnectionClosed, 'socket closed'));
+      return;
+    }
+    this.#socket.cork();
+    parts.forEach((part, i) => this.#socket.write(part, i === parts.length - 1 && cb ? (err) => cb(err ?? undefined) : undefined));
+    this.#socket.uncork();
+  }
+
   close(code?: number, reason?: string): void {
     if (this.readyState !== OPEN) return;
     this.#socket.end(encodeRecord({ type: 'error', code: ErrorCode.ConnectionClosed, message: `closing${code ? ` (${code})` : ''}: ${reason ?? 'bye'}` }));

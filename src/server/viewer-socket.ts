@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
-import { encodeRecord } from '../protocol/record.js';
+import { encodeRecord, encodeRecordParts } from '../protocol/record.js';
 import type { AgentPort } from './agents.js';
 import type { Broadcaster } from './broadcaster.js';
 import { handleClientData, type ConnectionContext } from './connection.js';
@@ -42,7 +42,8 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
   const { log } = o;
   const client = broadcaster.add(ws);
   const policy = o.control ?? { mode: 'off' };
-  const reply = (message: ServerMessage) => broadcaster.sendControl(client, encodeRecord(message));
+  // An agent's batch of screens goes as it is, after the rest of its answer (no copy into one record).
+  const reply = (message: ServerMessage) => broadcaster.sendControl(client, message.type === 'obsBatch' && message.screen ? encodeRecordParts(message, 'screen') : encodeRecord(message));
   const agents = o.agents;
   // An env an agent drives in lockstep takes input and commands from that agent only: a viewer's
   // `reset` or `load` would otherwise move the env under the agent between two of its steps.
