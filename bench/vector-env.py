@@ -23,6 +23,9 @@ table gives each round and the median ratio.
 Beside each wall-clock rate it prints frames per CPU-second (the server process's user+system
 time, all its threads), which says how much the server costs per frame whatever else runs on
 the machine: on a shared machine the wall-clock ratio measures the neighbours as much as gbstream.
+Then where that CPU goes, per thread (``/proc/<pid>/task``): the server's main thread, its env
+threads (the busiest ones, one per core), its other threads (V8's GC and compiler helpers,
+libuv), and the Python client (its process time), in µs per env frame (per step for one env).
 
     npm run build && python3 bench/vector-env.py [--seconds 10] [--rounds 3] [--core NAME] [--rom FILE] [--json FILE]
 
@@ -106,6 +109,17 @@ class Server:
         self.urls = {"ws": found.group(0), "unix": f"unix://{self.socket}"}
         threading.Thread(target=self.process.stderr.read, daemon=True).start()
 
+    def thread_seconds(self) -> dict[int, float]:
+        """User + system CPU time of each of the server's threads so far, by thread id."""
+        out: dict[int, float] = {}
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            try:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a thread that just ended
+            out[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return out
+
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process so far (every thread; Linux /proc)."""
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -122,8 +136,24 @@ class Server:
             self.process.kill()
 
 
-def drive(servers: list[Server], transport: str, envs: int, frames: int, observe: str | None, seconds: float, batch_size: int | None = None) -> tuple[int, float, float]:
-    """Random actions for `seconds` after a short warm-up; returns (env steps, wall s, servers' CPU s).
+def split_threads(servers: list[Server], before: list[dict[int, float]], envs: int) -> dict[str, float]:
+    """CPU seconds since ``before`` by kind of thread, over every server."""
+    split = {"main": 0.0, "env threads": 0.0, "other threads": 0.0}
+    for server, start in zip(servers, before):
+        delta = {t: cpu - start.get(t, 0.0) for t, cpu in server.thread_seconds().items()}
+        split["main"] += delta.pop(server.process.pid, 0.0)
+        busiest = sorted(delta.values(), reverse=True)
+        # One env runs on the main thread (no worker); more run on one thread per core at most.
+        per_server = envs // len(servers)
+        env_threads = 0 if per_server == 1 else min(per_server, os.cpu_count() or 1)
+        split["env threads"] += sum(busiest[:env_threads])
+        split["other threads"] += sum(busiest[env_threads:])
+    return split
+
+
+def drive(servers: list[Server], transport: str, envs: int, frames: int, observe: str | None, seconds: float, batch_size: int | None = None) -> tuple[int, float, float, dict[str, float]]:
+    """Random actions for `seconds` after a short warm-up; returns (env steps, wall s, servers' CPU
+    s, CPU s by thread kind and the client's).
 
     With ``batch_size`` the batches overlap (``recv``/``send``); without, ``step`` steps all envs.
     Several servers: one VectorEnv spanning them.
@@ -145,11 +175,13 @@ def drive(servers: list[Server], transport: str, envs: int, frames: int, observe
         per_call = envs if batch_size is None else batch_size
         for _ in range(3 * envs // per_call):
             step()
-        steps, started, cpu = 0, time.perf_counter(), cpu_seconds()
+        threads = [s.thread_seconds() for s in servers]
+        steps, started, cpu, client = 0, time.perf_counter(), cpu_seconds(), time.process_time()
         while time.perf_counter() - started < seconds:
             step()
             steps += per_call
-        return steps, time.perf_counter() - started, cpu_seconds() - cpu
+        elapsed, cpu, client = time.perf_counter() - started, cpu_seconds() - cpu, time.process_time() - client
+        return steps, elapsed, cpu, {**split_threads(servers, threads, envs), "client": client}
 
 
 #: Pings timed: well under an agent's rate-limit burst (50,000 records).
@@ -170,6 +202,12 @@ def pings(server: Server, transport: str) -> tuple[int, float]:
 
 
 CASES = (("vector-env/8x24-gray", None), ("vector-env/8x24-gray-b4", 4))
+KINDS = ("env threads", "main", "other threads", "client")
+
+
+def per_unit(threads: dict[str, float], units: int, elapsed: float) -> dict[str, float]:
+    """µs of CPU per unit (env frame or step) by thread kind, and the wall-clock µs of one."""
+    return {**{k: 1e6 * v / units for k, v in threads.items()}, "wall": 1e6 * elapsed / units}
 TRANSPORTS = ("ws", "unix")
 
 
@@ -192,18 +230,18 @@ def main() -> int:
         with Server(args.rom, 8, args.core) as server:
             for name, batch in CASES:
                 for transport in TRANSPORTS:
-                    steps, elapsed, cpu = drive([server], transport, 8, 24, "gray", args.seconds, batch)
-                    measured[f"{name}@{transport}"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu}
+                    steps, elapsed, cpu, threads = drive([server], transport, 8, 24, "gray", args.seconds, batch)
+                    measured[f"{name}@{transport}"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu, "us": per_unit(threads, steps * 24, elapsed)}
         with Server(args.rom, 4, args.core) as a, Server(args.rom, 4, args.core) as b:
-            steps, elapsed, cpu = drive([a, b], "unix", 8, 24, "gray", args.seconds)
-            measured["vector-env/8x24-gray-2srv@unix"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu}
+            steps, elapsed, cpu, threads = drive([a, b], "unix", 8, 24, "gray", args.seconds)
+            measured["vector-env/8x24-gray-2srv@unix"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu, "us": per_unit(threads, steps * 24, elapsed)}
         rounds.append(measured)
     one: dict[str, dict] = {}
     ping: dict[str, float] = {}
     with Server(args.rom, 1, args.core) as server:
         for transport in TRANSPORTS:
-            steps, elapsed, cpu = drive([server], transport, 1, 1, None, args.seconds)
-            one[transport] = {"hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps}
+            steps, elapsed, cpu, threads = drive([server], transport, 1, 1, None, args.seconds)
+            one[transport] = {"hz": steps / elapsed, "unit": "steps/s", "per_cpu_s": steps / cpu, "round_trip_ms": 1000 * elapsed / steps, "us": per_unit(threads, steps, elapsed)}
             count, ping_elapsed = pings(server, transport)
             ping[transport] = 1000 * ping_elapsed / count
 
@@ -237,6 +275,12 @@ def main() -> int:
         print(f"one env, frames=1, {transport}: {one[transport]['round_trip_ms']:.3f} ms a step, {one[transport]['hz'] / core_hz:.2f}x the core's frames/s "
               f"(target >= 0.5); server CPU a step beyond its frame {overhead_ms:.3f} ms; ping {ping[transport]:.3f} ms")
     print(f"unix / ws: steps/s {one['unix']['hz'] / one['ws']['hz']:.2f}x, pings/s {ping['ws'] / ping['unix']:.2f}x")
+    print(f"where the CPU goes, µs per env frame (one env: per step, emulated on the main thread), median over rounds; the bare core {1e6 / core_cpu:.1f} µs a frame:")
+    print(f"  {'case':<34} " + " ".join(f"{k:>13}" for k in (*KINDS, "wall")))
+    for n in names:
+        print(f"  {n:<34} " + " ".join(f"{median(lambda r: r[n]['us'][k]):>13.1f}" for k in (*KINDS, "wall")))
+    for transport, m in one.items():
+        print(f"  {'vector-env/1x1-none@' + transport:<34} " + " ".join(f"{m['us'][k]:>13.1f}" for k in (*KINDS, "wall")))
     if args.json:
         machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": load}
         summary = {**{f"{n}/core": v for n, v in ratios.items()}, **{f"{n}/core-per-cpu-s": v for n, v in efficiency.items()},
