@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/app/serve.js';
 import { WorkerEnv } from '../src/envs/worker-env.js';
+import { transferOf } from '../src/envs/worker-protocol.js';
 import { silentLogger } from '../src/log.js';
 import { DEMO_ROM_PATH } from '../src/paths.js';
 import type { EventMessage, FrameMessage } from '../src/protocol/messages.js';
@@ -47,6 +48,17 @@ describe('WorkerEnv', () => {
       expect(decodeRecords(record)[0]).toEqual(message);
       expect(message).toMatchObject({ type: 'frame', env: 2, format: 'jpeg', width: 160, height: 144 });
     }
+  });
+});
+
+describe('transferOf (an answer from an env thread)', () => {
+  it('moves an observation screen that owns its buffer, copies a view into a shared one, and nothing else', () => {
+    const own = new Uint8Array(160 * 144);
+    expect(transferOf({ env: 0, frame: 1, state: {}, screen: own })).toEqual([own.buffer]);
+    const shared = new Uint8Array(2 * 160 * 144);
+    expect(transferOf({ screen: shared.subarray(160 * 144) })).toEqual([]);
+    expect(transferOf({ env: 0, frame: 1, state: {} })).toEqual([]);
+    expect(transferOf(undefined)).toEqual([]);
   });
 });
 

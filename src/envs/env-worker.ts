@@ -11,7 +11,7 @@ import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { Button } from '../protocol/messages.js';
 import { createLocalEnv, type LocalEnv } from './local-env.js';
-import type { AddedEnv, EnvWorkerData, WorkerCall, WorkerNote } from './worker-protocol.js';
+import { transferOf, type AddedEnv, type EnvWorkerData, type WorkerCall, type WorkerNote } from './worker-protocol.js';
 
 if (!parentPort) throw new Error('env-worker.ts must run in a worker thread');
 const port = parentPort;
@@ -79,13 +79,6 @@ async function run(call: WorkerCall): Promise<unknown> {
       throw new Error(`unknown worker call ${JSON.stringify(never)}`);
     }
   }
-}
-
-/** An observation's screen is made fresh for each answer: it crosses to the main thread moved, not copied. */
-function transferOf(value: unknown): ArrayBuffer[] {
-  const screen = (value as { screen?: unknown } | undefined)?.screen;
-  if (!(screen instanceof Uint8Array) || !(screen.buffer instanceof ArrayBuffer)) return [];
-  return screen.byteOffset === 0 && screen.byteLength === screen.buffer.byteLength ? [screen.buffer] : [];
 }
 
 port.on('message', (call: WorkerCall) => {

@@ -61,3 +61,13 @@ export type WorkerNote =
 export function frameOfRecord(record: Uint8Array): FrameMessage {
   return decodeRecords(record)[0] as unknown as FrameMessage;
 }
+
+/**
+ * What of a call's answer crosses to the main thread moved, not copied: an observation's screen,
+ * made fresh for each answer, when it owns its whole buffer (a view into a shared one is copied).
+ */
+export function transferOf(value: unknown): ArrayBuffer[] {
+  const screen = (value as { screen?: unknown } | undefined)?.screen;
+  if (!(screen instanceof Uint8Array) || !(screen.buffer instanceof ArrayBuffer)) return [];
+  return screen.byteOffset === 0 && screen.byteLength === screen.buffer.byteLength ? [screen.buffer] : [];
+}
