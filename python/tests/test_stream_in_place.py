@@ -102,3 +102,31 @@ def test_an_answer_that_does_not_fit_is_decoded_as_usual(peer, case: str) -> Non
 def test_bin_header_is_the_shortest_form() -> None:
     for size in (0, 255, 256, 65535, 65536, 184320):
         assert bin_header(size) == msgpack.packb(bytes(size), use_bin_type=True)[: len(bin_header(size))]
+
+
+def test_a_vector_env_asks_for_no_frames_and_no_broadcasts_before_anything_else() -> None:
+    """So a trainer that reads nothing between steps is sent nothing that could fill its socket."""
+    from gbstream import VectorEnv
+
+    path = Path(tempfile.mkdtemp(prefix="gbs-greet-")) / "g.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+    first: list[dict] = []
+
+    def serve() -> None:
+        sock, _ = listener.accept()
+        with sock:
+            sock.sendall(encode_record({**HELLO, "fields": []}))
+            data = sock.recv(65536)
+            first.append(msgpack.unpackb(data[4 : 4 + int.from_bytes(data[:4], "big")], raw=False))
+            sock.recv(65536)  # until the client closes
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        VectorEnv(f"unix://{path}", envs=2).close()
+        thread.join(5)
+    finally:
+        listener.close()
+    assert first == [{"type": "subscribe", "envs": [], "broadcasts": False}]
