@@ -58,13 +58,13 @@ describe('LocalEnv.step with a signal (injected clock)', () => {
 });
 
 /** Env 0 of a real server over ws: a disconnect in the middle of a long step. */
-function cutsTheRunningStep(name: string, envs: number) {
+function cutsTheRunningStep(name: string, envs: number, envThread = false) {
   describe(name, () => {
     let serving: Serving;
     let wsUrl: string;
 
     beforeAll(async () => {
-      serving = await serve(testServeOptions({ envs, control: { mode: 'open' } }));
+      serving = await serve(testServeOptions({ envs, envThread, control: { mode: 'open' } }));
       wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
     });
 
@@ -103,3 +103,4 @@ function cutsTheRunningStep(name: string, envs: number) {
 
 cutsTheRunningStep('a main-thread env (serve with one env)', 1);
 cutsTheRunningStep('a worker-thread env (serve --envs 2)', 2);
+cutsTheRunningStep('a single env in a worker thread (serve --env-thread)', 1, true);
