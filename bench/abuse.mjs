@@ -14,7 +14,7 @@
  * mid-step, whether the recording made meanwhile is intact (`gbstream inspect`), and the load.
  * A bench, not a test: nothing here fails on a number.
  *
- *   npm run build && node bench/abuse.mjs [--seconds 30] [--baseline 10] [--hub-seconds 30] [--json FILE]
+ *   npm run build && node bench/abuse.mjs [--seconds 30] [--baseline 10] [--hub-seconds 30] [--env-thread] [--only K,…] [--json FILE]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,7 @@ const USAGE = `usage: node bench/abuse.mjs [options]   (after npm run build)
   --rom FILE        ROM to serve (default: the Pokémon Yellow serverboy carries, else the demo)
   --core C          serverboy or gambatte (default serverboy: it runs on the main thread and is slow)
   --envs N          envs to serve, 1–8 (default 1: the env runs on the main thread)
+  --env-thread      serve --env-thread: a single env runs in a worker thread
   --only K,…        only these attacks: ws-flood, ws-badauth, stalled, pub-flood, broadcast,
                     progress, agents (default all)
   --json FILE       also write the numbers as JSON
@@ -48,6 +49,7 @@ try {
       rom: { type: 'string' },
       core: { type: 'string', default: 'serverboy' },
       envs: { type: 'string', default: '1' },
+      'env-thread': { type: 'boolean', default: false },
       json: { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -167,7 +169,7 @@ function healthProbe(url, state) {
 const loadBefore = os.loadavg();
 const dir = mkdtempSync(join(os.tmpdir(), 'gbs-abuse-'));
 const recording = join(dir, 'abuse.gbrec');
-const serveArgs = ['serve', ...(rom ? [rom] : []), '--port', '0', '--core', args.core, '--envs', String(envs), '--control-token', TOKEN, '--record', recording, '--fps', '10'];
+const serveArgs = ['serve', ...(rom ? [rom] : []), '--port', '0', '--core', args.core, '--envs', String(envs), ...(args['env-thread'] ? ['--env-thread'] : []), '--control-token', TOKEN, '--record', recording, '--fps', '10'];
 console.error(`bench/abuse: gbstream ${serveArgs.join(' ').replace(TOKEN, 'TOKEN')}; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
 const server = await start(serveArgs, /WebSocket (ws:\/\/\S+)\/ws/);
 const serveUrl = server.url.replace(/^ws/, 'http') + '/';
@@ -248,7 +250,7 @@ const phase = (name, secs) => ({
   healthProbes: health.times[name].length,
 });
 const result = {
-  command: `node bench/abuse.mjs --seconds ${seconds} --baseline ${baseline} --hub-seconds ${hubSeconds}${args.rom ? ` --rom ${args.rom}` : ''}${args.only ? ` --only ${args.only}` : ''} --core ${args.core} --envs ${envs}`,
+  command: `node bench/abuse.mjs --seconds ${seconds} --baseline ${baseline} --hub-seconds ${hubSeconds}${args.rom ? ` --rom ${args.rom}` : ''}${args.only ? ` --only ${args.only}` : ''} --core ${args.core} --envs ${envs}${args['env-thread'] ? ' --env-thread' : ''}`,
   rom: rom ?? 'demo',
   quiet: { seconds: round(quiet.seconds), ...phase('quiet', quiet.seconds), serverCpuPercent: round((quiet.cpu / quiet.seconds) * 100), serverRssMiB: mib(quiet.rss) },
   attack: {
