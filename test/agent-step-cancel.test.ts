@@ -16,7 +16,9 @@ import { GbsError } from '../src/protocol/errors.js';
 import { testServeOptions } from './helpers/serve-options.js';
 import { TestClient, type Received } from './helpers/ws-client.js';
 
-const FRAMES = 600; // the most one step may ask for; ~2 s on serverboy
+const FRAMES = 600; // the most one step may ask for; seconds of Pokémon Yellow on serverboy
+/** The Yellow serverboy carries: its frames are slow enough that a late disconnect still shows. */
+const YELLOW = 'node_modules/serverboy/roms/pokeyellow.gbc';
 const QUEUED = 4; // more steps queued behind it: 3,000 frames in all
 
 describe('LocalEnv.step with a signal (injected clock)', () => {
@@ -64,7 +66,7 @@ function cutsTheRunningStep(name: string, envs: number, envThread = false) {
     let wsUrl: string;
 
     beforeAll(async () => {
-      serving = await serve(testServeOptions({ envs, envThread, control: { mode: 'open' } }));
+      serving = await serve(testServeOptions({ rom: YELLOW, envs, envThread, control: { mode: 'open' } }));
       wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
     });
 
