@@ -13,7 +13,9 @@
  * Queued operations run one macrotask apart (setImmediate), not as a chain of microtasks: an
  * agent that queues a burst of long steps on an env of the main thread would otherwise hold the
  * event loop until the burst ends (no HTTP, no viewer, no heartbeat). A client that disconnects
- * has its operations still waiting in the queue cancelled.
+ * has its operations still waiting in the queue cancelled, and its running step stopped at the
+ * step's next slice (STEP_SLICE_MS of emulation; in a worker too), so the env goes to the next
+ * agent within a slice rather than after the rest of a 600-frame step.
  */
 import type { Env, Observation } from '../envs/env.js';
 import { ErrorCode } from '../protocol/constants.js';
@@ -28,6 +30,7 @@ export class AgentHost {
   readonly #tail = new Map<number, Promise<unknown>>(); // env → its last queued operation
   readonly #touched = new Map<number, Set<number>>(); // client id → envs it queued operations on
   readonly #leaving = new Set<number>(); // disconnected clients whose envs are being given back
+  readonly #cancel = new Map<number, AbortController>(); // client id → aborted when it disconnects
 
   constructor(envs: readonly Env[]) {
     this.#envs = envs;
@@ -66,9 +69,9 @@ export class AgentHost {
     const observe: Observe = message.observe ?? 'none';
     if ('envs' in message) {
       const { actions } = message;
-      return this.#batch(client, message.envs, message.id, (env, i) => env.step(actions[i] as Button[], frames, observe));
+      return this.#batch(client, message.envs, message.id, (env, i) => env.step(actions[i] as Button[], frames, observe, this.#signal(client)));
     }
-    return this.#one(client, message.env ?? 0, message.id, (env) => env.step(message.buttons, frames, observe));
+    return this.#one(client, message.env ?? 0, message.id, (env) => env.step(message.buttons, frames, observe, this.#signal(client)));
   }
 
   release(client: number, message: ReleaseMessage): Promise<void> {
@@ -86,6 +89,9 @@ export class AgentHost {
   releaseAll(client: number): void {
     const touched = this.#touched.get(client);
     this.#touched.delete(client);
+    // A step of this client's that is running now stops at its next slice.
+    this.#cancel.get(client)?.abort(`client ${client} disconnected`);
+    this.#cancel.delete(client);
     if (!touched) return;
     // Until then, other agents' requests for these envs wait in the queue instead of being refused.
     this.#leaving.add(client);
@@ -135,6 +141,13 @@ export class AgentHost {
     const run = (this.#tail.get(id) ?? Promise.resolve()).then(turn, turn);
     this.#tail.set(id, run.catch(() => undefined));
     return run;
+  }
+
+  /** Aborted when `client` disconnects (releaseAll). */
+  #signal(client: number): AbortSignal {
+    let controller = this.#cancel.get(client);
+    if (!controller) this.#cancel.set(client, (controller = new AbortController()));
+    return controller.signal;
   }
 
   #env(id: number): Env {

@@ -26,7 +26,7 @@ import { hubCommand } from './hub.js';
 import { renderMapCommand } from './render-map.js';
 
 /** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
-interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'socket' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core' | 'recordMode' | 'checkpointS'>, RecordFlags {
+interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'socket' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core' | 'recordMode' | 'checkpointS' | 'envThread'>, RecordFlags {
   envs: number;
   control: 'off' | 'open';
   controlToken?: string;
@@ -72,6 +72,7 @@ program
   .addOption(new Option('--policy <p>', 'inputs when nobody controls: idle, random or script:FILE').default({ kind: 'idle' } as PolicySpec, 'idle').argParser(parsePolicy))
   .addOption(new Option('--seed <n>', 'seed for --policy random (env i uses seed + i)').default(1).argParser(parseSeed))
   .addOption(new Option('--envs <n>', 'emulators to run, 1–64; more than one run in worker threads').default(1).argParser(parseEnvs))
+  .addOption(new Option('--env-thread', 'run a single env in a worker thread too, so the main thread only serves (a serverboy reset or state load holds a main-thread env 150–400 ms: /api/health and viewers wait)').default(false))
   .addOption(new Option('--force', 'run a ROM whose header checksum is wrong').default(false))
   .addOption(new Option('--control <mode>', 'who may send input: off (view only) or open (every client; local play)').choices(['off', 'open']).default('off'))
   .addOption(new Option('--control-token <token>', 'clients that send this token (auth message) may send input; prefer the environment variable, which ps does not show').env('GBSTREAM_CONTROL_TOKEN').argParser(parseToken))

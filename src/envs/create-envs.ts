@@ -1,5 +1,5 @@
 /**
- * Creates the envs of a `serve` run: one env runs in this thread; several run on a pool of at
+ * Creates the envs of a `serve` run: one env runs in this thread (unless `envThread`); several run on a pool of at
  * most `os.availableParallelism()` worker threads (env i on thread i mod n, each thread stepping
  * its envs in turn), so the main thread only serves and a slow client or disk never slows an
  * emulator.
@@ -40,6 +40,11 @@ export interface CreateEnvsOptions {
   observeEncode?: (seconds: number) => void;
   /** Most worker threads for several envs; default os.availableParallelism(). */
   threads?: number;
+  /**
+   * Run a single env in a worker thread too (`--env-thread`), so the main thread only serves:
+   * a serverboy reset or state load (150–400 ms on Pokémon Yellow) can't be cut into slices.
+   */
+  envThread?: boolean;
   /** Write each env's input log to `output.log` (`--record-mode inputs|both`). */
   inputLog?: InputLogSetup;
 }
@@ -48,7 +53,7 @@ export interface CreateEnvsOptions {
 export async function createEnvs(o: CreateEnvsOptions): Promise<{ envs: Env[]; encoder: string; format: FrameFormat; policyName: string }> {
   const format = o.format ?? 'jpeg';
   const policy = await makePolicy(o.policy, o.seed); // also checks a script file before any worker starts
-  if (o.count === 1) {
+  if (o.count === 1 && !o.envThread) {
     const encoder = selectEncoder(o.encoder, { quality: o.quality, format }, (msg) => o.log.warn(msg));
     const env = await createLocalEnv({ id: 0, rom: o.rom, core: o.core, sound: o.sound, map: o.map, policy, encoder, fps: o.fps, speed: o.speed, log: o.log, output: o.output, observeEncode: o.observeEncode, inputLog: o.inputLog });
     return { envs: [env], encoder: encoder.name, format, policyName: policy.name };

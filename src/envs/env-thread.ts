@@ -74,13 +74,26 @@ export class EnvThread {
     if (this.#clients.size === 0 && !this.#exited) await this.#worker.terminate();
   }
 
-  call(call: DistributiveOmit<WorkerCall, 'id'>): Promise<unknown> {
+  /**
+   * Sends a call and resolves with its reply. When `signal` aborts before the reply, the worker is
+   * told to abort the call (a `step` stops at its next slice and rejects; other calls finish).
+   */
+  call(call: DistributiveOmit<WorkerCall, 'id'>, signal?: AbortSignal): Promise<unknown> {
     if (this.#exited) return Promise.reject(new GbsError(ErrorCode.EnvCrashed, 'env worker is not running (it exited)'));
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    const reply = new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ ...call, id });
     });
+    if (!signal || !('env' in call)) return reply;
+    const env = call.env;
+    const cancel = () => {
+      const reason = typeof signal.reason === 'string' ? signal.reason : 'cancelled';
+      this.call({ op: 'cancel', env, call: id, reason }).catch(() => undefined);
+    };
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+    return reply.finally(() => signal.removeEventListener('abort', cancel));
   }
 
   #onNote(note: WorkerNote): void {

@@ -17,6 +17,8 @@ if (!parentPort) throw new Error('env-worker.ts must run in a worker thread');
 const port = parentPort;
 const post = (note: WorkerNote, transfer: ArrayBuffer[] = []) => port.postMessage(note, transfer);
 const envs = new Map<number, LocalEnv>();
+/** The steps running now, by call id, so a `cancel` can abort one between its slices. */
+const steps = new Map<number, AbortController>();
 
 // Once a second, every env's numbers (cheap: a few fields each).
 setInterval(() => {
@@ -70,8 +72,19 @@ async function run(call: WorkerCall): Promise<unknown> {
       return env.reset(call.observe, call.state);
     case 'saveState':
       return env.saveState();
-    case 'step':
-      return env.step(call.buttons as Button[], call.frames, call.observe);
+    case 'step': {
+      const controller = new AbortController();
+      steps.set(call.id, controller);
+      try {
+        return await env.step(call.buttons as Button[], call.frames, call.observe, controller.signal);
+      } finally {
+        steps.delete(call.id);
+      }
+    }
+    case 'cancel':
+      // A step that already ended has nothing to abort; its answer went out before this arrived.
+      steps.get(call.call)?.abort(call.reason);
+      return undefined;
     case 'input':
       return env.input(call.buttons as Button[], call.frames);
     default: {

@@ -31,7 +31,12 @@ export interface Env {
   reset(observe: Observe, state?: Uint8Array): Promise<Observation>;
   /** The whole machine state now, as bytes reset() takes, and the frame it was taken at. */
   saveState(): Promise<{ frame: number; data: Uint8Array }>;
-  step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation>;
+  /**
+   * Runs `frames` frames holding `buttons`. A long step checks `signal` between slices of frames
+   * (STEP_SLICE_MS of emulation) and rejects with GbsError(EnvBusy) once it is aborted (its agent left): the env
+   * stays at the frame it reached.
+   */
+  step(buttons: readonly Button[], frames: number, observe: Observe, signal?: AbortSignal): Promise<Observation>;
   /** The latest numbers (a worker reports them once a second). */
   stats(): EnvStats;
 }

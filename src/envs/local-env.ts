@@ -132,17 +132,23 @@ export class LocalEnv implements Env, CommandTarget {
     return { frame: this.#emulator.frame, data: this.#emulator.saveState() };
   }
 
-  /** Runs exactly `frames` frames holding `buttons` (viewers still get the sampled ones). */
-  async step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation> {
+  /**
+   * Runs exactly `frames` frames holding `buttons` (viewers still get the sampled ones), unless
+   * `signal` is aborted first: then it rejects at the next slice and the env stays where it got.
+   */
+  async step(buttons: readonly Button[], frames: number, observe: Observe, signal?: AbortSignal): Promise<Observation> {
     // A fault is reported once (event + placeholder); an agent stepping on doesn't repeat it.
     if (this.#emulator.faulted) throw this.#faultedError('the emulator is stopped after a fault');
+    if (signal?.aborted) throw cancelled(this.id, 0, frames, signal);
     let slice = this.#now();
     for (let i = 0; i < frames; i++) {
       // A long step (600 frames is ~2 s on serverboy) gives the event loop a turn every slice:
-      // on the main thread, HTTP and viewers must not wait for it.
+      // on the main thread, HTTP and viewers must not wait for it, and a disconnect (or, in a
+      // worker, the main thread's cancel) only arrives during such a turn.
       if (this.#now() - slice > STEP_SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.#stopped) throw new GbsError(ErrorCode.EnvCrashed, `env ${this.id} stopped during the step`);
+        if (signal?.aborted) throw cancelled(this.id, i, frames, signal);
         slice = this.#now();
       }
       this.#emulator.hold(buttons, 1);
@@ -276,6 +282,11 @@ export class LocalEnv implements Env, CommandTarget {
     }
     return obs;
   }
+}
+
+function cancelled(env: number, ran: number, frames: number, signal: AbortSignal): GbsError {
+  const why = typeof signal.reason === 'string' ? signal.reason : 'cancelled';
+  return new GbsError(ErrorCode.EnvBusy, `env ${env}: step cancelled after ${ran} of ${frames} frames (${why})`);
 }
 
 function round(n: number, scale: number): number {

@@ -68,9 +68,9 @@ export class WorkerEnv implements Env {
     this.#stats = { ...this.#stats, fps: 0, emuFps: 0, speed: 0, paused: true };
   }
 
-  #call(call: EnvCall): Promise<unknown> {
+  #call(call: EnvCall, signal?: AbortSignal): Promise<unknown> {
     if (this.#gone) return Promise.reject(new GbsError(ErrorCode.EnvCrashed, `env ${this.id} is not running (its worker exited)`));
-    return this.thread.call({ ...call, env: this.id } as DistributiveOmit<WorkerCall, 'id'>);
+    return this.thread.call({ ...call, env: this.id } as DistributiveOmit<WorkerCall, 'id'>, signal);
   }
 
   start(): void {
@@ -105,8 +105,8 @@ export class WorkerEnv implements Env {
     return (await this.#call({ op: 'saveState' })) as { frame: number; data: Uint8Array };
   }
 
-  async step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation> {
-    return (await this.#call({ op: 'step', buttons: [...buttons], frames, observe })) as Observation;
+  async step(buttons: readonly Button[], frames: number, observe: Observe, signal?: AbortSignal): Promise<Observation> {
+    return (await this.#call({ op: 'step', buttons: [...buttons], frames, observe }, signal)) as Observation;
   }
 
   stats(): EnvStats {

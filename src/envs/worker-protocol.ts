@@ -41,6 +41,8 @@ export type WorkerCall =
   | { id: number; env: number; op: 'reset'; observe: 'none' | 'rgba' | 'gray'; state?: Uint8Array }
   | { id: number; env: number; op: 'saveState' }
   | { id: number; env: number; op: 'step'; buttons: string[]; frames: number; observe: 'none' | 'rgba' | 'gray' }
+  /** Aborts the running `step` call `call` at its next slice (its agent left); answered at once. */
+  | { id: number; env: number; op: 'cancel'; call: number; reason: string }
   | { id: number; env: number; op: 'input'; buttons: string[]; frames: number };
 
 /** What the worker answers to `add`: the env's encoder, and a warning to log once. */

@@ -12,7 +12,7 @@ import { GbsError } from '../protocol/errors.js';
 import type { AnyMessage, GameState, PublisherMessage } from '../protocol/messages.js';
 import { decodeRecords, encodeRecord } from '../protocol/record.js';
 import { TokenBucket } from '../server/rate-limit.js';
-import { outputVerdict, rateOf } from '../server/socket-policy.js';
+import { outputVerdict, rateOf, SOCKET_POLICY } from '../server/socket-policy.js';
 import { parsePublisherMessage } from './publisher-message.js';
 import { checkFrameSize, prepareFrame, type PreparedFrame } from './raw-frame.js';
 
@@ -68,6 +68,8 @@ export class PublisherSession {
   #demand: number[] | undefined;
   #stateFps = 0;
   #refusals = 0;
+  /** Errors answered before auth (SOCKET_POLICY.publisher.errorsBeforeAuth). */
+  #errorsBeforeAuth = 0;
   /** Cut off: nothing more from it is handled, nothing more is sent. */
   #cut = false;
   readonly #socket: PublisherSocket;
@@ -298,6 +300,13 @@ export class PublisherSession {
   }
 
   #replyError(err: unknown, id?: number): void {
+    // A stranger that only earns errors (e.g. 163 `announce` records a message, never reading) is
+    // cut off after a few: answering each of them cost the main thread ~20 µs and a syscall.
+    const budget = SOCKET_POLICY.publisher.errorsBeforeAuth;
+    if (!this.#authed && budget !== undefined && ++this.#errorsBeforeAuth > budget) {
+      this.cutOff(`more than ${budget} errors before auth`);
+      return;
+    }
     if (err instanceof GbsError) this.#reply({ type: 'error', id, code: err.code, message: err.message });
     else {
       this.#log.error({ err, publisher: this.id }, 'unexpected error handling a publisher message');

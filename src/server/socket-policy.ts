@@ -29,6 +29,12 @@ export interface SocketLimits {
    */
   outputCapBeforeAuth: number;
   outputCap: number;
+  /**
+   * Error answers a peer gets before it authenticates; the next cuts it off (nothing more of its
+   * message is handled). Without one, only the output cap bounds a stranger's refusals, and a
+   * loopback socket's kernel buffer takes megabytes of them before that cap is reached.
+   */
+  errorsBeforeAuth?: number;
   /** Output waiting without draining this long → cut off (ms). */
   stallMs: number;
   /** Heartbeat ping period; a missed pong cuts the peer off (0: no heartbeat, see `/broadcast`). */
@@ -69,6 +75,8 @@ export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>>
     // Before auth a publisher gets errors and pongs of ~100 bytes: 64 KiB is hundreds of them.
     outputCapBeforeAuth: 64 * 1024,
     outputCap: 8 * MiB,
+    // A publisher that authenticates first gets none; a misordered one learns from the first.
+    errorsBeforeAuth: 16,
     stallMs: 10_000,
     heartbeatMs: 30_000,
   },

@@ -30,6 +30,8 @@ export interface LocalEnvsOptions {
   map?: string;
   /** How many envs; more than one run in worker threads. Default 1. */
   envs?: number;
+  /** Run a single env in a worker thread too (`--env-thread`). */
+  envThread?: boolean;
   fps: number;
   quality: number;
   speed: Speed;
@@ -80,6 +82,7 @@ export async function openLocalEnvs(o: LocalEnvsOptions): Promise<LocalSource> {
     observeEncode: (seconds) => site?.observeEncode(seconds),
     output: out,
     inputLog: o.inputLog,
+    envThread: o.envThread,
   });
   return new LocalSource({ ...made, rom: rom.info, romBytes: rom.bytes, map, coreName, out, bind: (s) => (site = s) });
 }
