@@ -29,6 +29,11 @@ export interface SocketLimits {
    */
   outputCapBeforeAuth: number;
   outputCap: number;
+  /**
+   * The largest snapshot a peer gets unasked when it connects (the Map view's `positions`, cut to
+   * fit: map-feed.ts), bytes. Anyone may open /ws, so this is what a stranger costs up front.
+   */
+  welcomeBytes?: number;
   /** Output waiting without draining this long → cut off (ms). */
   stallMs: number;
   /** Heartbeat ping period; a missed pong cuts the peer off (0: no heartbeat, see `/broadcast`). */
@@ -50,6 +55,7 @@ export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>>
     rate: { perSecond: 50, burst: 100, refusalsBeforeClose: 200 },
     outputCapBeforeAuth: 8 * MiB,
     outputCap: 8 * MiB,
+    welcomeBytes: 512 * 1024,
     stallMs: 10_000,
     heartbeatMs: 30_000,
   },

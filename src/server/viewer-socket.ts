@@ -23,7 +23,8 @@ export const CLOSE_TOO_BIG = 1009;
 export interface ViewerPolicy {
   log: Logger;
   hello(): Omit<HelloMessage, 'control'>;
-  welcome?(): ServerMessage[];
+  /** Records a joining client gets after hello; bytes are records encoded once for many clients (the map's snapshot). */
+  welcome?(): Array<ServerMessage | Uint8Array>;
   control?: ControlPolicy;
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void | Promise<void>;
   onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
@@ -92,7 +93,10 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
   alive.set(ws, true);
   log.info({ client: client.id, remote, clients: broadcaster.size }, 'client connected');
   reply({ ...o.hello(), control: ctx.control });
-  for (const message of o.welcome?.() ?? []) reply(message);
+  for (const message of o.welcome?.() ?? []) {
+    if (message instanceof Uint8Array) broadcaster.sendControl(client, message);
+    else reply(message);
+  }
   ws.on('pong', () => alive.set(ws, true));
   ws.on('message', (data, isBinary) => {
     // ws enforces the agents' limit; a client without control rights gets the small one.
