@@ -89,6 +89,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       res.destroy();
     });
   });
+  // The agents' limit is the ceiling; each connection is held to its own (message-limit.ts).
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_AGENT_MESSAGE_BYTES });
   const alive = new WeakMap<RecordTransport, boolean>();
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => acceptViewer(ws, req.socket.remoteAddress, broadcaster, options, alive));

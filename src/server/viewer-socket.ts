@@ -4,7 +4,7 @@
  * size and rate limits, what `subscribe` may name. Nothing here throws out of a socket callback.
  */
 import type { Logger } from '../log.js';
-import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
@@ -12,6 +12,7 @@ import type { AgentPort } from './agents.js';
 import type { Broadcaster } from './broadcaster.js';
 import { handleClientData, type ConnectionContext } from './connection.js';
 import { tokenChecker, type ControlPolicy } from './control.js';
+import { messageLimit, setMessageLimit } from './message-limit.js';
 import { ClientLimiter } from './rate-limit.js';
 import type { RecordTransport } from './stream-transport.js';
 
@@ -63,6 +64,7 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
       ws.close(CLOSE_POLICY_VIOLATION, reason);
     },
     checkToken: tokenChecker(policy, remote),
+    granted: () => setMessageLimit(ws, messageLimit(true)),
     reply,
     input: onInput && ((m) => {
       notDrivenByOther(m.env);
@@ -90,6 +92,8 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
       snapshot: (m) => agents.snapshot(client.id, m),
     },
   };
+  // A stranger's messages are refused at their frame header past its limit, before ws buffers them.
+  setMessageLimit(ws, messageLimit(ctx.control));
   alive.set(ws, true);
   log.info({ client: client.id, remote, clients: broadcaster.size }, 'client connected');
   reply({ ...o.hello(), control: ctx.control });
@@ -99,10 +103,12 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
   }
   ws.on('pong', () => alive.set(ws, true));
   ws.on('message', (data, isBinary) => {
-    // ws enforces the agents' limit; a client without control rights gets the small one.
+    // The receiver's limit (message-limit.ts) refused it already where it could; this holds a
+    // transport without one (the Unix socket takes records up to the agents' limit) to the same.
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
-    if (!ctx.control && size > MAX_CLIENT_MESSAGE_BYTES) {
-      ws.close(CLOSE_TOO_BIG, `message over ${MAX_CLIENT_MESSAGE_BYTES} bytes`);
+    const limit = messageLimit(ctx.control);
+    if (size > limit) {
+      ws.close(CLOSE_TOO_BIG, `message over ${limit} bytes`);
       return;
     }
     try {
