@@ -10,7 +10,8 @@
  *   GET /metrics             Prometheus text format
  *   GET /api/progress        the latest training numbers (204 before any)
  *   POST /api/progress       training numbers as a JSON object of numbers, sent on to every
- *                            viewer (with `Authorization: Bearer TOKEN` when a control token is set)
+ *                            viewer (with `Authorization: Bearer TOKEN` when a control token is set;
+ *                            per address at most the socket policy's rate, else 429)
  *
  * Returns false for paths it does not own, so the static files handler gets them.
  */
@@ -21,6 +22,7 @@ import { FrameImages, IMAGE_MIME, type ImageFormat } from './frame-image.js';
 import type { Metrics } from './metrics.js';
 import { MjpegStreams, type MjpegOptions } from './mjpeg.js';
 import { isOriginAllowed } from '../server/origin.js';
+import { AddressRates } from '../server/address-rate.js';
 import { SOCKET_POLICY } from '../server/socket-policy.js';
 
 export interface ApiContext {
@@ -46,6 +48,8 @@ export interface ApiContext {
   mjpeg?: Partial<MjpegOptions>;
   /** Transcodes frames for HTTP readers (give it the server's `--quality`); default quality 80. */
   images?: FrameImages;
+  /** Monotonic clock (ms) of the per-address progress rate; tests inject one. */
+  now?: () => number;
 }
 
 export const MAX_PROGRESS_BODY = SOCKET_POLICY.progress.maxMessageBytes;
@@ -68,9 +72,18 @@ export function parseProgress(text: string): Record<string, number> | string {
   return value as Record<string, number>;
 }
 
-function postProgress(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): void {
+function postProgress(ctx: ApiContext, rates: AddressRates, req: IncomingMessage, res: ServerResponse): void {
   if (!ctx.publishProgress) {
     json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'progress is not supported by this server' });
+    return;
+  }
+  // Every post is charged, before the token check too: a flood of guesses is a flood.
+  const address = req.socket.remoteAddress ?? 'unknown';
+  if (!rates.take(address)) {
+    const text = JSON.stringify({ error: ErrorCode.RateLimited, message: `more than ${rates.perSecond} progress posts/s from ${address}; this one was dropped (viewers get at most 10 a second anyway)` });
+    res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache', 'retry-after': '1', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    req.resume();
     return;
   }
   // A web page on another site must not be able to push numbers to every viewer.
@@ -167,12 +180,13 @@ function sendFrameImage(ctx: ApiContext, images: FrameImages, req: IncomingMessa
 export function createApiHandler(ctx: ApiContext) {
   const images = ctx.images ?? new FrameImages();
   const mjpeg = new MjpegStreams(ctx.latest, ctx.mjpeg, images);
+  const progressRates = new AddressRates('progress', ctx.now);
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     if (!path.startsWith('/api/') && path !== '/stream.mjpg' && path !== '/metrics') return false;
     if (path === '/api/progress' && req.method === 'POST') {
-      postProgress(ctx, req, res);
+      postProgress(ctx, progressRates, req, res);
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -46,7 +46,7 @@ const MiB = 1024 * 1024;
  * The table. Viewers only ping and press buttons; agents step in lockstep thousands of times a
  * second (one env at `frames=1` takes 3,700 steps/s on a slow 2-core VM); a publisher sends its
  * frames (2,000 messages/s, each env held to 60 records/s by the session); a StreamWrapper sends a
- * few messages a second and cannot answer pings; `POST /api/progress` is one request at a time.
+ * few messages a second and cannot answer pings; `POST /api/progress` is limited per address.
  */
 export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>> = {
   viewer: {
@@ -88,7 +88,10 @@ export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>>
     heartbeatMs: 0,
   },
   progress: {
-    // A body: one request at a time per connection, answered at once (no rate of its own).
+    // A body per request, answered at once; the rate is per remote address (address-rate.ts),
+    // since each request may come on a new connection. Viewers get ≤ 10 progress records/s
+    // (progress.ts), so 20 posts/s with a burst of 60 loses nothing a viewer would see.
+    rate: { perSecond: 20, burst: 60, refusalsBeforeClose: 0 },
     maxMessageBytesBeforeAuth: 16 * 1024,
     maxMessageBytes: 16 * 1024,
     outputCapBeforeAuth: 0,
