@@ -22,6 +22,7 @@ import { FrameImages, IMAGE_MIME, type ImageFormat } from './frame-image.js';
 import type { Metrics } from './metrics.js';
 import { MjpegStreams, type MjpegOptions } from './mjpeg.js';
 import { isOriginAllowed } from '../server/origin.js';
+import { MAX_PROGRESS_NAME, MAX_PROGRESS_VALUES, progressValues } from '../protocol/fields.js';
 import { AddressRates } from '../server/address-rate.js';
 import { SOCKET_POLICY } from '../server/socket-policy.js';
 
@@ -53,9 +54,9 @@ export interface ApiContext {
 }
 
 export const MAX_PROGRESS_BODY = SOCKET_POLICY.progress.maxMessageBytes;
-export const MAX_PROGRESS_VALUES = 64;
+export { MAX_PROGRESS_VALUES };
 
-/** Validates a progress body: a flat JSON object of at most 64 finite numbers. */
+/** Validates a progress body: a flat JSON object of 1–64 finite numbers (the `progress` record's values). */
 export function parseProgress(text: string): Record<string, number> | string {
   let value: unknown;
   try {
@@ -64,12 +65,10 @@ export function parseProgress(text: string): Record<string, number> | string {
     return 'body is not JSON';
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body must be a JSON object of numbers';
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 0 || entries.length > MAX_PROGRESS_VALUES) return `expected 1–${MAX_PROGRESS_VALUES} values, got ${entries.length}`;
-  for (const [k, v] of entries) {
-    if (k.length > 64 || typeof v !== 'number' || !Number.isFinite(v)) return `value ${JSON.stringify(k.slice(0, 64))} must be a finite number`;
-  }
-  return value as Record<string, number>;
+  const parsed = progressValues.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  return issue.path.length > 0 ? `value ${JSON.stringify(String(issue.path[0]).slice(0, 64))} must be a finite number (name of 1–${MAX_PROGRESS_NAME} characters)` : `${issue.message}, got ${Object.keys(value).length}`;
 }
 
 function postProgress(ctx: ApiContext, rates: AddressRates, req: IncomingMessage, res: ServerResponse): void {

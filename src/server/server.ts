@@ -23,8 +23,7 @@ import { upgradeRouter, type UpgradeEndpoint } from './upgrade-router.js';
 import { acceptViewer, type ViewerPolicy } from './viewer-socket.js';
 import { HEARTBEAT_MS, startViewerTimers, type ServerStatsSource } from './viewer-timers.js';
 
-export { CLOSE_GOING_AWAY } from './close-sockets.js';
-export { CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG } from './viewer-socket.js';
+export { CLOSE_GOING_AWAY, CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG } from '../protocol/close-codes.js';
 export { HEARTBEAT_MS, STATS_INTERVAL_MS, type ServerStatsSource } from './viewer-timers.js';
 
 export const WS_PATH = '/ws';

@@ -4,6 +4,7 @@
  * size and rate limits, what `subscribe` may name. Nothing here throws out of a socket callback.
  */
 import type { Logger } from '../log.js';
+import { CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
@@ -16,10 +17,6 @@ import { messageLimit, setMessageLimit } from './message-limit.js';
 import { ClientLimiter } from './rate-limit.js';
 import type { RecordTransport } from './stream-transport.js';
 
-/** Close code for a client that keeps breaking the rules (rate limit, failed auths). */
-export const CLOSE_POLICY_VIOLATION = 1008;
-/** Close code for a message over the client's size limit (ws sends it too, past `maxPayload`). */
-export const CLOSE_TOO_BIG = 1009;
 
 export interface ViewerPolicy {
   log: Logger;
