@@ -7,16 +7,19 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
-import { MAX_AGENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { ErrorCode, MAX_AGENT_MESSAGE_BYTES } from '../protocol/constants.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
+import { AddressConnections } from './address-connections.js';
 import { Broadcaster } from './broadcaster.js';
 import { closeAll } from './close-sockets.js';
 import { DEFAULT_LIVENESS, type LivenessLimits } from './liveness.js';
 import { isHostAllowed } from './origin.js';
 import { listenSocket, type SocketListener } from './socket-listener.js';
+import { SOCKET_POLICY } from './socket-policy.js';
 import { createStaticHandler } from './static-files.js';
 import type { RecordTransport } from './stream-transport.js';
 import { upgradeRouter, type UpgradeEndpoint } from './upgrade-router.js';
@@ -39,6 +42,8 @@ export interface StreamServerOptions extends ViewerPolicy {
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Extra origins allowed to open the WebSocket from a browser (same origin always is). */
   allowOrigins?: readonly string[];
+  /** `/ws` connections one remote address may hold open (default: the socket policy's); tests lower it. */
+  maxConnectionsPerAddress?: number;
   /** When to let a stuck client go; tests shorten it. */
   liveness?: LivenessLimits;
   heartbeatMs?: number;
@@ -92,6 +97,21 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_AGENT_MESSAGE_BYTES });
   const alive = new WeakMap<RecordTransport, boolean>();
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => acceptViewer(ws, req.socket.remoteAddress, broadcaster, options, alive));
+  // Anyone may open /ws: an address gets so many at once, then 429 until one closes.
+  const perAddress = new AddressConnections(options.maxConnectionsPerAddress ?? SOCKET_POLICY.viewer.maxConnectionsPerAddress!);
+  const upgradeViewer = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    if (!perAddress.mayOpen(address)) {
+      log.warn({ remote: address, open: perAddress.of(address) }, 'refused /ws: too many connections from one address');
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${ErrorCode.Busy}: ${perAddress.max} connections from ${address} are open already\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      perAddress.opened(address);
+      ws.once('close', () => perAddress.closed(address));
+      wss.emit('connection', ws, req);
+    });
+  };
 
   let closing = false;
   http.on(
@@ -100,7 +120,7 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       host: options.host,
       allowOrigins,
       log,
-      viewers: { path: WS_PATH, upgrade: (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)) },
+      viewers: { path: WS_PATH, upgrade: upgradeViewer },
       endpoints: options.endpoints ?? (() => []),
       closing: () => closing,
     }),

@@ -34,6 +34,8 @@ export interface SocketLimits {
    * fit: map-feed.ts), bytes. Anyone may open /ws, so this is what a stranger costs up front.
    */
   welcomeBytes?: number;
+  /** Connections one remote address may hold open at once (kinds anyone may open without a token). */
+  maxConnectionsPerAddress?: number;
   /** Output waiting without draining this long → cut off (ms). */
   stallMs: number;
   /** Heartbeat ping period; a missed pong cuts the peer off (0: no heartbeat, see `/broadcast`). */
@@ -56,6 +58,9 @@ export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>>
     outputCapBeforeAuth: 8 * MiB,
     outputCap: 8 * MiB,
     welcomeBytes: 512 * 1024,
+    // Browser tabs, a few trainers' VectorEnvs, a classroom behind one NAT: far below what a
+    // script opening sockets in a loop reaches (each costs hello, the snapshot, frames, 8 MiB cap).
+    maxConnectionsPerAddress: 128,
     stallMs: 10_000,
     heartbeatMs: 30_000,
   },
