@@ -1,7 +1,7 @@
 /**
- * Open connections per remote address, for endpoints anyone may open without a token (`/ws`
- * viewers: every one gets hello, the map's snapshot and a share of the frames before it says a
- * word). Past the socket policy's `maxConnectionsPerAddress` an address is refused until one of
+ * Open connections per remote address, for endpoints anyone may open without a token (`/ws`:
+ * viewers get hello, the map's snapshot and a share of the frames before they say a word;
+ * publishers get answers before auth). Past the socket policy's `maxConnectionsPerAddress` an address is refused until one of
  * its connections closes. Addresses with no connection are forgotten, so it holds only live ones.
  */
 export class AddressConnections {

@@ -7,7 +7,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { ErrorCode, MAX_AGENT_MESSAGE_BYTES } from '../protocol/constants.js';
@@ -22,7 +21,7 @@ import { listenSocket, type SocketListener } from './socket-listener.js';
 import { SOCKET_POLICY } from './socket-policy.js';
 import { createStaticHandler } from './static-files.js';
 import type { RecordTransport } from './stream-transport.js';
-import { upgradeRouter, type UpgradeEndpoint } from './upgrade-router.js';
+import { upgradeRouter, type UpgradeEndpoint, type UpgradeHandler } from './upgrade-router.js';
 import { acceptViewer, type ViewerPolicy } from './viewer-socket.js';
 import { HEARTBEAT_MS, startViewerTimers, type ServerStatsSource } from './viewer-timers.js';
 
@@ -97,20 +96,19 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_AGENT_MESSAGE_BYTES });
   const alive = new WeakMap<RecordTransport, boolean>();
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => acceptViewer(ws, req.socket.remoteAddress, broadcaster, options, alive));
-  // Anyone may open /ws: an address gets so many at once, then 429 until one closes.
+  // Anyone may open /ws (viewers, agents and publishers before auth): an address gets so many
+  // at once, then 429 until one closes. Counted on the TCP socket, whoever takes the upgrade.
   const perAddress = new AddressConnections(options.maxConnectionsPerAddress ?? SOCKET_POLICY.viewer.maxConnectionsPerAddress!);
-  const upgradeViewer = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const counted = (upgrade: UpgradeHandler): UpgradeHandler => (req, socket, head) => {
     const address = req.socket.remoteAddress ?? 'unknown';
     if (!perAddress.mayOpen(address)) {
       log.warn({ remote: address, open: perAddress.of(address) }, 'refused /ws: too many connections from one address');
       socket.end(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${ErrorCode.Busy}: ${perAddress.max} connections from ${address} are open already\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      perAddress.opened(address);
-      ws.once('close', () => perAddress.closed(address));
-      wss.emit('connection', ws, req);
-    });
+    perAddress.opened(address);
+    socket.once('close', () => perAddress.closed(address));
+    upgrade(req, socket, head);
   };
 
   let closing = false;
@@ -120,8 +118,8 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       host: options.host,
       allowOrigins,
       log,
-      viewers: { path: WS_PATH, upgrade: upgradeViewer },
-      endpoints: options.endpoints ?? (() => []),
+      viewers: { path: WS_PATH, upgrade: counted((req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))) },
+      endpoints: () => (options.endpoints?.() ?? []).map((e) => (e.path === WS_PATH ? { ...e, upgrade: counted(e.upgrade) } : e)),
       closing: () => closing,
     }),
   );
