@@ -10,7 +10,7 @@ import type { FrameMessage, GameState, PositionsMessage } from '../protocol/mess
 import { encodeRecord } from '../protocol/record.js';
 import type { PositionSpec } from '../state/memory-map.js';
 import type { MapLayout } from './layout.js';
-import { MapPositions } from './positions.js';
+import { MapPositions, TRAIL_POINTS } from './positions.js';
 import type { WrapperMessage } from './wrapper-message.js';
 
 /** 4 records a second: smooth enough for dots that move a cell at a time, cheap for 288 agents. */
@@ -24,6 +24,15 @@ export const MAP_KEYFRAME_MS = 10_000;
 export const MAP_WELCOME_BYTES = 512 * 1024;
 /** Trail points a snapshot that must be cut keeps per agent (a viewer's trails regrow in seconds). */
 export const CUT_TRAIL_POINTS = 8;
+
+/**
+ * A `full` record's size, roughly (msgpack): an agent's fields (~50 bytes for short labels, more
+ * with long ones; 100 leaves room), 2 coordinates of ≤ 3 bytes per trail point, 3 numbers of 7
+ * bytes in all per visited cell (coordinates under 65,536, counts under 128).
+ */
+function estimateBytes(agents: number, trailPoints: number, cells: number): number {
+  return 200 + agents * (100 + trailPoints * 6) + cells * 7;
+}
 
 export interface MapFeedOptions {
   layout: MapLayout;
@@ -133,18 +142,30 @@ export class MapFeed {
  * what fits (a record's size is nearly linear in both), marked `truncated`. Pure.
  */
 export function encodeSnapshot(positions: Pick<MapPositions, 'full' | 'size' | 'cells'>, budget: number): Uint8Array {
-  let bytes = encodeRecord(positions.full());
   let agents = positions.size;
   let cells = positions.cells;
-  for (let i = 0; i < 12 && bytes.byteLength > budget; i++) {
-    if (i > 0) {
-      // 0.9: aim a little under, so the next try fits instead of landing just over.
-      const scale = (budget / bytes.byteLength) * 0.9;
-      agents = Math.floor(agents * scale);
-      cells = Math.floor(cells * scale);
-    }
-    bytes = encodeRecord(positions.full({ agents, cells, trailPoints: CUT_TRAIL_POINTS }));
+  // Encoding MBs takes ~100 ms here: start from an estimate, so a map far over the budget costs
+  // an encoding or two of about the budget, not the whole map and then the cuts.
+  if (estimateBytes(agents, TRAIL_POINTS, cells) <= budget * 2) {
+    const whole = encodeRecord(positions.full());
+    if (whole.byteLength <= budget) return whole;
+  }
+  let size = estimateBytes(agents, CUT_TRAIL_POINTS, cells);
+  let fits: Uint8Array | undefined;
+  for (let i = 0; i < 12; i++) {
+    // 0.9: aim a little under, so the next try fits instead of landing just over.
+    const scale = (budget / size) * 0.9;
+    agents = Math.min(positions.size, Math.floor(agents * scale));
+    cells = Math.min(positions.cells, Math.floor(cells * scale));
+    const cut = encodeRecord(positions.full({ agents, cells, trailPoints: CUT_TRAIL_POINTS }));
+    const all = agents === positions.size && cells === positions.cells;
+    if (cut.byteLength <= budget) {
+      // The estimate is on the safe side: one more try when this uses under ¾ of the budget.
+      if (fits || all || cut.byteLength >= budget * 0.75) return cut;
+      fits = cut;
+    } else if (fits) return fits;
+    size = cut.byteLength;
   }
   // A budget under even an empty record: the empty one (the layout and no agents).
-  return bytes.byteLength <= budget ? bytes : encodeRecord(positions.full({ agents: 0, cells: 0, trailPoints: 0 }));
+  return fits ?? encodeRecord(positions.full({ agents: 0, cells: 0, trailPoints: 0 }));
 }

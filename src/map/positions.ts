@@ -175,7 +175,7 @@ export class MapPositions {
     let cells: Iterable<[number, number]> = this.#visits;
     let truncated = false;
     if (limits.cells !== undefined && this.#visits.size > limits.cells) {
-      cells = [...this.#visits].sort((a, b) => b[1] - a[1]).slice(0, Math.max(0, limits.cells));
+      cells = hottest(this.#visits, Math.max(0, limits.cells));
       truncated = true;
     }
     const visits: number[] = [];
@@ -214,6 +214,35 @@ export class MapPositions {
 function update(agent: Agent, path: number[]): MapAgentUpdate {
   const { trail: _t, pending: _p, last: _l, ...rest } = agent;
   return { ...rest, path: [...path] };
+}
+
+/**
+ * The `k` most visited cells, hottest first, in linear time: counts are small integers, so a
+ * histogram finds the count at the cut (a sort of 250,000 cells took ~100 ms on the main thread).
+ */
+export function hottest(visits: ReadonlyMap<number, number>, k: number): Array<[number, number]> {
+  const histogram = new Map<number, number>();
+  for (const n of visits.values()) histogram.set(n, (histogram.get(n) ?? 0) + 1);
+  const counts = [...histogram.keys()].sort((a, b) => b - a);
+  let threshold = 0;
+  let above = 0;
+  for (const n of counts) {
+    if (above + histogram.get(n)! > k) {
+      threshold = n;
+      break;
+    }
+    above += histogram.get(n)!;
+  }
+  const out: Array<[number, number]> = [];
+  let atThreshold = k - above;
+  for (const [cell, n] of visits) {
+    if (n > threshold) out.push([cell, n]);
+    else if (n === threshold && atThreshold > 0) {
+      out.push([cell, n]);
+      atThreshold--;
+    }
+  }
+  return out.sort((a, b) => b[1] - a[1]);
 }
 
 function pairs(flat: number[]): Array<[number, number]> {
