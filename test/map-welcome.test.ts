@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLayout } from '../src/map/layout.js';
 import { CUT_TRAIL_POINTS, encodeSnapshot, MAP_WELCOME_BYTES, MapFeed } from '../src/map/map-feed.js';
-import { MAX_MAP_AGENTS, MapPositions, TRAIL_POINTS } from '../src/map/positions.js';
+import { hottest, MAX_MAP_AGENTS, MapPositions, TRAIL_POINTS } from '../src/map/positions.js';
 import type { PositionsMessage } from '../src/protocol/messages.js';
 import { decodeRecords, encodeRecord } from '../src/protocol/record.js';
 import { RecordedPositions } from '../src/replay/positions.js';
@@ -86,6 +86,15 @@ describe('a joining viewer’s map snapshot', () => {
     expect(hot(cut)).toBe(hot(all));
     const tiny = decode(encodeSnapshot(p, 50)); // under even an empty record: the empty one
     expect(tiny).toMatchObject({ full: true, truncated: true, agents: [], visits: [] });
+  });
+});
+
+describe('the hottest cells', () => {
+  it('are the k most visited, hottest first, ties taken in visit order', () => {
+    const visits = new Map([[10, 1], [11, 4], [12, 2], [13, 4], [14, 2], [15, 1]]);
+    expect(hottest(visits, 3)).toEqual([[11, 4], [13, 4], [12, 2]]);
+    expect(hottest(visits, 0)).toEqual([]);
+    expect(hottest(visits, 10)).toHaveLength(6);
   });
 });
 
