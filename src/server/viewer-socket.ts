@@ -17,7 +17,6 @@ import { messageLimit, setMessageLimit } from './message-limit.js';
 import { ClientLimiter } from './rate-limit.js';
 import type { RecordTransport } from './stream-transport.js';
 
-
 export interface ViewerPolicy {
   log: Logger;
   hello(): Omit<HelloMessage, 'control'>;
