@@ -48,7 +48,7 @@ describe('/ws connections per address', () => {
     // The stand-in closes each publisher at once: a place is free again after each one.
     for (let i = 0; i < 3; i++) {
       let r = await connect(s.wsUrl, '127.0.0.1', [PUBLISHER_SUBPROTOCOL]);
-      for (let k = 0; k < 20 && r.status === 429; k++) {
+      for (let k = 0; k < 100 && r.status === 429; k++) {
         await new Promise((res) => setTimeout(res, 50));
         r = await connect(s.wsUrl, '127.0.0.1', [PUBLISHER_SUBPROTOCOL]);
       }
@@ -87,7 +87,7 @@ describe('/ws connections per address', () => {
     });
     // The server counts the close when its side of the socket closes: retry briefly.
     let again = await connect(s.wsUrl, '127.0.0.1');
-    for (let i = 0; i < 20 && again.status === 429; i++) {
+    for (let i = 0; i < 100 && again.status === 429; i++) {
       await new Promise((r) => setTimeout(r, 50));
       again = await connect(s.wsUrl, '127.0.0.1');
     }
