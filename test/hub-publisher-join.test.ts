@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type HubServing } from '../src/app/hub.js';
 import { MAX_ENVS_PER_PUBLISHER } from '../src/hub/env-table.js';
-import { CLOSE_TOO_BIG } from '../src/hub/publisher-session.js';
+import { CLOSE_TOO_BIG } from '../src/protocol/close-codes.js';
 import { silentLogger } from '../src/log.js';
 import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES, PUBLISHER_SUBPROTOCOL } from '../src/protocol/constants.js';
 import { encodeRecord } from '../src/protocol/record.js';

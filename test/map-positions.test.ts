@@ -5,6 +5,7 @@ import { MapFeed } from '../src/map/map-feed.js';
 import { MapPositions, TRAIL_POINTS } from '../src/map/positions.js';
 import { MAX_COORDS, parseWrapperMessage, type WrapperMessage } from '../src/map/wrapper-message.js';
 import type { PositionsMessage } from '../src/protocol/messages.js';
+import { decodeRecords } from '../src/protocol/record.js';
 
 const layout = parseLayout({ columns: ['mapId', 'name', 'x', 'y', 'width', 'height'], rows: [[-1, 'W', 0, 0, 100, 80], [0, 'Town', 10, 20, 20, 18], [1, 'Road', 30, 20, 20, 18]] }, 'small');
 const spec = { map: 'map_id', x: 'px', y: 'py', layout: 'small' };
@@ -138,7 +139,9 @@ describe('map feed', () => {
     const welcome = feed.welcome();
     expect(published.at(-1)!.agents.map((a) => a.id)).toEqual(['ws:z:']);
     expect(welcome).toHaveLength(1);
-    expect(welcome[0]!.agents.map((a) => a.id).sort()).toEqual(['env:0', 'ws:z:']);
+    const [snapshot] = decodeRecords(welcome[0]!) as unknown as PositionsMessage[];
+    expect(snapshot!.full).toBe(true);
+    expect(snapshot!.agents.map((a) => a.id).sort()).toEqual(['env:0', 'ws:z:']);
   });
 
   it('places nothing from frames when the memory map declares no position', () => {

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { LAYOUTS_DIR } from '../paths.js';
 import type { PositionsMessage } from '../protocol/messages.js';
 import { decodeRecords } from '../protocol/record.js';
+import { SOCKET_POLICY } from '../server/socket-policy.js';
 import type { Recording } from '../record/index.js';
 import { isLayoutFile, type MemoryMap } from '../state/memory-map.js';
 
@@ -46,7 +47,8 @@ export async function startMap(options: MapSetupOptions): Promise<MapSetup> {
   const layout = await loadLayout(layoutPath(position?.layout ?? DEFAULT_LAYOUT, LAYOUTS_DIR));
   // Everything that can fail first: nothing to undo when it does.
   const background = options.background === undefined ? undefined : await loadBackground(options.background);
-  const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record, states: options.states });
+  // A joining viewer's snapshot is cut to what the socket policy lets a stranger cost.
+  const feed = new MapFeed({ layout, position, publish: options.publish, record: options.record, states: options.states, welcomeBytes: SOCKET_POLICY.viewer.welcomeBytes });
   const { rom } = options;
   const romBackground = background || !rom ? undefined : new RomBackground({ rom: rom.bytes, sha1: rom.sha1, layout, cacheDir: options.cacheDir ?? defaultCacheDir(), log: options.log });
   return {

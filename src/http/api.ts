@@ -10,7 +10,8 @@
  *   GET /metrics             Prometheus text format
  *   GET /api/progress        the latest training numbers (204 before any)
  *   POST /api/progress       training numbers as a JSON object of numbers, sent on to every
- *                            viewer (with `Authorization: Bearer TOKEN` when a control token is set)
+ *                            viewer (with `Authorization: Bearer TOKEN` when a control token is set;
+ *                            per address at most the socket policy's rate, else 429)
  *
  * Returns false for paths it does not own, so the static files handler gets them.
  */
@@ -21,6 +22,8 @@ import { FrameImages, IMAGE_MIME, type ImageFormat } from './frame-image.js';
 import type { Metrics } from './metrics.js';
 import { MjpegStreams, type MjpegOptions } from './mjpeg.js';
 import { isOriginAllowed } from '../server/origin.js';
+import { MAX_PROGRESS_NAME, MAX_PROGRESS_VALUES, progressValues } from '../protocol/fields.js';
+import { AddressRates } from '../server/address-rate.js';
 import { SOCKET_POLICY } from '../server/socket-policy.js';
 
 export interface ApiContext {
@@ -46,12 +49,14 @@ export interface ApiContext {
   mjpeg?: Partial<MjpegOptions>;
   /** Transcodes frames for HTTP readers (give it the server's `--quality`); default quality 80. */
   images?: FrameImages;
+  /** Monotonic clock (ms) of the per-address progress rate; tests inject one. */
+  now?: () => number;
 }
 
 export const MAX_PROGRESS_BODY = SOCKET_POLICY.progress.maxMessageBytes;
-export const MAX_PROGRESS_VALUES = 64;
+export { MAX_PROGRESS_VALUES };
 
-/** Validates a progress body: a flat JSON object of at most 64 finite numbers. */
+/** Validates a progress body: a flat JSON object of 1–64 finite numbers (the `progress` record's values). */
 export function parseProgress(text: string): Record<string, number> | string {
   let value: unknown;
   try {
@@ -60,17 +65,24 @@ export function parseProgress(text: string): Record<string, number> | string {
     return 'body is not JSON';
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body must be a JSON object of numbers';
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 0 || entries.length > MAX_PROGRESS_VALUES) return `expected 1–${MAX_PROGRESS_VALUES} values, got ${entries.length}`;
-  for (const [k, v] of entries) {
-    if (k.length > 64 || typeof v !== 'number' || !Number.isFinite(v)) return `value ${JSON.stringify(k.slice(0, 64))} must be a finite number`;
-  }
-  return value as Record<string, number>;
+  const parsed = progressValues.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  return issue.path.length > 0 ? `value ${JSON.stringify(String(issue.path[0]).slice(0, 64))} must be a finite number (name of 1–${MAX_PROGRESS_NAME} characters)` : `${issue.message}, got ${Object.keys(value).length}`;
 }
 
-function postProgress(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): void {
+function postProgress(ctx: ApiContext, rates: AddressRates, req: IncomingMessage, res: ServerResponse): void {
   if (!ctx.publishProgress) {
     json(res, 404, { error: 'GBS_ERR_UNSUPPORTED', message: 'progress is not supported by this server' });
+    return;
+  }
+  // Every post is charged, before the token check too: a flood of guesses is a flood.
+  const address = req.socket.remoteAddress ?? 'unknown';
+  if (!rates.take(address)) {
+    const text = JSON.stringify({ error: ErrorCode.RateLimited, message: `more than ${rates.perSecond} progress posts/s from ${address}; this one was dropped (viewers get at most 10 a second anyway)` });
+    res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache', 'retry-after': '1', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    req.resume();
     return;
   }
   // A web page on another site must not be able to push numbers to every viewer.
@@ -167,12 +179,13 @@ function sendFrameImage(ctx: ApiContext, images: FrameImages, req: IncomingMessa
 export function createApiHandler(ctx: ApiContext) {
   const images = ctx.images ?? new FrameImages();
   const mjpeg = new MjpegStreams(ctx.latest, ctx.mjpeg, images);
+  const progressRates = new AddressRates('progress', ctx.now);
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     if (!path.startsWith('/api/') && path !== '/stream.mjpg' && path !== '/metrics') return false;
     if (path === '/api/progress' && req.method === 'POST') {
-      postProgress(ctx, req, res);
+      postProgress(ctx, progressRates, req, res);
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -5,20 +5,20 @@
 import { z } from 'zod';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
+import { authMessage, pingMessage, progressMessage, requestId as id } from '../protocol/fields.js';
 import { PUBLISHER_TYPES, type PublisherMessage } from '../protocol/messages.js';
 
 /** Most state fields per env per message, and most announced label length. */
 export const MAX_STATE_FIELDS = 64;
 export const MAX_LABEL_LENGTH = 64;
 
-const id = z.number().int().min(0).max(2 ** 32).optional();
 const env = z.number().int().min(0).max(1_000_000);
 const frame = z.number().int().min(0).optional();
 const state = z.record(z.string().min(1).max(64), z.number()).refine((v) => Object.keys(v).length <= MAX_STATE_FIELDS, `at most ${MAX_STATE_FIELDS} state fields`);
 
 const schemas = {
-  ping: z.object({ type: z.literal('ping'), id, t: z.number().optional() }),
-  auth: z.object({ type: z.literal('auth'), id, token: z.string().min(1).max(256) }),
+  ping: pingMessage,
+  auth: authMessage,
   announce: z.object({
     type: z.literal('announce'),
     id,
@@ -30,11 +30,7 @@ const schemas = {
   // `format` is checked by prepareFrame, so a bad one gets GBS_ERR_BAD_FORMAT, not a field error.
   pub_frame: z.object({ type: z.literal('pub_frame'), env, frame, format: z.string().max(16), data: z.instanceof(Uint8Array), state: state.optional() }),
   pub_state: z.object({ type: z.literal('pub_state'), env, frame, state }),
-  progress: z.object({
-    type: z.literal('progress'),
-    id,
-    values: z.record(z.string().min(1).max(64), z.number()).refine((v) => Object.keys(v).length <= 64, 'at most 64 values'),
-  }),
+  progress: progressMessage,
 } satisfies Record<PublisherMessage['type'], z.ZodType>;
 
 /** @throws GbsError(UnknownType | BadField) */

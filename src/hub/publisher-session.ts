@@ -7,6 +7,7 @@
  * Nothing here throws out of a socket callback.
  */
 import type { Logger } from '../log.js';
+import { CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG } from '../protocol/close-codes.js';
 import { ErrorCode, LENGTH_PREFIX_BYTES, MAX_CLIENT_MESSAGE_BYTES, MAX_PUBLISHER_MESSAGE_BYTES, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { AnyMessage, GameState, PublisherMessage } from '../protocol/messages.js';
@@ -16,9 +17,6 @@ import { outputVerdict, rateOf, SOCKET_POLICY } from '../server/socket-policy.js
 import { parsePublisherMessage } from './publisher-message.js';
 import { checkFrameSize, prepareFrame, type PreparedFrame } from './raw-frame.js';
 
-/** Close codes: policy violation (rate, auth) and message too big, as in RFC 6455. */
-export const CLOSE_POLICY_VIOLATION = 1008;
-export const CLOSE_TOO_BIG = 1009;
 
 /**
  * Limits per publisher (messages and output from the socket policy). Records of one env: 60/s on

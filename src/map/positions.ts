@@ -35,6 +35,13 @@ export interface ApiMapAgent extends Omit<MapAgentUpdate, 'path'> {
   trail: Array<[number, number]>;
 }
 
+/** What a `full` record keeps when it must fit a budget (map-feed.ts): newest agents, last trail points, most visited cells. */
+export interface FullLimits {
+  agents?: number;
+  trailPoints?: number;
+  cells?: number;
+}
+
 export interface MapPositionsOptions {
   layout: MapLayout;
   now?: () => number;
@@ -47,6 +54,9 @@ export class MapPositions {
   readonly #max: number;
   readonly #agents = new Map<string, Agent>();
   readonly #dirty = new Set<string>();
+  /** Agents forgotten since the last update record: viewers must drop them too. */
+  readonly #removed = new Set<string>();
+  #version = 0;
   /** Visit counts by gy * width + gx: sparse, since agents see a small part of a big canvas. */
   readonly #visits = new Map<number, number>();
 
@@ -58,6 +68,16 @@ export class MapPositions {
 
   get size(): number {
     return this.#agents.size;
+  }
+
+  /** Visited cells. */
+  get cells(): number {
+    return this.#visits.size;
+  }
+
+  /** Changes with everything `full()` would say differently (a cache key for snapshots). */
+  get version(): number {
+    return this.#version;
   }
 
   /** A published frame of gbstream env `env`: its position fields, if the frame has them. */
@@ -84,6 +104,7 @@ export class MapPositions {
     if (message.coords.length === 0) {
       agent.updatedAt = this.#now();
       this.#dirty.add(id);
+      this.#version++;
     }
     for (const [x, y, map] of message.coords) this.#move(agent, map, x, y);
   }
@@ -100,6 +121,7 @@ export class MapPositions {
       const oldest = this.#agents.keys().next().value as string;
       this.#agents.delete(oldest);
       this.#dirty.delete(oldest);
+      this.#removed.add(oldest);
     }
     agent = { id, map: 0, x: 0, y: 0, gx: null, gy: null, updatedAt: this.#now(), trail: [], pending: [], last: -1, ...create() };
     this.#agents.set(id, agent);
@@ -112,6 +134,7 @@ export class MapPositions {
     agent.y = y;
     agent.updatedAt = this.#now();
     this.#dirty.add(agent.id);
+    this.#version++;
     const g = toGlobal(this.layout, map, x, y);
     agent.gx = g?.gx ?? null;
     agent.gy = g?.gy ?? null;
@@ -126,9 +149,9 @@ export class MapPositions {
     if (agent.pending.length > MAX_PENDING_POINTS * 2) agent.pending.splice(0, agent.pending.length - MAX_PENDING_POINTS * 2);
   }
 
-  /** The agents updated since the previous call, with their new points; undefined when none. */
+  /** The agents updated since the previous call, with their new points, and those forgotten; undefined when none. */
   takeUpdate(): PositionsMessage | undefined {
-    if (this.#dirty.size === 0) return undefined;
+    if (this.#dirty.size === 0 && this.#removed.size === 0) return undefined;
     const agents: MapAgentUpdate[] = [];
     for (const id of this.#dirty) {
       const agent = this.#agents.get(id);
@@ -137,15 +160,38 @@ export class MapPositions {
       agent.pending = [];
     }
     this.#dirty.clear();
-    return { type: 'positions', ts: this.#now(), layout: this.#layoutInfo(), agents };
+    const removed = [...this.#removed];
+    this.#removed.clear();
+    return { type: 'positions', ts: this.#now(), layout: this.#layoutInfo(), agents, ...(removed.length > 0 ? { removed } : {}) };
   }
 
-  /** Everything: every agent with its trail, and every visit count (for a joining viewer, a recording keyframe). */
-  full(): PositionsMessage {
+  /**
+   * Everything: every agent with its trail, and every visit count (a recording keyframe); with
+   * `limits`, only the most recently updated agents, their last trail points and the most visited
+   * cells (a joining viewer's snapshot, map-feed.ts), marked `truncated` when anything was left out.
+   */
+  full(limits: FullLimits = {}): PositionsMessage {
+    const w = this.layout.width;
+    let cells: Iterable<[number, number]> = this.#visits;
+    let truncated = false;
+    if (limits.cells !== undefined && this.#visits.size > limits.cells) {
+      cells = hottest(this.#visits, Math.max(0, limits.cells));
+      truncated = true;
+    }
     const visits: number[] = [];
-    for (const [cell, n] of this.#visits) visits.push(cell % this.layout.width, Math.floor(cell / this.layout.width), n);
-    const agents = [...this.#agents.values()].map((a) => update(a, a.trail));
-    return { type: 'positions', ts: this.#now(), layout: this.#layoutInfo(), agents, full: true, visits };
+    for (const [cell, n] of cells) visits.push(cell % w, Math.floor(cell / w), n);
+    let kept = [...this.#agents.values()]; // least recently updated first
+    if (limits.agents !== undefined && kept.length > limits.agents) {
+      kept = limits.agents > 0 ? kept.slice(-limits.agents) : [];
+      truncated = true;
+    }
+    const points = Math.max(0, limits.trailPoints ?? TRAIL_POINTS);
+    const agents = kept.map((a) => {
+      if (a.trail.length <= points * 2) return update(a, a.trail);
+      truncated = true;
+      return update(a, points > 0 ? a.trail.slice(-points * 2) : []);
+    });
+    return { type: 'positions', ts: this.#now(), layout: this.#layoutInfo(), agents, full: true, visits, ...(truncated ? { truncated } : {}) };
   }
 
   /** The body of `GET /api/map`. */
@@ -168,6 +214,35 @@ export class MapPositions {
 function update(agent: Agent, path: number[]): MapAgentUpdate {
   const { trail: _t, pending: _p, last: _l, ...rest } = agent;
   return { ...rest, path: [...path] };
+}
+
+/**
+ * The `k` most visited cells, hottest first, in linear time: counts are small integers, so a
+ * histogram finds the count at the cut (a sort of 250,000 cells took ~100 ms on the main thread).
+ */
+export function hottest(visits: ReadonlyMap<number, number>, k: number): Array<[number, number]> {
+  const histogram = new Map<number, number>();
+  for (const n of visits.values()) histogram.set(n, (histogram.get(n) ?? 0) + 1);
+  const counts = [...histogram.keys()].sort((a, b) => b - a);
+  let threshold = 0;
+  let above = 0;
+  for (const n of counts) {
+    if (above + histogram.get(n)! > k) {
+      threshold = n;
+      break;
+    }
+    above += histogram.get(n)!;
+  }
+  const out: Array<[number, number]> = [];
+  let atThreshold = k - above;
+  for (const [cell, n] of visits) {
+    if (n > threshold) out.push([cell, n]);
+    else if (n === threshold && atThreshold > 0) {
+      out.push([cell, n]);
+      atThreshold--;
+    }
+  }
+  return out.sort((a, b) => b[1] - a[1]);
 }
 
 function pairs(flat: number[]): Array<[number, number]> {

@@ -6,6 +6,7 @@
  *   import { RecordReader, encodeRecord } from 'gbstream/protocol';
  */
 export * from './constants.js';
+export * from './close-codes.js';
 export { GbsError } from './errors.js';
 export type * from './messages.js';
 export { BUTTONS } from './messages.js';

@@ -33,9 +33,10 @@ export interface MapAgentUpdate {
 
 /**
  * Where the Map view's agents are. Sent a few times a second with the agents that moved (their
- * new points in `path`), and recorded, so replays show the map. A `full` record (sent to a viewer
- * that joins, and written to recordings now and then so a seek recovers) carries every agent with
- * its trail and the visit counts so far; a viewer replaces what it had with it.
+ * new points in `path`) and those forgotten (`removed`), and recorded, so replays show the map. A
+ * `full` record (sent to a viewer that joins, cut to a byte budget, and written whole to
+ * recordings now and then so a seek recovers) carries every agent with its trail and the visit
+ * counts so far; a viewer replaces what it had with it.
  */
 export interface PositionsMessage {
   type: 'positions';
@@ -44,6 +45,17 @@ export interface PositionsMessage {
   layout: { name: string; width: number; height: number };
   agents: MapAgentUpdate[];
   full?: boolean;
-  /** With `full`: visit counts, flattened `[gx, gy, count, …]` for every visited cell. */
+  /**
+   * With `full`: the record was cut to fit the joining viewer's byte budget (the most recently
+   * updated agents, shorter trails, the most visited cells); the rest shows up as agents move.
+   * `GET /api/map` has everything.
+   */
+  truncated?: boolean;
+  /** With `full`: visit counts, flattened `[gx, gy, count, …]` for every visited cell (the most visited, when `truncated`). */
   visits?: number[];
+  /**
+   * Agents the server forgot since the previous record (the oldest go when it holds
+   * MAX_MAP_AGENTS): a viewer drops them before applying `agents`, which may bring an id back.
+   */
+  removed?: string[];
 }

@@ -28,6 +28,8 @@ export class RecordedPositions {
       const v = message.visits ?? [];
       for (let i = 0; i + 2 < v.length; i += 3) this.#visits.set(`${v[i]},${v[i + 1]}`, v[i + 2]!);
     }
+    // Agents the live server forgot: gone before `agents`, which may bring one back.
+    for (const id of message.removed ?? []) this.#agents.delete(id);
     for (const { path, ...agent } of message.agents) {
       const held = this.#agents.get(agent.id) ?? { agent, trail: [] };
       held.agent = agent;

@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { parseWrapperMessage, type WrapperMessage } from '../map/wrapper-message.js';
+import { CLOSE_GOING_AWAY, CLOSE_INVALID_PAYLOAD, CLOSE_POLICY_VIOLATION, CLOSE_UNSUPPORTED_DATA } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/constants.js';
 import type { AuthFailures } from './auth-failures.js';
 import { tokenMatches } from './control.js';
@@ -35,12 +36,6 @@ export const BROADCAST_RATE = { perSecond: rateOf('broadcast').perSecond, burst:
  * ever). A wrapper that was only paused reconnects on its next upload.
  */
 export const BROADCAST_IDLE_MS = SOCKET_POLICY.broadcast.stallMs;
-
-/** Close codes (RFC 6455 §7.4.1). */
-const CLOSE_UNSUPPORTED_DATA = 1003;
-const CLOSE_INVALID_PAYLOAD = 1007;
-const CLOSE_POLICY_VIOLATION = 1008;
-const CLOSE_GOING_AWAY = 1001;
 
 /** A close reason fits in 123 bytes of UTF-8 (RFC 6455 §5.5); longer ones are cut at a character. */
 export function closeReason(reason: string): string {

@@ -5,9 +5,8 @@
 import { z } from 'zod';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
+import { authMessage, pingMessage, progressMessage, requestId as id } from '../protocol/fields.js';
 import { BUTTONS, CLIENT_TYPES, type ClientMessage } from '../protocol/messages.js';
-
-const id = z.number().int().min(0).max(2 ** 32).optional();
 
 const observe = z.enum(['none', 'rgba', 'gray']).optional();
 
@@ -29,8 +28,8 @@ function oneOrBatch(m: { env?: number; envs?: number[] }, ctx: z.RefinementCtx):
 }
 
 const schemas = {
-  ping: z.object({ type: z.literal('ping'), id, t: z.number().optional() }),
-  auth: z.object({ type: z.literal('auth'), id, token: z.string().min(1).max(256) }),
+  ping: pingMessage,
+  auth: authMessage,
   input: z.object({
     type: z.literal('input'),
     id,
@@ -95,11 +94,7 @@ const schemas = {
         ctx.addIssue({ code: 'custom', path: ['actions'], message: `a batch needs one action per env: ${m.envs.length} envs, ${m.actions?.length ?? 0} actions` });
       }
     }),
-  progress: z.object({
-    type: z.literal('progress'),
-    id,
-    values: z.record(z.string().min(1).max(64), z.number()).refine((v) => Object.keys(v).length <= 64, 'at most 64 values'),
-  }),
+  progress: progressMessage,
   release: z.object({ type: z.literal('release'), id, env: z.number().int().min(0).optional() }),
 } satisfies Record<ClientMessage['type'], z.ZodType>;
 

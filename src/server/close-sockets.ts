@@ -1,9 +1,8 @@
 /** Shutting an HTTP server down with its WebSocket servers: every socket gets 1001, then the port closes. */
 import type { Server } from 'node:http';
 import type { WebSocketServer } from 'ws';
+import { CLOSE_GOING_AWAY } from '../protocol/close-codes.js';
 
-/** Close code sent to clients when the server shuts down ("going away"). */
-export const CLOSE_GOING_AWAY = 1001;
 /** How long a peer may take to answer the close handshake before it is cut off. */
 export const CLOSE_HANDSHAKE_MS = 1000;
 

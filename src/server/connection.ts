@@ -15,6 +15,8 @@ import type { ClientLimiter } from './rate-limit.js';
 export interface ConnectionContext {
   /** Whether this client may send input/command; `auth` with the right token sets it. */
   control: boolean;
+  /** Called once `auth` has granted control rights (the transport raises its message limit). */
+  granted?(): void;
   /** Charges every record; closes the connection on abuse or repeated failed auths. */
   limiter?: ClientLimiter;
   /** Closes this connection for breaking the rules (the server picks the close code and logs). */
@@ -126,6 +128,7 @@ function handleMessage(ctx: ConnectionContext, message: ClientMessage): void {
         return;
       }
       ctx.control = true;
+      ctx.granted?.();
       ctx.reply({ type: 'ack', id: message.id, of: 'auth' });
       return;
     }

@@ -9,22 +9,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
-import { MAX_AGENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { ErrorCode, MAX_AGENT_MESSAGE_BYTES } from '../protocol/constants.js';
 import type { ServerMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
+import { AddressConnections } from './address-connections.js';
 import { Broadcaster } from './broadcaster.js';
 import { closeAll } from './close-sockets.js';
 import { DEFAULT_LIVENESS, type LivenessLimits } from './liveness.js';
 import { isHostAllowed } from './origin.js';
 import { listenSocket, type SocketListener } from './socket-listener.js';
+import { SOCKET_POLICY } from './socket-policy.js';
 import { createStaticHandler } from './static-files.js';
 import type { RecordTransport } from './stream-transport.js';
-import { upgradeRouter, type UpgradeEndpoint } from './upgrade-router.js';
+import { upgradeRouter, type UpgradeEndpoint, type UpgradeHandler } from './upgrade-router.js';
 import { acceptViewer, type ViewerPolicy } from './viewer-socket.js';
 import { HEARTBEAT_MS, startViewerTimers, type ServerStatsSource } from './viewer-timers.js';
 
-export { CLOSE_GOING_AWAY } from './close-sockets.js';
-export { CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG } from './viewer-socket.js';
+export { CLOSE_GOING_AWAY, CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG } from '../protocol/close-codes.js';
 export { HEARTBEAT_MS, STATS_INTERVAL_MS, type ServerStatsSource } from './viewer-timers.js';
 
 export const WS_PATH = '/ws';
@@ -40,6 +41,8 @@ export interface StreamServerOptions extends ViewerPolicy {
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Extra origins allowed to open the WebSocket from a browser (same origin always is). */
   allowOrigins?: readonly string[];
+  /** `/ws` connections one remote address may hold open (default: the socket policy's); tests lower it. */
+  maxConnectionsPerAddress?: number;
   /** When to let a stuck client go; tests shorten it. */
   liveness?: LivenessLimits;
   heartbeatMs?: number;
@@ -89,9 +92,24 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       res.destroy();
     });
   });
+  // The agents' limit is the ceiling; each connection is held to its own (message-limit.ts).
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_AGENT_MESSAGE_BYTES });
   const alive = new WeakMap<RecordTransport, boolean>();
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => acceptViewer(ws, req.socket.remoteAddress, broadcaster, options, alive));
+  // Anyone may open /ws (viewers, agents and publishers before auth): an address gets so many
+  // at once, then 429 until one closes. Counted on the TCP socket, whoever takes the upgrade.
+  const perAddress = new AddressConnections(options.maxConnectionsPerAddress ?? SOCKET_POLICY.viewer.maxConnectionsPerAddress!);
+  const counted = (upgrade: UpgradeHandler): UpgradeHandler => (req, socket, head) => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    if (!perAddress.mayOpen(address)) {
+      log.warn({ remote: address, open: perAddress.of(address) }, 'refused /ws: too many connections from one address');
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${ErrorCode.Busy}: ${perAddress.max} connections from ${address} are open already\n`);
+      return;
+    }
+    perAddress.opened(address);
+    socket.once('close', () => perAddress.closed(address));
+    upgrade(req, socket, head);
+  };
 
   let closing = false;
   http.on(
@@ -100,8 +118,8 @@ export async function startServer(options: StreamServerOptions): Promise<StreamS
       host: options.host,
       allowOrigins,
       log,
-      viewers: { path: WS_PATH, upgrade: (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)) },
-      endpoints: options.endpoints ?? (() => []),
+      viewers: { path: WS_PATH, upgrade: counted((req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))) },
+      endpoints: () => (options.endpoints?.() ?? []).map((e) => (e.path === WS_PATH ? { ...e, upgrade: counted(e.upgrade) } : e)),
       closing: () => closing,
     }),
   );

@@ -8,6 +8,7 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { ConfigError } from '../config-error.js';
+import { CLOSE_GOING_AWAY } from '../protocol/close-codes.js';
 import { StreamTransport } from './stream-transport.js';
 
 export interface SocketListener {
@@ -48,7 +49,7 @@ export async function listenSocket(path: string, accept: (transport: StreamTrans
   return {
     path,
     close: async () => {
-      for (const t of transports) t.close(1001, 'server shutting down');
+      for (const t of transports) t.close(CLOSE_GOING_AWAY, 'server shutting down');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const cutOff = setTimeout(() => {
         for (const s of sockets) s.destroy();

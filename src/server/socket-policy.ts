@@ -30,6 +30,13 @@ export interface SocketLimits {
   outputCapBeforeAuth: number;
   outputCap: number;
   /**
+   * The largest snapshot a peer gets unasked when it connects (the Map view's `positions`, cut to
+   * fit: map-feed.ts), bytes. Anyone may open /ws, so this is what a stranger costs up front.
+   */
+  welcomeBytes?: number;
+  /** Connections one remote address may hold open at once (kinds anyone may open without a token). */
+  maxConnectionsPerAddress?: number;
+  /**
    * Error answers a peer gets before it authenticates; the next cuts it off (nothing more of its
    * message is handled). Without one, only the output cap bounds a stranger's refusals, and a
    * loopback socket's kernel buffer takes megabytes of them before that cap is reached.
@@ -47,7 +54,7 @@ const MiB = 1024 * 1024;
  * The table. Viewers only ping and press buttons; agents step in lockstep thousands of times a
  * second (one env at `frames=1` takes 3,700 steps/s on a slow 2-core VM); a publisher sends its
  * frames (2,000 messages/s, each env held to 60 records/s by the session); a StreamWrapper sends a
- * few messages a second and cannot answer pings; `POST /api/progress` is one request at a time.
+ * few messages a second and cannot answer pings; `POST /api/progress` is limited per address.
  */
 export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>> = {
   viewer: {
@@ -56,6 +63,10 @@ export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>>
     rate: { perSecond: 50, burst: 100, refusalsBeforeClose: 200 },
     outputCapBeforeAuth: 8 * MiB,
     outputCap: 8 * MiB,
+    welcomeBytes: 512 * 1024,
+    // Browser tabs, a few trainers' VectorEnvs, a classroom behind one NAT: far below what a
+    // script opening sockets in a loop reaches (each costs hello, the snapshot, frames, 8 MiB cap).
+    maxConnectionsPerAddress: 128,
     stallMs: 10_000,
     heartbeatMs: 30_000,
   },
@@ -90,7 +101,10 @@ export const SOCKET_POLICY: Readonly<Record<SocketKind, Readonly<SocketLimits>>>
     heartbeatMs: 0,
   },
   progress: {
-    // A body: one request at a time per connection, answered at once (no rate of its own).
+    // A body per request, answered at once; the rate is per remote address (address-rate.ts),
+    // since each request may come on a new connection. Viewers get ≤ 10 progress records/s
+    // (progress.ts), so 20 posts/s with a burst of 60 loses nothing a viewer would see.
+    rate: { perSecond: 20, burst: 60, refusalsBeforeClose: 0 },
     maxMessageBytesBeforeAuth: 16 * 1024,
     maxMessageBytes: 16 * 1024,
     outputCapBeforeAuth: 0,

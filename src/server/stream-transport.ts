@@ -18,6 +18,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket as NetSocket } from 'node:net';
 import type { RawData } from 'ws';
+import { CLOSE_ABNORMAL } from '../protocol/close-codes.js';
 import { ErrorCode, MAX_AGENT_MESSAGE_BYTES } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import { RecordReader } from '../protocol/reader.js';
@@ -40,8 +41,6 @@ export interface RecordTransport extends Socket {
 
 const OPEN = 1;
 const CLOSED = 3;
-/** The close code a stream peer is reported with when it simply went away (as `ws` reports 1006). */
-const CLOSE_ABNORMAL = 1006;
 
 export class StreamTransport extends EventEmitter implements RecordTransport {
   readonly #socket: NetSocket;

@@ -4,7 +4,8 @@
  * size and rate limits, what `subscribe` may name. Nothing here throws out of a socket callback.
  */
 import type { Logger } from '../log.js';
-import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES } from '../protocol/constants.js';
+import { CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG } from '../protocol/close-codes.js';
+import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../protocol/messages.js';
 import { encodeRecord, encodeRecordParts } from '../protocol/record.js';
@@ -12,18 +13,15 @@ import type { AgentPort } from './agents.js';
 import type { Broadcaster } from './broadcaster.js';
 import { handleClientData, type ConnectionContext } from './connection.js';
 import { tokenChecker, type ControlPolicy } from './control.js';
+import { messageLimit, setMessageLimit } from './message-limit.js';
 import { ClientLimiter } from './rate-limit.js';
 import type { RecordTransport } from './stream-transport.js';
-
-/** Close code for a client that keeps breaking the rules (rate limit, failed auths). */
-export const CLOSE_POLICY_VIOLATION = 1008;
-/** Close code for a message over the client's size limit (ws sends it too, past `maxPayload`). */
-export const CLOSE_TOO_BIG = 1009;
 
 export interface ViewerPolicy {
   log: Logger;
   hello(): Omit<HelloMessage, 'control'>;
-  welcome?(): ServerMessage[];
+  /** Records a joining client gets after hello; bytes are records encoded once for many clients (the map's snapshot). */
+  welcome?(): Array<ServerMessage | Uint8Array>;
   control?: ControlPolicy;
   onInput?(message: Extract<ClientMessage, { type: 'input' }>): void | Promise<void>;
   onCommand?(message: Extract<ClientMessage, { type: 'command' }>): void | Promise<void>;
@@ -63,6 +61,7 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
       ws.close(CLOSE_POLICY_VIOLATION, reason);
     },
     checkToken: tokenChecker(policy, remote),
+    granted: () => setMessageLimit(ws, messageLimit(true)),
     reply,
     input: onInput && ((m) => {
       notDrivenByOther(m.env);
@@ -91,16 +90,23 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
       snapshot: (m) => agents.snapshot(client.id, m),
     },
   };
+  // A stranger's messages are refused at their frame header past its limit, before ws buffers them.
+  setMessageLimit(ws, messageLimit(ctx.control));
   alive.set(ws, true);
   log.info({ client: client.id, remote, clients: broadcaster.size }, 'client connected');
   reply({ ...o.hello(), control: ctx.control });
-  for (const message of o.welcome?.() ?? []) reply(message);
+  for (const message of o.welcome?.() ?? []) {
+    if (message instanceof Uint8Array) broadcaster.sendControl(client, message);
+    else reply(message);
+  }
   ws.on('pong', () => alive.set(ws, true));
   ws.on('message', (data, isBinary) => {
-    // ws enforces the agents' limit; a client without control rights gets the small one.
+    // The receiver's limit (message-limit.ts) refused it already where it could; this holds a
+    // transport without one (the Unix socket takes records up to the agents' limit) to the same.
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
-    if (!ctx.control && size > MAX_CLIENT_MESSAGE_BYTES) {
-      ws.close(CLOSE_TOO_BIG, `message over ${MAX_CLIENT_MESSAGE_BYTES} bytes`);
+    const limit = messageLimit(ctx.control);
+    if (size > limit) {
+      ws.close(CLOSE_TOO_BIG, `message over ${limit} bytes`);
       return;
     }
     try {

@@ -8,6 +8,7 @@
  * attempts in a row that never opened. Short-lived connections (a server that accepts and
  * closes) still back off, because the backoff schedule resets only after a stable connection.
  */
+import { CLOSE_NORMAL } from '../../src/protocol/close-codes.js';
 import { decodeRecords, encodeRecord } from '../../src/protocol/record.js';
 import { Backoff } from './backoff.js';
 
@@ -92,7 +93,7 @@ export class Connection {
     this.#transition('closed', {});
     const socket = this.#socket;
     this.#socket = undefined;
-    socket?.close(1000, 'viewer closed');
+    socket?.close(CLOSE_NORMAL, 'viewer closed');
   }
 
   #transition(next: ConnState, detail: Parameters<ConnectionOptions['onState']>[1]): void {

@@ -1,3 +1,4 @@
+import { CLOSE_ABNORMAL } from '../../src/protocol/close-codes.js';
 import type { SocketLike } from './connection.js';
 
 /** A socket that fails at once, for browsers (or tests) without WebSocket: the fallback takes over. */
@@ -12,6 +13,6 @@ export function deadSocket(): SocketLike {
     send: () => undefined,
     close: () => undefined,
   };
-  setTimeout(() => socket.onclose?.({ code: 1006, reason: 'WebSocket unavailable' }), 0);
+  setTimeout(() => socket.onclose?.({ code: CLOSE_ABNORMAL, reason: 'WebSocket unavailable' }), 0);
   return socket;
 }

@@ -46,6 +46,9 @@ export class MapModel {
       this.maxVisits = 0;
     }
     this.layout = layout;
+    // Agents the server forgot (its cap of agents): gone before `agents`, which may bring one back.
+    const removed = record['removed'];
+    if (Array.isArray(removed)) for (const id of removed) if (typeof id === 'string') this.agents.delete(id);
     if (typeof record['ts'] === 'number') this.latestTs = Math.max(this.latestTs, record['ts']);
     for (const raw of agents as MapAgentUpdate[]) {
       if (typeof raw?.id !== 'string' || !Array.isArray(raw.path)) continue;
