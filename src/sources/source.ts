@@ -6,6 +6,7 @@
  *   publishers      trainers elsewhere sending frames and state         (publisher-source.ts)
  *   /broadcast      StreamWrapper agents sending map positions, no envs (stream-wrapper-source.ts)
  *   a recording     a .gbrec file played back                           (recording-source.ts)
+ *   an input log    a .gbrec input log re-emulated (`replay --rom`)     (input-log-source.ts)
  *
  * A source's life: constructed (everything that can fail, fails here: nothing to undo), `start`ed
  * once with the site's context, asked for its envs, numbers and state whenever the site needs
