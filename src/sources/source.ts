@@ -1,6 +1,6 @@
 /**
  * The one interface between the site (src/app/site.ts: HTTP, WebSocket endpoints, fan-out,
- * recorder, map, progress, shutdown) and whatever supplies envs. Four sources implement it:
+ * recorder, map, progress, shutdown) and whatever supplies envs. Five sources implement it:
  *
  *   local envs      emulators in this process and its worker threads   (local-source.ts)
  *   publishers      trainers elsewhere sending frames and state         (publisher-source.ts)
