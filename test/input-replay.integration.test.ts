@@ -153,6 +153,15 @@ describe('replay --rom: an input log served like a live server', () => {
         const nearest = Math.max(e.startFrame, ...e.checkpoints.map((cp) => cp.frame).filter((f) => f < s.frame));
         expect(replaying.source.emulated(s.env) - before).toBeLessThanOrEqual(s.frame - nearest);
       }
+      // A viewer who comes while paused gets each env's picture where playback stands.
+      const late = new TestClient(replaying.server.url.replace(/^http/, 'ws') + 'ws');
+      try {
+        const f1 = await late.waitFor((m) => m.type === 'frame' && m['env'] === 1, 10_000);
+        expect(f1['frame']).toBe(seeks.at(-1)!.frame);
+        await late.waitFor((m) => m.type === 'frame' && m['env'] === 0, 10_000);
+      } finally {
+        late.ws.close();
+      }
       const bad = await c.request({ type: 'command', id: id++, env: 1, name: 'seek', args: { frame: 10_000_000 } });
       expect(bad).toMatchObject({ type: 'error', code: 'GBS_ERR_BAD_FIELD' });
       expect(String(bad['message'])).toMatch(/env 1 has no frame 10000000/);

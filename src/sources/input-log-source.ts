@@ -182,6 +182,9 @@ export class InputLogSource implements EnvSource {
 
   viewerJoined(): void {
     if (this.#cue()) this.#o.log.info('first viewer: playback starts');
+    // A viewer who comes while playback is paused gets the pictures where it stands (sent again: the emulators are there).
+    for (const p of this.#envs.values()) [p.shown, p.lastSent] = [-1, -Infinity];
+    this.#schedule(0);
   }
 
   input(): Promise<void> {
