@@ -9,6 +9,8 @@
  *                                       a random action held 24 frames)
  *   inputlog/<rom>/rerender             re-render frames/s over the bare core's
  *   inputlog/<rom>/seek                 seek to random frames of the log: worst and mean seconds
+ *   inputlog/<rom>/replay-seek          `replay --rom`: seek commands over /ws (until the ack, the
+ *                                       picture sent), and frames/s of the focused env at --fps 60
  *   inputlog/<rom>/mp4                  lossless MP4 export frames/s (ffmpeg), when ffmpeg is here
  *
  * Bytes are measured over --minutes of emulated time and scaled to an hour (a checkpoint a minute).
@@ -31,6 +33,10 @@ import { memoryByteSource } from '../dist/record/file-reader.js';
 import { readInputLog } from '../dist/record/inputs/input-log-index.js';
 import { Rerenderer, romSha1 } from '../dist/record/inputs/rerender.js';
 import { VideoWriter, findFfmpeg } from '../dist/record/video-export.js';
+import { replayInputs } from '../dist/app/replay-inputs.js';
+import { silentLogger } from '../dist/log.js';
+import { decodeRecords } from '../dist/protocol/record.js';
+import WebSocket from 'ws';
 
 const { values: args } = parseArgs({ options: { filter: { type: 'string' }, core: { type: 'string', default: 'auto' }, minutes: { type: 'string', default: '3' }, rom: { type: 'string', multiple: true }, json: { type: 'string' } } });
 const core = chooseCore(args.core).choice;
@@ -139,6 +145,10 @@ async function measure(romPath) {
   results.push({ name: `inputlog/${name}/seek`, worstS: +Math.max(...seeks).toFixed(3), meanS: +(seeks.reduce((a, b) => a + b, 0) / seeks.length).toFixed(3) });
   r.close();
 
+  // 4b. `replay --rom`: seek commands over /ws (command → ack: the picture has gone out), and the
+  // focused env's frames/s at speed 1 and 8 with --fps 60.
+  results.push(await replaySeek(romPath, bytes, episode, name));
+
   // 5. Lossless MP4 of 600 re-rendered frames.
   try {
     findFfmpeg();
@@ -162,6 +172,50 @@ async function measure(romPath) {
   ratios[`inputlog/${name}/rerender`] = results.find((x) => x.name === `inputlog/${name}/rerender`).ratio;
 }
 
+async function replaySeek(romPath, bytes, episode, name) {
+  const dir = mkdtempSync(join(tmpdir(), 'gbs-bench-'));
+  const file = join(dir, 'log.gbrec');
+  writeFileSync(file, bytes);
+  const replaying = await replayInputs({ file, rom: romPath, port: 0, host: '127.0.0.1', fps: 60, speed: 1, loop: true, format: 'jpeg', log: silentLogger() });
+  const ws = new WebSocket(replaying.server.url.replace(/^http/, 'ws') + 'ws');
+  const waiting = new Map();
+  let frames = 0;
+  ws.on('message', (data) => {
+    for (const m of decodeRecords(new Uint8Array(data))) {
+      if (m.type === 'frame') frames++;
+      if (m.id !== undefined && waiting.has(m.id)) waiting.get(m.id)(m);
+    }
+  });
+  await new Promise((resolve) => ws.once('open', resolve));
+  let id = 0;
+  const ask = (m) => new Promise((resolve) => {
+    waiting.set(++id, resolve);
+    ws.send(encodeRecord({ ...m, type: 'command', id }));
+  });
+  await ask({ name: 'pause' });
+  const seeks = [];
+  for (let i = 0; i < 10; i++) {
+    const target = episode.startFrame + 1 + ((7919 * (i + 3) * 131) % (episode.endFrame - episode.startFrame));
+    const s0 = performance.now();
+    const answer = await ask({ env: 0, name: 'seek', args: { frame: target } });
+    if (answer.type !== 'ack') throw new Error(JSON.stringify(answer));
+    seeks.push((performance.now() - s0) / 1000);
+  }
+  const playFps = {};
+  for (const speed of [1, 8]) {
+    await ask({ name: 'speed', args: { value: speed } });
+    await ask({ name: 'resume' });
+    const f0 = frames;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    playFps[speed] = +((frames - f0) / 3).toFixed(1);
+    await ask({ name: 'pause' });
+  }
+  ws.close();
+  await replaying.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return { name: `inputlog/${name}/replay-seek`, worstS: +Math.max(...seeks).toFixed(3), meanS: +(seeks.reduce((a, b) => a + b, 0) / seeks.length).toFixed(3), playFps };
+}
+
 for (const rom of roms) await measure(rom);
 const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
 console.log(`inputlog on ${coreName}, ${args.minutes} emulated minutes per ROM, load ${machine().loadavg.join(' ')}`);
@@ -169,6 +223,7 @@ for (const x of results) {
   if (x.name.endsWith('bytes-per-env-hour')) console.log(`${x.name.padEnd(44)} inputs ${mb(x.inputs)}  jpeg@10fps ${mb(x.jpeg10fps)} (${x.jpegOverInputs}×)  png@10fps ${mb(x.png10fps)} (${x.pngOverInputs}×)`);
   else if (x.name.endsWith('overhead')) console.log(`${x.name.padEnd(44)} bare ${x.bareFps} frames/s, logged ${x.loggedFps} frames/s: ×${x.ratio}`);
   else if (x.name.endsWith('rerender')) console.log(`${x.name.padEnd(44)} ${x.fps} frames/s = ×${x.ratio} of the bare core; ${x.verified} checkpoints verified${x.desync ? ', DESYNC' : ''}`);
+  else if (x.name.endsWith('replay-seek')) console.log(`${x.name.padEnd(44)} seek over /ws worst ${x.worstS} s, mean ${x.meanS} s; playing at --fps 60: ${x.playFps[1]} frames/s at 1×, ${x.playFps[8]} at 8×`);
   else if (x.name.endsWith('seek')) console.log(`${x.name.padEnd(44)} worst ${x.worstS} s, mean ${x.meanS} s (checkpoint every 60 s)`);
   else console.log(`${x.name.padEnd(44)} ${x.skipped ?? `${x.fps} frames/s`}`);
 }

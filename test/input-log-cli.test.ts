@@ -1,7 +1,8 @@
 /**
- * `gbstream inspect FILE --verify --rom ROM` as a real process: ok (exit 0), desync (exit 3), and
- * one line with exit 1 for a ROM of another game, no --rom, a file without an input log, and
- * `--record-mode inputs` without a recording.
+ * `gbstream inspect FILE` lists an input log's episodes per env (length, score); `inspect FILE
+ * --verify --rom ROM` as a real process: ok (exit 0), desync (exit 3), and one line with exit 1 for
+ * a ROM of another game, no --rom, a file without an input log, and `--record-mode inputs` without
+ * a recording.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ const BLARGG = 'node_modules/serverboy/roms/blargg_tests/cpu_instrs.gb';
 const dir = mkdtempSync(join(tmpdir(), 'gbs-verify-'));
 const good = join(dir, 'good.gbrec');
 const bad = join(dir, 'bad.gbrec');
+const episodic = join(dir, 'episodes.gbrec');
 let checkpoints = 0;
 
 beforeAll(async () => {
@@ -27,8 +29,42 @@ beforeAll(async () => {
   const at = records.findIndex((m) => m.type === 'inputs' && (m['frame'] as number) >= 180);
   records[at] = { ...records[at]!, runs: encodeRuns(decodeRuns(records[at]!['runs'] as Uint8Array).map((r) => ({ ...r, mask: r.mask ^ 0x0f }))) };
   writeFileSync(bad, Buffer.concat(records.map((m) => encodeRecord(m))));
+  // A start, a reset (episode 0 scored 5), a state load (episode 1 scored 20).
+  writeFileSync(episodic, (await liveRun(DEMO_ROM_PATH, { kind: 'serverboy' }, 240, 1, 9, true)).bytes);
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('gbstream inspect (no --verify)', () => {
+  it('lists each env\'s episodes with their length and score, as text and JSON', async () => {
+    const json = await runCli(['inspect', episodic, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout);
+    const [env0] = report.inputLog.envs;
+    expect(report.inputLog.envs).toHaveLength(1);
+    expect(env0.episodes.map((e: { reason: string; score?: number }) => [e.reason, e.score])).toEqual([['start', 5], ['reset', 20], ['load', undefined]]);
+    expect(env0.frames).toBe(env0.episodes.reduce((n: number, e: { frames: number }) => n + e.frames, 0));
+    expect(env0.frames).toBeGreaterThanOrEqual(240);
+    for (const e of env0.episodes) expect(e.frames).toBe(e.endFrame - e.startFrame);
+
+    const text = await runCli(['inspect', episodic]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^inputs {5}1 env, 3 episodes, [\d,]+ frames/m);
+    expect(text.stdout).toContain(`env 0      ${env0.frames} frames, 3 episodes`);
+    const [e0, e1, e2] = env0.episodes;
+    expect(text.stdout).toContain(`  episode 0 (start, serverboy) frames 1…${e0.endFrame} (${e0.frames}), score 5\n`);
+    expect(text.stdout).toContain(`  episode 1 (reset, serverboy) frames 1…${e1.endFrame} (${e1.frames}), score 20\n`);
+    expect(text.stdout).toContain(`  episode 2 (load, serverboy) frames ${e2.startFrame + 1}…${e2.endFrame} (${e2.frames})\n`);
+  }, 60_000);
+
+  it('a frame recording has no input log: null in JSON, no inputs line', async () => {
+    const framesOnly = join(dir, 'frames-only.gbrec');
+    writeFileSync(framesOnly, helloRecord(new Uint8Array(16), 'serverboy'));
+    const json = await runCli(['inspect', framesOnly, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).inputLog).toBeNull();
+    expect((await runCli(['inspect', framesOnly])).stdout).not.toMatch(/^inputs/m);
+  });
+});
 
 describe('gbstream inspect --verify', () => {
   it('re-runs every env and reports frames, episodes and verified checkpoints (exit 0)', async () => {

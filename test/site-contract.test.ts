@@ -1,12 +1,18 @@
 /**
  * One site, many sources (issue 21): the same contract holds whatever supplies the envs — local
- * emulators (`serve`), publishers (`hub`), a recording (`replay`). Same `/api/health` and hello
- * shape, frames on demand (WebSocket and HTTP), and a shutdown that leaves no interval running and
- * no socket open.
+ * emulators (`serve`), publishers (`hub`), a recording (`replay`), an input log re-emulated
+ * (`replay --rom`). Same `/api/health` and hello shape, frames on demand (WebSocket and HTTP), and a
+ * shutdown that leaves no interval running and no socket open.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startHub } from '../src/app/hub.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { replay } from '../src/app/replay.js';
+import { replayInputs } from '../src/app/replay-inputs.js';
+import { DEMO_ROM_PATH } from '../src/paths.js';
+import { liveRun } from './helpers/input-log.js';
 import { serve } from '../src/app/serve.js';
 import { silentLogger } from '../src/log.js';
 import { writePngRecording } from './helpers/png-recording.js';
@@ -22,6 +28,9 @@ interface Running {
   extra?: () => void;
 }
 
+const inputsDir = mkdtempSync(join(tmpdir(), 'gbs-contract-'));
+afterAll(() => rmSync(inputsDir, { recursive: true, force: true }));
+
 const KINDS: Record<string, () => Promise<Running>> = {
   'local envs (serve)': async () => {
     const s = await serve(testServeOptions());
@@ -34,6 +43,12 @@ const KINDS: Record<string, () => Promise<Running>> = {
   },
   'a recording (replay)': async () => {
     const s = await replay({ file: await writePngRecording(), port: 0, host: '127.0.0.1', speed: 1, loop: true, log: silentLogger() });
+    return { url: s.server.url, kind: 'replay', stop: s.stop };
+  },
+  'an input log (replay --rom)': async () => {
+    const file = join(inputsDir, 'inputs.gbrec');
+    writeFileSync(file, (await liveRun(DEMO_ROM_PATH, { kind: 'serverboy' }, 90, 1, 7, false)).bytes);
+    const s = await replayInputs({ file, rom: DEMO_ROM_PATH, port: 0, host: '127.0.0.1', fps: 30, speed: 1, loop: true, log: silentLogger() });
     return { url: s.server.url, kind: 'replay', stop: s.stop };
   },
 };

@@ -3,7 +3,8 @@
  * [--from T] [--to T] [--scale K] [--fps N] [--lossless]`, and `--png DIR` of an input recording
  * (with `--rom`): video through ffmpeg, and re-rendered frames. Without `--rom` a video is made of
  * the recorded frames (at the recording's fps); with it, of every emulated frame re-rendered from
- * the input log (at 60 fps by default).
+ * the input log (at 60 fps by default). `--grid` and `--episode` work on both (a frame
+ * recording's episodes come from its input log: `--record-mode both`).
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -13,7 +14,9 @@ import sharp, { type Sharp } from 'sharp';
 import { ConfigError } from '../config-error.js';
 import { ErrorCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { selectFrames, frameImage } from '../record/export.js';
-import { openRecording } from '../record/index.js';
+import { episodeFrameEntries, gridEntries, namedEpisode } from '../record/frame-video.js';
+import { openRecording, type FrameEntry } from '../record/index.js';
+import { isInputLogType } from '../protocol/input-log.js';
 import { envFrames, gridFrames, gridOf, parseEpisode, positionRange, selectEpisodes, type InputSelection } from '../record/inputs/input-frames.js';
 import { episodeFrames, type Episode } from '../record/inputs/input-log-index.js';
 import { checkReplayable, openInputLog } from '../record/inputs/verify.js';
@@ -49,8 +52,8 @@ export function addVideoOptions(cmd: Command): Command {
   cmd.addOption(new Option('--gif <file>', 'write an animated GIF (ffmpeg palettegen/paletteuse)'));
   cmd.addOption(new Option('--rom <file>', 'input recording: re-render every emulated frame from the input log with this ROM'));
   if (!cmd.options.some((o) => o.long === '--env')) cmd.addOption(new Option('--env <n>', 'which env (default: the first)').argParser(parseEnv));
-  cmd.addOption(new Option('--grid', 'input recording: tile every env into one video'));
-  cmd.addOption(new Option('--episode <env:k|best>', 'input recording: one episode (K-th of env ENV), or the best-scored').argParser(parseEpisode));
+  cmd.addOption(new Option('--grid', 'tile every env into one video (a frame recording: each env\'s newest frame at each video frame\'s time)'));
+  cmd.addOption(new Option('--episode <env:k|best>', 'one episode (K-th of env ENV), or the best-scored; a frame recording needs an input log beside its frames (--record-mode both)').argParser(parseEpisode));
   cmd.addOption(new Option('--fps <n>', 'video frames per second (default: the recording\'s fps; 60 for an input recording)').argParser(parseFps));
   cmd.addOption(new Option('--lossless', 'MP4: keep every pixel (libx264rgb -crf 0)'));
   return cmd;
@@ -61,7 +64,7 @@ export async function exportVideo(file: string, flags: VideoFlags, progress: (la
   const video = flags.mp4 !== undefined ? { format: 'mp4' as VideoFormat, out: flags.mp4 } : flags.gif !== undefined ? { format: 'gif' as VideoFormat, out: flags.gif } : undefined;
   if (flags.mp4 !== undefined && flags.gif !== undefined) throw new ConfigError('GBS_ERR_EXPORT', 'give one of --mp4 and --gif');
   if (flags.rom === undefined && video === undefined) {
-    if (flags.grid || flags.episode) throw new ConfigError('GBS_ERR_EXPORT', '--grid and --episode re-render an input recording: give --rom ROM');
+    if (flags.grid || flags.episode) throw new ConfigError('GBS_ERR_EXPORT', '--grid and --episode make a video (--mp4/--gif) or, with --rom, re-rendered PNGs (--png DIR)');
     return false;
   }
   if (video) findFfmpeg(); // before any work
@@ -114,19 +117,53 @@ async function fromInputs(file: string, flags: VideoFlags, romPath: string, vide
 }
 
 async function fromFrames(file: string, flags: VideoFlags, video: { format: VideoFormat; out: string }, progress: (label: string) => Progress): Promise<void> {
+  if (flags.grid && flags.episode) throw new ConfigError('GBS_ERR_EXPORT', 'give one of --grid and --episode');
   const recording = await openRecording(file);
   try {
-    const all = recording.index.frames;
-    const env = flags.env ?? all[0]?.env ?? 0;
+    const { index } = recording;
+    const all = index.frames;
     const range = { fromMs: flags.from === undefined ? undefined : flags.from * 1000, toMs: flags.to === undefined ? undefined : flags.to * 1000 };
-    const frames = selectFrames(all.filter((f) => f.env === env), range);
-    if (frames.length === 0) throw new ConfigError(ErrorCode.NoSuchEnv, `no frames of env ${env} in that range (envs with frames: ${[...new Set(all.map((f) => f.env))].join(', ') || 'none'})`);
-    const writer = new VideoWriter({ ...video, width: SCREEN_WIDTH, height: SCREEN_HEIGHT, fps: flags.fps ?? recording.index.hello.fps, scale: flags.scale, lossless: flags.lossless ?? false });
+    const fps = flags.fps ?? index.hello.fps;
+    const envIds = [...new Set(all.map((f) => f.env))].sort((a, b) => a - b);
+    if (flags.grid) {
+      const frames = selectFrames(all, range);
+      if (frames.length === 0) throw new ConfigError('GBS_ERR_EXPORT', `no frames in that range (the recording is ${(index.durationMs / 1000).toFixed(1)} s long)`);
+      const grid = gridOf(envIds.length);
+      const writer = new VideoWriter({ ...video, width: grid.width, height: grid.height, fps, scale: flags.scale, lossless: flags.lossless ?? false });
+      const out = new Uint8Array(grid.width * grid.height * 3);
+      const shown = new Map<number, number>(); // env → offset of the frame in its tile
+      const tick = progress(`${video.format} grid`);
+      let n = 0;
+      for (const pictures of gridEntries(frames, envIds, fps)) {
+        for (let i = 0; i < pictures.length; i++) {
+          const entry = pictures[i];
+          if (!entry || shown.get(entry.env) === entry.offset) continue;
+          shown.set(entry.env, entry.offset);
+          placeTile(out, grid, i, await rgbOf(await frameImage(recording, entry)));
+        }
+        await writer.write(out);
+        if (++n % 100 === 0) tick(n, n);
+      }
+      await writer.finish();
+      process.stdout.write(`gbstream: wrote ${n} frames of ${envIds.length} envs to ${video.out}\n`);
+      return;
+    }
+    let frames: FrameEntry[];
+    if (flags.episode) {
+      const log = index.entries.some((e) => isInputLogType(e.type)) ? await openInputLog(file) : null;
+      const episode = namedEpisode(log, file, flags.episode);
+      frames = selectFrames(episodeFrameEntries(index.entries, all, log!, episode), range);
+      if (frames.length === 0) throw new ConfigError('GBS_ERR_NO_SUCH_EPISODE', `episode ${episode.index} of env ${episode.env} has no recorded frames${flags.from !== undefined || flags.to !== undefined ? ' in that range' : ''} (--rom ROM re-renders every frame of it from the input log)`);
+    } else {
+      const env = flags.env ?? all[0]?.env ?? 0;
+      frames = selectFrames(all.filter((f) => f.env === env), range);
+      if (frames.length === 0) throw new ConfigError(ErrorCode.NoSuchEnv, `no frames of env ${env} in that range (envs with frames: ${envIds.join(', ') || 'none'})`);
+    }
+    const writer = new VideoWriter({ ...video, width: SCREEN_WIDTH, height: SCREEN_HEIGHT, fps, scale: flags.scale, lossless: flags.lossless ?? false });
     const tick = progress(video.format);
     let n = 0;
     for (const entry of frames) {
-      const rgb = await sharp(await frameImage(recording, entry)).removeAlpha().raw().toBuffer();
-      await writer.write(rgb);
+      await writer.write(await rgbOf(await frameImage(recording, entry)));
       tick(++n, frames.length);
     }
     await writer.finish();
@@ -134,6 +171,20 @@ async function fromFrames(file: string, flags: VideoFlags, video: { format: Vide
   } finally {
     await recording.close();
   }
+}
+
+/** A recorded frame's image as 160×144 RGB (another size is scaled to fit, nearest neighbour). */
+async function rgbOf(image: Uint8Array): Promise<Buffer> {
+  const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.width === SCREEN_WIDTH && info.height === SCREEN_HEIGHT) return data;
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).resize(SCREEN_WIDTH, SCREEN_HEIGHT, { fit: 'fill', kernel: 'nearest' }).raw().toBuffer();
+}
+
+/** Copies a 160×144 RGB tile into grid cell `i`. */
+function placeTile(out: Uint8Array, grid: { cols: number; width: number }, i: number, rgb: Uint8Array): void {
+  const x0 = (i % grid.cols) * SCREEN_WIDTH;
+  const y0 = Math.floor(i / grid.cols) * SCREEN_HEIGHT;
+  for (let y = 0; y < SCREEN_HEIGHT; y++) out.set(rgb.subarray(y * SCREEN_WIDTH * 3, (y + 1) * SCREEN_WIDTH * 3), ((y0 + y) * grid.width + x0) * 3);
 }
 
 function pngOf(rgb: Uint8Array, width: number, height: number, scale: number): Sharp {

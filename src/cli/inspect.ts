@@ -1,5 +1,6 @@
 /**
- * `gbstream inspect FILE [--json]`: what a recording holds and whether it is damaged. Exits 0
+ * `gbstream inspect FILE [--json]`: what a recording holds (with an input log: each env's episodes,
+ * their length and score) and whether it is damaged. Exits 0
  * whenever the file is readable at all (a truncated tail or a skipped corrupt record is reported,
  * not fatal); a missing, empty or foreign file is one line on stderr and exit 1.
  */
@@ -8,6 +9,9 @@ import { openRecording, type RecordingIndex } from '../record/index.js';
 import type { RecordingIssue } from '../record/file-reader.js';
 import { ConfigError } from '../config-error.js';
 import { inspectVerify } from './inspect-verify.js';
+import { isInputLogType } from '../protocol/input-log.js';
+import type { InputLog } from '../record/inputs/input-log-index.js';
+import { episodesOf, formatEpisode, openInputLog } from '../record/inputs/verify.js';
 
 export interface InspectReport {
   file: string;
@@ -43,9 +47,11 @@ export interface InspectReport {
   truncated: boolean;
   corrupt: number;
   issues: RecordingIssue[];
+  /** The input log's episodes per env (length, score), or null for a recording without one. */
+  inputLog: { envs: ReturnType<typeof episodesOf> } | null;
 }
 
-export function inspectReport(file: string, index: RecordingIndex): InspectReport {
+export function inspectReport(file: string, index: RecordingIndex, inputLog: InputLog | null = null): InspectReport {
   const { hello, frames } = index;
   const first = frames[0];
   const last = frames[frames.length - 1];
@@ -79,6 +85,7 @@ export function inspectReport(file: string, index: RecordingIndex): InspectRepor
     truncated: index.issues.some((i) => i.kind === 'truncated'),
     corrupt: index.issues.filter((i) => i.kind === 'corrupt').length,
     issues: [...index.issues],
+    inputLog: inputLog && { envs: episodesOf(inputLog) },
   };
 }
 
@@ -132,6 +139,15 @@ export function formatReport(r: InspectReport): string {
     `state      ${r.fields.length > 0 ? `${r.fields.join(', ')}${r.map ? ` (map ${r.map})` : ''}` : 'none'}`,
     `events     ${r.events}`,
   ];
+  if (r.inputLog) {
+    const { envs } = r.inputLog;
+    const episodes = envs.reduce((n, e) => n + e.episodes.length, 0);
+    lines.push(`inputs     ${envs.length} env${envs.length === 1 ? '' : 's'}, ${episodes} episode${episodes === 1 ? '' : 's'}, ${envs.reduce((n, e) => n + e.frames, 0).toLocaleString('en-US')} frames (inspect --verify --rom ROM re-runs them)`);
+    for (const e of envs) {
+      lines.push(`env ${String(e.env).padEnd(7)}${e.frames.toLocaleString('en-US')} frames, ${e.episodes.length} episode${e.episodes.length === 1 ? '' : 's'}, ${e.checkpoints} checkpoint${e.checkpoints === 1 ? '' : 's'}`);
+      for (const ep of e.episodes) lines.push(formatEpisode(ep));
+    }
+  }
   if (r.issues.length === 0) lines.push('damage     none');
   else r.issues.forEach((issue, i) => lines.push(`${i === 0 ? 'damage' : '      '}     ${issue.message}`));
   return lines.join('\n') + '\n';
@@ -151,7 +167,8 @@ export function inspectCommand(): Command {
       }
       const recording = await openRecording(file);
       try {
-        const report = inspectReport(file, recording.index);
+        const logged = recording.index.entries.some((e) => isInputLogType(e.type));
+        const report = inspectReport(file, recording.index, logged ? await openInputLog(file) : null);
         process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
       } finally {
         await recording.close();

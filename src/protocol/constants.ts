@@ -154,6 +154,10 @@ export const EventCode = {
   RecordRenamed: 'GBS_RECORD_RENAMED',
   /** The set of envs changed (a publisher came or went); `event.envs` lists them all. */
   EnvsChanged: 'GBS_ENVS_CHANGED',
+  /** An input-log replay re-rendered a picture that differs from a recorded checkpoint (the message names env and frame). */
+  Desync: 'GBS_DESYNC',
+  /** An input-log replay's core faulted while re-running an env. */
+  ReplayFault: 'GBS_REPLAY_FAULT',
 } as const;
 
 export type EventCode = (typeof EventCode)[keyof typeof EventCode];

@@ -122,6 +122,8 @@ export async function buildIndex(source: ByteSource, name = 'the file'): Promise
       entry.format = typeof m['format'] === 'string' ? m['format'] : 'jpeg';
     } else if (m.type === 'event') {
       events.push(m as unknown as EventMessage);
+    } else if (m.type === 'start' && typeof m['env'] === 'number') {
+      entry.env = m['env']; // where an env's episodes begin in the file (export --episode of frames)
     }
     entries.push(entry);
   }

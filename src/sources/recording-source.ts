@@ -12,6 +12,7 @@ import { EventCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { EventMessage, FrameMessage, HelloMessage, ReplayInfo, ServerMessage } from '../protocol/messages.js';
+import { isInputLogType } from '../protocol/input-log.js';
 import { decodeRecords } from '../protocol/record.js';
 import { openRecording, type IndexEntry, type Recording } from '../record/index.js';
 import { runReplayCommand } from '../replay/commands.js';
@@ -35,7 +36,8 @@ export async function openRecordingSource(o: RecordingSourceOptions): Promise<Re
   for (const issue of index.issues) o.log.warn({ offset: issue.offset }, issue.message);
   if (index.frames.length === 0) {
     await recording.close();
-    throw new ConfigError('GBS_ERR_EMPTY_RECORDING', `"${o.file}" holds no frames to replay`);
+    const inputs = index.entries.some((e) => isInputLogType(e.type));
+    throw new ConfigError('GBS_ERR_EMPTY_RECORDING', `"${o.file}" holds no frames to replay${inputs ? '; it holds an input log: replay it with --rom ROM' : ''}`);
   }
   // Each env's first frame, for HTTP readers before playback starts.
   const first = new Map<number, { bytes: Uint8Array; message: FrameMessage }>();

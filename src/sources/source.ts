@@ -1,11 +1,12 @@
 /**
  * The one interface between the site (src/app/site.ts: HTTP, WebSocket endpoints, fan-out,
- * recorder, map, progress, shutdown) and whatever supplies envs. Four sources implement it:
+ * recorder, map, progress, shutdown) and whatever supplies envs. Five sources implement it:
  *
  *   local envs      emulators in this process and its worker threads   (local-source.ts)
  *   publishers      trainers elsewhere sending frames and state         (publisher-source.ts)
  *   /broadcast      StreamWrapper agents sending map positions, no envs (stream-wrapper-source.ts)
  *   a recording     a .gbrec file played back                           (recording-source.ts)
+ *   an input log    a .gbrec input log re-emulated (`replay --rom`)     (input-log-source.ts)
  *
  * A source's life: constructed (everything that can fail, fails here: nothing to undo), `start`ed
  * once with the site's context, asked for its envs, numbers and state whenever the site needs

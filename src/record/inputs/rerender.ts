@@ -16,7 +16,7 @@ import type { Emulator } from '../../emulator/emulator.js';
 import { pictureHash } from '../../emulator/input-logging.js';
 import { maskButtons } from '../../protocol/input-log.js';
 import type { Button } from '../../protocol/messages.js';
-import { runAt, type Episode } from './input-log-index.js';
+import { runAt, type Checkpoint, type Episode } from './input-log-index.js';
 
 /**
  * Frames between turns of the event loop: a long re-run must not starve timers and sockets in
@@ -69,24 +69,83 @@ export function checkRom(rom: Uint8Array, recorded: string, romPath = 'the ROM')
   if (sha1 !== recorded) throw new ConfigError('GBS_ERR_ROM_MISMATCH', `${romPath} has SHA-1 ${sha1}; the recording was made with ${recorded}`);
 }
 
+export interface RerendererOptions {
+  /** Called for every checkpoint whose picture differs (`desync` keeps only the first). */
+  onDesync?(desync: Desync): void;
+}
+
 export class Rerenderer {
   readonly #rom: Uint8Array;
+  readonly #onDesync: ((desync: Desync) => void) | undefined;
   #emulator: Emulator | undefined;
   #key = '';
+  /** The episode the emulator is in now (its frame is `emulator.frame`), for `moveTo`. */
+  #episode: Episode | undefined;
   /** Checkpoints whose picture matched, and the first that did not. */
   verified = 0;
   desync: Desync | undefined;
   /** Frames emulated (seeking included). */
   stepped = 0;
 
-  constructor(rom: Uint8Array) {
+  constructor(rom: Uint8Array, options: RerendererOptions = {}) {
     this.#rom = rom;
+    this.#onDesync = options.onDesync;
+  }
+
+  /**
+   * Puts the emulator on frame `frame` of episode `e`, its picture on screen: forward from where
+   * it is when it is in that episode at or after the nearest checkpoint (or start) before
+   * `frame`, else from that checkpoint — so a jump costs at most one checkpoint interval of
+   * emulation, run in bulk. `forwardUpTo`: run forward anyway (through checkpoints, verifying
+   * them) when that is at most this many frames — playback passes every checkpoint, a jump
+   * need not. Checkpoints passed are verified. Yields to the event loop between slices; returns
+   * undefined (emulator left anywhere) when `stale()` says the move is no longer wanted.
+   * @throws EmulatorFault from the core
+   */
+  async moveTo(e: Episode, frame: number, stale: () => boolean = () => false, forwardUpTo = 0): Promise<Emulator | undefined> {
+    if (frame <= e.startFrame || frame > e.endFrame) throw new RangeError(`episode ${e.index} of env ${e.env} holds frames ${e.startFrame + 1}–${e.endFrame}, not ${frame}`);
+    const emu = await this.#emulatorFor(e);
+    const from = nearestState(e, frame - 1).frame;
+    if (this.#episode !== e || emu.frame > frame || (emu.frame < from && frame - emu.frame > forwardUpTo)) this.#seek(emu, e, from);
+    let cp = e.checkpoints.findIndex((c) => c.frame > emu.frame);
+    if (cp < 0) cp = e.checkpoints.length;
+    let sinceTurn = 0;
+    while (emu.frame < frame) {
+      if (sinceTurn >= YIELD_EVERY) {
+        sinceTurn = 0;
+        await turn();
+      }
+      if (stale()) return undefined;
+      const run = runAt(e, emu.frame);
+      const n = Math.min(frame, e.runFrom[run]! + e.runCount[run]!, e.checkpoints[cp]?.frame ?? frame, emu.frame + YIELD_EVERY) - emu.frame;
+      emu.run(BUTTONS_OF[e.runMask[run]!]!, n);
+      this.#episode = e; // stepped: the picture on screen is this frame's
+      this.stepped += n;
+      sinceTurn += n;
+      const checkpoint = e.checkpoints[cp];
+      if (checkpoint && checkpoint.frame === emu.frame) {
+        cp++;
+        this.#check(e, emu, checkpoint);
+      }
+    }
+    return emu;
+  }
+
+  #check(e: Episode, emu: Emulator, checkpoint: Checkpoint): void {
+    if (equalBytes(pictureHash(emu.screenRgb()), checkpoint.hash)) {
+      this.verified++;
+      return;
+    }
+    const desync = { env: e.env, episode: e.index, frame: checkpoint.frame };
+    this.desync ??= desync;
+    this.#onDesync?.(desync);
   }
 
   async #emulatorFor(e: Episode): Promise<Emulator> {
     const key = `${e.core}/${e.sound}`;
     if (this.#emulator && this.#key === key) return this.#emulator;
     this.#emulator?.close();
+    this.#episode = undefined;
     this.#emulator = await createEmulator(this.#rom, { core: coreFor(e.core), sound: e.sound });
     this.#key = key;
     return this.#emulator;
@@ -148,8 +207,7 @@ export class Rerenderer {
         const checkpoint = e.checkpoints[cp];
         if (checkpoint && checkpoint.frame === frame) {
           cp++;
-          if (equalBytes(pictureHash(emu.screenRgb()), checkpoint.hash)) this.verified++;
-          else this.desync ??= { env: e.env, episode: e.index, frame };
+          this.#check(e, emu, checkpoint);
         }
         yield frame;
       }
@@ -158,8 +216,8 @@ export class Rerenderer {
 
   /** Loads the last checkpoint (or the start) at or before `frame`, then steps up to `frame`. */
   #seek(emu: Emulator, e: Episode, frame: number): void {
-    let best: { frame: number; state: Uint8Array } = { frame: e.startFrame, state: e.state };
-    for (const c of e.checkpoints) if (c.frame <= frame && c.frame > best.frame) best = c;
+    const best = nearestState(e, frame);
+    this.#episode = undefined; // until the state has loaded
     emu.loadState(inflateSync(best.state));
     if (emu.frame !== best.frame) throw new Error(`the state at frame ${best.frame} loaded at frame ${emu.frame}`);
     let run = runAt(e, emu.frame);
@@ -169,12 +227,21 @@ export class Rerenderer {
       this.stepped += n;
       run++;
     }
+    // A loaded state shows no picture of its own until a frame runs.
+    if (emu.frame > best.frame) this.#episode = e;
   }
 
   close(): void {
     this.#emulator?.close();
     this.#emulator = undefined;
   }
+}
+
+/** The last checkpoint (or the start) at or before `frame`. */
+function nearestState(e: Episode, frame: number): { frame: number; state: Uint8Array } {
+  let best: { frame: number; state: Uint8Array } = { frame: e.startFrame, state: e.state };
+  for (const c of e.checkpoints) if (c.frame <= frame && c.frame > best.frame) best = c;
+  return best;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -105,16 +105,26 @@ export async function verifyInputLog(file: string, log: InputLog, rom: Uint8Arra
   return { file, rom: romPath, envs, desynced: envs.some((e) => e.desync), issues: log.issues, skipped: log.skipped };
 }
 
+/** One episode's line: reason, core, frame numbers, length, score, damage. */
+export function formatEpisode(ep: EpisodeReport): string {
+  const score = ep.score === undefined ? '' : `, score ${ep.score}`;
+  const cut = ep.cut ? `, cut at frame ${ep.cut.at}: ${ep.cut.why}` : '';
+  return `  episode ${ep.index} (${ep.reason}, ${ep.core}) frames ${ep.startFrame + 1}…${ep.endFrame} (${ep.frames.toLocaleString('en-US')})${score}${cut}`;
+}
+
+/** Each env's episodes, without re-running anything (plain `inspect`). */
+export function episodesOf(log: InputLog): Array<{ env: number; frames: number; checkpoints: number; episodes: EpisodeReport[] }> {
+  return [...log.envs]
+    .sort((a, b) => a[0] - b[0])
+    .map(([env, episodes]) => ({ env, frames: episodes.reduce((n, e) => n + episodeFrames(e), 0), checkpoints: episodes.reduce((n, e) => n + e.checkpoints.length, 0), episodes: episodes.map(episodeReport) }));
+}
+
 export function formatVerifyReport(r: VerifyReport): string {
   const lines = [`file       ${r.file}`, `rom        ${r.rom}`];
   for (const e of r.envs) {
     const verdict = e.desync ? `DESYNC at frame ${e.desync.frame} (episode ${e.desync.episode})` : 'ok';
     lines.push(`env ${e.env}      ${e.frames} frames, ${e.episodes.length} episode${e.episodes.length === 1 ? '' : 's'}, checkpoints ${e.verified}/${e.checkpoints} verified, re-run ${e.fps.toLocaleString('en-US')} frames/s: ${verdict}`);
-    for (const ep of e.episodes) {
-      const score = ep.score === undefined ? '' : `, score ${ep.score}`;
-      const cut = ep.cut ? `, cut at frame ${ep.cut.at}: ${ep.cut.why}` : '';
-      lines.push(`  episode ${ep.index} (${ep.reason}, ${ep.core}) frames ${ep.startFrame + 1}…${ep.endFrame} (${ep.frames})${score}${cut}`);
-    }
+    for (const ep of e.episodes) lines.push(formatEpisode(ep));
   }
   if (r.issues.length === 0) lines.push('damage     none');
   else r.issues.forEach((issue, i) => lines.push(`${i === 0 ? 'damage' : '      '}     ${issue.message}`));
