@@ -1,6 +1,6 @@
 /**
  * The cluster's pure parts, without NATS: the record codec, the node table (expiry, sticky
- * numbering, reuse when full), demand leases, URL and node-name parsing.
+ * numbering, reuse when full), demand leases, URL and node-name parsing, `--record-envs`.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeCluster, decodeFrame, encodeCluster } from '../src/cluster/codec.js';
@@ -9,6 +9,7 @@ import { frameDue, LEASE_EXPIRE_MS, LeaseBook, leasesByNode } from '../src/clust
 import { NodeTable } from '../src/cluster/node-table.js';
 import { defaultNodeName, parseNodeName, subjects } from '../src/cluster/subjects.js';
 import { encodeRecord } from '../src/protocol/record.js';
+import { ChosenEnvs, envChosen, parseEnvChoice } from '../src/record/env-choice.js';
 import type { NodeAnnounce } from '../src/protocol/messages.js';
 import { codeOf } from './helpers/code-of.js';
 
@@ -110,5 +111,35 @@ describe('cluster URL and node names', () => {
     expect(parseNodeName('node-1')).toBe('node-1');
     expect(() => parseNodeName('a.b')).toThrow(expect.objectContaining({ code: 'GBS_ERR_CLUSTER' }));
     expect(subjects.frame('A', 3)).toBe('gbs.v1.frame.A.3');
+  });
+});
+
+describe('--record-envs', () => {
+  it('chooses ids, ranges, local, remote and one node; refuses anything else quoting it', () => {
+    const envs = [
+      { env: 0, source: 'local' as const },
+      { env: 1, source: 'published' as const },
+      { env: 1024, source: 'remote' as const, node: 'a' },
+      { env: 1025, source: 'remote' as const, node: 'b' },
+    ];
+    const pick = (text: string) => envs.filter((e) => envChosen(parseEnvChoice(text), e)).map((e) => e.env);
+    expect(pick('0')).toEqual([0]);
+    expect(pick('1-1024')).toEqual([1, 1024]);
+    expect(pick('local')).toEqual([0, 1]);
+    expect(pick('remote')).toEqual([1024, 1025]);
+    expect(pick('node:b, 0')).toEqual([0, 1025]);
+    expect(() => parseEnvChoice('0,5-2')).toThrow('got `5-2` in `0,5-2`');
+    expect(() => parseEnvChoice('everything')).toThrow(expect.objectContaining({ code: 'GBS_ERR_RECORD' }));
+  });
+
+  it('looks the chosen ids up again only after refreshMs', () => {
+    let now = 0;
+    let list = [{ env: 0, source: 'local' as const }];
+    const chosen = new ChosenEnvs(parseEnvChoice('local'), () => list, () => now, 1000);
+    expect(chosen.has(0)).toBe(true);
+    list = [{ env: 0, source: 'local' as const }, { env: 1, source: 'local' as const }];
+    expect(chosen.has(1)).toBe(false);
+    now = 1000;
+    expect(chosen.has(1)).toBe(true);
   });
 });

@@ -3,15 +3,20 @@
  * a local env and a publisher's env on node A are seen with frames and state by a viewer on
  * node B; a /broadcast upload to A shows in B's /api/map; input and commands from B's viewer
  * reach A's env with A's token (and are refused when A's token differs); with no viewer anywhere
- * no frame crosses the bus; when nats-server stops, each node keeps serving its own envs, tells
+ * no frame crosses the bus; a recording keeps the envs it chooses, remote ones included; when nats-server stops, each node keeps serving its own envs, tells
  * its viewers, and rejoins when it is back.
  */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type HubServing } from '../src/app/hub.js';
 import { serve, type Serving } from '../src/app/serve.js';
 import { subjects } from '../src/cluster/subjects.js';
 import { EventCode } from '../src/protocol/constants.js';
+import { parseEnvChoice } from '../src/record/env-choice.js';
+import { memoryByteSource, readRecordings } from '../src/record/file-reader.js';
 import type { EnvInfo } from '../src/protocol/messages.js';
 import { natsMissing, NatsServer } from './helpers/nats-server.js';
 import { testServeOptions } from './helpers/serve-options.js';
@@ -190,5 +195,30 @@ describe.skipIf(natsMissing !== undefined)("input to another node's env when tha
     expect(answer).toMatchObject({ type: 'error', code: 'GBS_ERR_CONTROL_DENIED' });
     expect(String(answer['message'])).toContain('A2');
     v.ws.close();
+  });
+});
+
+describe.skipIf(natsMissing !== undefined)('a recording that chooses envs (--record-envs)', () => {
+  it("records another node's env with no viewer anywhere, and leaves out the envs not chosen", async () => {
+    const nats = await NatsServer.start();
+    const dir = await mkdtemp(join(tmpdir(), 'gbs-cluster-rec-'));
+    const file = join(dir, 'b.gbrec');
+    const a = await serve(testServeOptions({ cluster: { url: nats.url, node: 'A3' } }));
+    const b = await serve(testServeOptions({ record: { file, envs: parseEnvChoice('node:A3') }, cluster: { url: nats.url, node: 'B3' } }));
+    try {
+      await until("A3's env on B3", async () => ((await (await fetch(`${b.server.url}api/health`)).json()) as { cluster: { remoteEnvs: number } }).cluster.remoteEnvs === 1 || undefined);
+      await sleep(2500);
+    } finally {
+      await b.stop();
+      await a.stop();
+      await nats.stop();
+    }
+    const envs = new Map<number, number>();
+    for await (const item of readRecordings(memoryByteSource(await readFile(file)))) {
+      if (item.kind === 'record' && item.message.type === 'frame') envs.set(item.message['env'] as number, (envs.get(item.message['env'] as number) ?? 0) + 1);
+    }
+    // B3's own env 0 runs all along but is not chosen; A3's env (1025 on a serve with one env) is.
+    expect([...envs.keys()]).toEqual([1025]);
+    expect(envs.get(1025)).toBeGreaterThan(5);
   });
 });

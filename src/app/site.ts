@@ -23,6 +23,7 @@ import type { Logger } from '../log.js';
 import { WEB_ROOT } from '../paths.js';
 import type { HelloMessage } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
+import { ChosenEnvs } from '../record/env-choice.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordMode, type RecordSpec } from '../record/start-recorder.js';
 import type { ControlPolicy } from '../server/control.js';
@@ -133,12 +134,15 @@ export async function startSite(o: SiteOptions): Promise<Site> {
   const toMap: RecordSink = { frame: (_record, message) => world?.feed.frame(message), event: () => undefined };
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
   const framesToDisk = o.recordMode !== 'inputs';
+  // `--record-envs`: the recording keeps (and wants, as a viewer would) only the chosen envs.
+  const chosen = o.record?.envs && new ChosenEnvs(o.record.envs, () => envsOf(sources));
   const toDisk: RecordSink = {
-    frame: (record, message) => framesToDisk && recorder?.frame(record, message),
+    frame: (record, message) => framesToDisk && (chosen?.has(message.env) ?? true) && recorder?.frame(record, message),
     event: (message) => recorder?.event(message),
     log: (record) => recorder?.log(record),
   };
   const recording = () => recorder !== undefined && !recorder.stats.failed;
+  const recordingAll = () => recording() && !chosen;
 
   if (o.record) {
     try {
@@ -217,9 +221,10 @@ export async function startSite(o: SiteOptions): Promise<Site> {
     },
   }));
 
-  const viewersDemand = demandInputs(o.fps, () => broadcaster, recording, readers);
-  // Other nodes of a cluster want frames too (their leases, as subscriptions).
+  const viewersDemand = demandInputs(o.fps, () => broadcaster, recordingAll, readers);
+  // Other nodes of a cluster want frames too (their leases, as subscriptions); so does a recording of chosen envs.
   const elsewhere: Array<() => Iterable<Subscription>> = [];
+  if (chosen) elsewhere.push(() => (recording() && framesToDisk ? [{ envs: chosen.ids(), maxFps: undefined }] : []));
   const demand = () => {
     const d = viewersDemand();
     return elsewhere.length ? { ...d, subscribers: [...d.subscribers, ...elsewhere.flatMap((f) => [...f()])] } : d;

@@ -53,6 +53,7 @@ export function hubCommand(): Command {
     .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory'))
     .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))
     .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
+    .addOption(new Option('--record-envs <list>', 'record only these envs: ids (3), ranges (0-15), local, remote (other cluster nodes\' envs) or node:NAME, comma-separated'))
     .action(async (flags: HubFlags) => {
       const log = createLogger();
       const record = recordSpec(flags);

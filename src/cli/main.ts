@@ -85,6 +85,7 @@ addClusterOptions(program
   .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory, named by UTC time and ROM title'))
   .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))
   .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
+  .addOption(new Option('--record-envs <list>', 'record only these envs: ids (3), ranges (0-15), local, remote (other cluster nodes\' envs) or node:NAME, comma-separated'))
   .addOption(new Option('--record-mode <m>', 'what to record: frames (as published), inputs (every frame of every env, as an input log to re-render), or both').choices(RECORD_MODES).default('frames'))
   .addOption(new Option('--checkpoint-s <n>', 'input log: emulated seconds between checkpoints (seek and desync detection)').default(60).argParser(parseCheckpointS))
   .action(async (rom: string | undefined, flags: ServeFlags) => {
