@@ -1,8 +1,11 @@
 /**
  * Cluster nodes as real `gbstream` processes (dist/cli/main.js) on a real nats-server that wants
- * a token: a wrong credential is one line and exit 1; a node killed with -9 is gone from the
+ * a token: a token from a --cluster-creds file joins, a wrong credential is one line and exit 1; a node killed with -9 is gone from the
  * others' env tables within 5 s, and their own viewers keep their frame rate meanwhile.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/app/serve.js';
 import { runCli, startCli } from './helpers/cli.js';
@@ -38,6 +41,24 @@ describe.skipIf(natsMissing !== undefined)('gbstream serve --cluster (processes)
     expect(inEnv.code).toBe(1);
     expect(inEnv.stderr.trim().split('\n')).toHaveLength(1);
     expect(inEnv.stderr).toContain('refused the credential');
+  });
+
+  it('joins with a token from a --cluster-creds file', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'gbs-creds-')), 'nats.token');
+    await writeFile(file, `${NATS_TOKEN}\n`);
+    const { child } = await startCli(['hub', '--port', '0', '--control', 'open', '--node', 'F', '--cluster', nats.url, '--cluster-creds', file]);
+    try {
+      for (let i = 0; !(await nodesOf(b)).includes('F'); i++) {
+        if (i > 50) throw new Error('node F never showed on B');
+        await sleep(100);
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await writeFile(file, 'not-the-token\n');
+    const wrong = await runCli(['hub', '--port', '0', '--control', 'open', '--cluster', nats.url, '--cluster-creds', file]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('refused the credential');
   });
 
   it('names a bad --cluster URL in one line', async () => {

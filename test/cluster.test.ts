@@ -10,6 +10,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type HubServing } from '../src/app/hub.js';
 import { serve, type Serving } from '../src/app/serve.js';
@@ -220,5 +221,21 @@ describe.skipIf(natsMissing !== undefined)('a recording that chooses envs (--rec
     // B3's own env 0 runs all along but is not chosen; A3's env (1025 on a serve with one env) is.
     expect([...envs.keys()]).toEqual([1025]);
     expect(envs.get(1025)).toBeGreaterThan(5);
+  });
+});
+
+describe.skipIf(natsMissing !== undefined)('two processes with one node name', () => {
+  it('say so in the log', async () => {
+    const nats = await NatsServer.start();
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const first = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, log, control: { mode: 'open' }, cluster: { url: nats.url, node: 'twin' } });
+    const second = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, log: silentLogger(), control: { mode: 'open' }, cluster: { url: nats.url, node: 'twin' } });
+    try {
+      await until('the clash in the log', () => lines.find((l) => String(l['msg']).includes('another process announces the node name "twin"')));
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+      await nats.stop();
+    }
   });
 });

@@ -69,8 +69,15 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const { heartbeatMs, cluster: _cluster, ...siteOptions } = options;
   // Remote envs are numbered after the publishers' whole range (--max-envs).
   const cluster = options.cluster && (await joinCluster(options.cluster, { firstEnv: options.maxEnvs ?? DEFAULT_MAX_PUBLISHED_ENVS, control, fps: options.fps, log }));
-  const publishers = new PublisherSource({ ...options, firstEnv: 0, encoder: options.encoder ?? 'auto', control });
-  const encoder = publishers.encoderName;
+  let publishers: PublisherSource;
+  let encoder: string;
+  try {
+    publishers = new PublisherSource({ ...options, firstEnv: 0, encoder: options.encoder ?? 'auto', control });
+    encoder = publishers.encoderName;
+  } catch (err) {
+    await cluster?.close();
+    throw err;
+  }
   const sources = [publishers, new StreamWrapperSource({ host: options.host, token: control.mode === 'token' ? control.token : undefined, failures: authFailuresOf(control), log }), ...(cluster ? [cluster] : [])];
   const site = await startSite({
     ...siteOptions,

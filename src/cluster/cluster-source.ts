@@ -73,6 +73,7 @@ export class ClusterSource implements EnvSource {
   #unsubs: Array<() => void> = [];
   #timers: NodeJS.Timeout[] = [];
   #closing: Promise<void> | undefined;
+  #clashed = false;
 
   constructor(o: ClusterSourceOptions) {
     this.#o = o;
@@ -116,7 +117,13 @@ export class ClusterSource implements EnvSource {
   #announced(data: Uint8Array): void {
     try {
       const m = decodeCluster(data, 'node');
-      if (m.node === this.#o.node) return;
+      if (m.node === this.#o.node) {
+        if (m.instance !== undefined && m.instance !== this.exporter.instance && !this.#clashed) {
+          this.#clashed = true;
+          this.#o.log.error({ node: m.node }, `cluster: another process announces the node name "${m.node}" too; input and commands may reach either (give each node its own --node)`);
+        }
+        return;
+      }
       if (this.#table.announce(m, this.#now())) this.#changed(m.bye ? `node ${m.node} left` : `node ${m.node} announced ${m.envs.length} env(s)`);
     } catch (err) {
       this.#o.log.debug({ err }, 'cluster: bad announcement skipped');

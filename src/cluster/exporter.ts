@@ -5,6 +5,7 @@
  * published or skipped, never queued), and answers input and commands for its envs with this
  * node's own control policy. Remote envs shown here are never re-exported (ids ≥ `remoteFirst`).
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
@@ -36,6 +37,8 @@ export interface ExporterOptions {
 
 export class Exporter {
   readonly leases = new LeaseBook();
+  /** This run's id in announcements (see NodeAnnounce.instance). */
+  readonly instance = randomBytes(6).toString('hex');
   readonly #o: ExporterOptions;
   readonly #now: () => number;
   readonly #lastSent = new Map<number, number>();
@@ -91,6 +94,7 @@ export class Exporter {
     const m: NodeAnnounce = {
       type: 'node',
       node: this.#o.node,
+      instance: this.instance,
       ts: this.#now(),
       everyMs: this.#o.everyMs ?? ANNOUNCE_EVERY_MS,
       ...(bye && { bye }),

@@ -28,6 +28,8 @@ export interface ClusterEnv {
 export interface NodeAnnounce {
   type: 'node';
   node: string;
+  /** A random id of this run: two processes started with the same node name tell each other apart. */
+  instance?: string;
   ts: number;
   /** How often it announces, ms (the others expire it after a few of these). */
   everyMs: number;
