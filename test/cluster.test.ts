@@ -1,7 +1,7 @@
 /**
  * A gbstream cluster on a real nats-server (test/helpers/nats-server.ts), nodes in this process:
  * a local env and a publisher's env on node A are seen with frames and state by a viewer on
- * node B; a /broadcast upload to A shows in B's /api/map; input and commands from B's viewer
+ * node B; a /broadcast upload to A shows in B's /api/map, training numbers posted to A in B's /api/progress; input and commands from B's viewer
  * reach A's env with A's token (and are refused when A's token differs); with no viewer anywhere
  * no frame crosses the bus; a recording keeps the envs it chooses, remote ones included; when nats-server stops, each node keeps serving its own envs, tells
  * its viewers, and rejoins when it is back.
@@ -117,6 +117,19 @@ describe.skipIf(natsMissing !== undefined)('a cluster of two nodes on a real nat
       return body.agents.find((x) => x.user === 'cluster-ash');
     });
     expect(agent).toMatchObject({ envId: 4, gx: 69, gy: 324 });
+  });
+
+  it("shows training numbers posted to A in B's /api/progress", async () => {
+    const posted = await fetch(`${a.server.url}api/progress`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ reward: 1.5, step: 42 }) });
+    expect(posted.status).toBe(202);
+    const seen = await until("A's progress on B", async () => {
+      const r = await fetch(`${b.server.url}api/progress`);
+      return r.status === 200 ? ((await r.json()) as { source?: string; values: Record<string, number> }) : undefined;
+    });
+    expect(seen).toMatchObject({ source: 'A/http', values: { reward: 1.5, step: 42 } });
+    // It does not come back to A as A's own.
+    await sleep(1200);
+    expect(((await (await fetch(`${a.server.url}api/progress`)).json()) as { source?: string }).source).toBe('http');
   });
 
   it("takes input and commands from B's viewer to A's env, with A's token", async () => {

@@ -97,7 +97,11 @@ export async function startSite(o: SiteOptions): Promise<Site> {
   // Training numbers go to viewers coalesced (≤ ~10/s, latest wins); the latest is sent to
   // viewers who join later and served at GET /api/progress.
   const progress = new ProgressCoalescer({ publish: (message) => server?.publishControl(message) });
-  const publishProgress = (values: Record<string, number>, source: string) => progress.offer(values, source);
+  const taps: Array<Parameters<WholeSite['tap']>[0]> = [];
+  const publishProgress = (values: Record<string, number>, source: string) => {
+    progress.offer(values, source);
+    for (const t of taps) t.progress?.(values, source);
+  };
   const published = () => sources.flatMap((s) => s.states?.() ?? []);
 
   let world: MapSetup | undefined;
@@ -229,7 +233,6 @@ export async function startSite(o: SiteOptions): Promise<Site> {
     const d = viewersDemand();
     return elsewhere.length ? { ...d, subscribers: [...d.subscribers, ...elsewhere.flatMap((f) => [...f()])] } : d;
   };
-  const taps: Array<Parameters<WholeSite['tap']>[0]> = [];
   const toTaps: RecordSink = { frame: (record, message) => taps.forEach((t) => t.frame?.(record, message)), event: () => undefined };
   const context: SiteContext = {
     sink: withSiteEnvs(fanOut(latest, toMap, toViewers, toDisk, toTaps), sources),

@@ -106,6 +106,7 @@ export class ClusterSource implements EnvSource {
       bus.subscribe(subjects.node, (data) => this.#announced(data)),
       bus.subscribe(subjects.allStates, (data, subject) => this.#statesOf(data, ownerOfSubject(subject))),
       bus.subscribe(subjects.allWrappers, (data, subject) => this.#wrapper(data, ownerOfSubject(subject))),
+      bus.subscribe(subjects.allProgress, (data, subject) => this.#progressOf(data, ownerOfSubject(subject))),
     );
     bus.onChange((up) => this.#busChanged(up));
     this.exporter.start(site.whole);
@@ -238,6 +239,18 @@ export class ClusterSource implements EnvSource {
       this.#site?.wrapper(parsed.message);
     } catch (err) {
       this.#o.log.debug({ err, node: owner }, 'cluster: bad StreamWrapper message skipped');
+    }
+  }
+
+  #progressOf(data: Uint8Array, owner: string): void {
+    if (owner === this.#o.node) return;
+    try {
+      const m = decodeCluster(data, 'nprogress');
+      const values = Object.fromEntries(Object.entries(m.values).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
+      fromOtherNodes.add(values);
+      this.#site?.progress(values, `${owner}/${m.source}`);
+    } catch (err) {
+      this.#o.log.debug({ err, node: owner }, 'cluster: bad progress skipped');
     }
   }
 

@@ -32,6 +32,7 @@ const SHAPES: { [T in Type]: Array<[string, 'string' | 'number' | 'boolean' | 'a
   lease: [['node', 'string'], ['ts', 'number'], ['envs', 'array']],
   nstates: [['node', 'string'], ['ts', 'number'], ['envs', 'array']],
   nwrapper: [['node', 'string'], ['text', 'string']],
+  nprogress: [['node', 'string'], ['source', 'string'], ['values', 'object']],
   rinput: [['node', 'string'], ['env', 'number'], ['buttons', 'array'], ['frames', 'number']],
   rcommand: [['node', 'string'], ['env', 'number'], ['name', 'string'], ['args', 'object']],
   rreply: [['ok', 'boolean']],

@@ -18,11 +18,13 @@ import type { Bus } from './connection.js';
 import { frameDue, LeaseBook } from './leases.js';
 import { subjects } from './subjects.js';
 
-/** StreamWrapper messages that came from other nodes: delivered here, never sent back out. */
+/** StreamWrapper messages and progress values that came from other nodes: delivered here, never sent back out. */
 export const fromOtherNodes = new WeakSet<object>();
 
 export const ANNOUNCE_EVERY_MS = 1000;
 export const STATES_EVERY_MS = 1000;
+/** Training numbers go to other nodes at most this often (latest per source wins). */
+export const PROGRESS_EVERY_MS = 500;
 
 export interface ExporterOptions {
   bus: Bus;
@@ -42,6 +44,8 @@ export class Exporter {
   readonly #o: ExporterOptions;
   readonly #now: () => number;
   readonly #lastSent = new Map<number, number>();
+  /** Progress waiting for the next PROGRESS_EVERY_MS tick, latest per source. */
+  readonly #progress = new Map<string, Record<string, number>>();
   readonly #check: ReturnType<typeof tokenChecker>;
   #site: WholeSite | undefined;
   #unsubs: Array<() => void> = [];
@@ -60,7 +64,11 @@ export class Exporter {
   start(site: WholeSite): void {
     this.#site = site;
     const { bus, node } = this.#o;
-    site.tap({ frame: (record, message) => this.#frame(record, message.env), wrapper: (m) => this.#wrapper(m) });
+    site.tap({
+      frame: (record, message) => this.#frame(record, message.env),
+      wrapper: (m) => this.#wrapper(m),
+      progress: (values, source) => void (fromOtherNodes.has(values) || this.#progress.set(source, values)),
+    });
     site.demandFrom(() => this.leases.subscriptions(this.#now()));
     this.#unsubs.push(
       bus.subscribe(subjects.lease(node), (data) => {
@@ -75,7 +83,7 @@ export class Exporter {
     );
     const every = this.#o.everyMs ?? ANNOUNCE_EVERY_MS;
     this.announce();
-    this.#timers.push(setInterval(() => this.announce(), every), setInterval(() => this.#states(), STATES_EVERY_MS));
+    this.#timers.push(setInterval(() => this.announce(), every), setInterval(() => this.#states(), STATES_EVERY_MS), setInterval(() => this.#sendProgress(), PROGRESS_EVERY_MS));
     for (const t of this.#timers) t.unref();
   }
 
@@ -115,6 +123,12 @@ export class Exporter {
     if (!site || !this.#o.bus.up) return;
     const envs = site.states().filter((s) => s.env < this.#o.remoteFirst);
     if (envs.length) this.#o.bus.publish(subjects.states(this.#o.node), encodeCluster({ type: 'nstates', node: this.#o.node, ts: this.#now(), envs }));
+  }
+
+  #sendProgress(): void {
+    if (this.#progress.size === 0 || !this.#o.bus.up) return;
+    for (const [source, values] of this.#progress) this.#o.bus.publish(subjects.progress(this.#o.node), encodeCluster({ type: 'nprogress', node: this.#o.node, source, values }));
+    this.#progress.clear();
   }
 
   #frame(record: Uint8Array, env: number): void {

@@ -6,6 +6,7 @@
  *   gbs.v1.frame.<owner>.<env>   frames of one env, only while some node holds a lease on it
  *   gbs.v1.states.<owner>        <owner>'s envs' latest state, once a second (everyone listens)
  *   gbs.v1.wrapper.<owner>       StreamWrapper messages posted to <owner>'s /broadcast
+ *   gbs.v1.progress.<owner>      training numbers posted to <owner>, at most twice a second
  *   gbs.v1.ctl.<owner>           input and commands for <owner>'s envs (request/reply)
  */
 import { ConfigError } from '../config-error.js';
@@ -22,6 +23,8 @@ export const subjects = {
   allStates: `${PREFIX}.states.*`,
   wrapper: (owner: string) => `${PREFIX}.wrapper.${owner}`,
   allWrappers: `${PREFIX}.wrapper.*`,
+  progress: (owner: string) => `${PREFIX}.progress.${owner}`,
+  allProgress: `${PREFIX}.progress.*`,
   ctl: (owner: string) => `${PREFIX}.ctl.${owner}`,
 } as const;
 

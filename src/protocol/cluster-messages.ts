@@ -7,6 +7,7 @@
  *   lease     a node wants frames of another node's envs (renewed every second, expires after 3)
  *   nstates   a node's own envs' latest state, once a second
  *   nwrapper  a StreamWrapper message posted to a node's /broadcast, for every Map view
+ *   nprogress training numbers posted to a node (latest per source, at most twice a second)
  *   rinput    input for one of the owner's envs (request/reply), answered by `rreply`
  *   rcommand  a command for one of the owner's envs (request/reply), answered by `rreply`
  */
@@ -69,6 +70,14 @@ export interface NodeWrapperMessage {
   text: string;
 }
 
+export interface NodeProgressMessage {
+  type: 'nprogress';
+  node: string;
+  /** Who posted them on that node (as `progress.source`). */
+  source: string;
+  values: Record<string, number>;
+}
+
 /**
  * The credential that travels with input and commands: the control token of the node that
  * forwards it (its viewer proved it knows that token), or none when that node is open. The
@@ -99,4 +108,4 @@ export interface RemoteReplyMessage {
   message?: string;
 }
 
-export type ClusterMessage = NodeAnnounce | LeaseMessage | NodeStatesMessage | NodeWrapperMessage | RemoteInputMessage | RemoteCommandMessage | RemoteReplyMessage;
+export type ClusterMessage = NodeAnnounce | LeaseMessage | NodeStatesMessage | NodeWrapperMessage | NodeProgressMessage | RemoteInputMessage | RemoteCommandMessage | RemoteReplyMessage;

@@ -75,8 +75,8 @@ export interface WholeSite {
   /** Latest state of every env. */
   states(): StatesMessage['envs'];
   hello(): Omit<HelloMessage, 'control'>;
-  /** Sees every frame any source sends and every StreamWrapper message posted here. */
-  tap(tap: { frame?: RecordSink['frame']; wrapper?(message: WrapperMessage): void }): void;
+  /** Sees every frame any source sends, every StreamWrapper message and every training progress posted here. */
+  tap(tap: { frame?: RecordSink['frame']; wrapper?(message: WrapperMessage): void; progress?(values: Record<string, number>, source: string): void }): void;
   /** Input and commands, to the source that owns the env (as a viewer's are routed). */
   input(env: number, buttons: readonly Button[], frames: number): Promise<void>;
   command(env: number, name: string, args: Record<string, unknown>): void | Promise<void>;
