@@ -62,6 +62,17 @@ describe('node table', () => {
     expect(t.slots()).toBe(0);
   });
 
+  it('keeps a known node alive on heartbeats (no envs) and lists an unknown one only once its envs come', () => {
+    const t = new NodeTable(0);
+    const { envs: _, ...heartbeat } = announce('A', [0]);
+    expect(t.announce(heartbeat, 0)).toBe(false);
+    expect(t.knows('A')).toBe(false);
+    expect(t.announce(announce('A', [0]), 0)).toBe(true);
+    expect(t.announce(heartbeat, 2500)).toBe(false);
+    expect(t.expire(4000)).toEqual([]);
+    expect(t.expire(5501)).toEqual(['A']);
+  });
+
   it('reuses the slot of the longest-gone node when its range is full', () => {
     const t = new NodeTable(10, 2);
     t.announce(announce('A', [0]), 0);

@@ -74,6 +74,8 @@ export class ClusterSource implements EnvSource {
   #timers: NodeJS.Timeout[] = [];
   #closing: Promise<void> | undefined;
   #clashed = false;
+  /** When this node last asked each node for its table. */
+  readonly #asked = new Map<string, number>();
 
   constructor(o: ClusterSourceOptions) {
     this.#o = o;
@@ -125,7 +127,18 @@ export class ClusterSource implements EnvSource {
         }
         return;
       }
-      if (this.#table.announce(m, this.#now())) this.#changed(m.bye ? `node ${m.node} left` : `node ${m.node} announced ${m.envs.length} env(s)`);
+      // A node not seen before: tell it this node's table now rather than at the next change; a
+      // node heard only by heartbeat (its table was lost): ask it for its table; asked: answer.
+      const now = this.#now();
+      if (!m.bye && !this.#table.knows(m.node)) {
+        if (m.envs !== undefined) this.exporter.announce(true);
+        else if (now - (this.#asked.get(m.node) ?? -Infinity) >= 1000) {
+          this.#asked.set(m.node, now);
+          this.exporter.announce(true, false, [m.node]);
+        }
+      }
+      if (m.want?.includes(this.#o.node)) this.exporter.announce(true);
+      if (this.#table.announce(m, now)) this.#changed(m.bye ? `node ${m.node} left` : `node ${m.node} announced ${m.envs?.length ?? 0} env(s)`);
     } catch (err) {
       this.#o.log.debug({ err }, 'cluster: bad announcement skipped');
     }
@@ -153,7 +166,7 @@ export class ClusterSource implements EnvSource {
     const where = this.#o.bus.where;
     if (up) {
       site.log.info({ cluster: where }, 'cluster: NATS is back; rejoining');
-      this.exporter.announce();
+      this.exporter.announce(true);
       this.#sent.clear();
     } else {
       site.log.warn({ cluster: where }, 'cluster: NATS is gone; serving this node\'s own envs until it is back');

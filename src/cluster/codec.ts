@@ -28,7 +28,7 @@ function need(m: Record<string, unknown>, key: string, kind: 'string' | 'number'
 }
 
 const SHAPES: { [T in Type]: Array<[string, 'string' | 'number' | 'boolean' | 'array' | 'object']> } = {
-  node: [['node', 'string'], ['ts', 'number'], ['everyMs', 'number'], ['site', 'string'], ['rom', 'object'], ['fields', 'array'], ['format', 'string'], ['fps', 'number'], ['envs', 'array']],
+  node: [['node', 'string'], ['ts', 'number'], ['everyMs', 'number'], ['site', 'string'], ['rom', 'object'], ['fields', 'array'], ['format', 'string'], ['fps', 'number']],
   lease: [['node', 'string'], ['ts', 'number'], ['envs', 'array']],
   nstates: [['node', 'string'], ['ts', 'number'], ['envs', 'array']],
   nwrapper: [['node', 'string'], ['text', 'string']],
@@ -47,6 +47,7 @@ export function decodeCluster<T extends Type>(bytes: Uint8Array, ...want: T[]): 
   const type = want.find((t) => t === m.type);
   if (type === undefined) throw new GbsError(ErrorCode.UnknownType, `expected a cluster ${want.map((t) => `\`${t}\``).join(' or ')} record, got \`${m.type}\``);
   for (const [key, kind] of SHAPES[type]) need(m, key, kind);
+  if (type === 'node' && m['envs'] !== undefined) need(m, 'envs', 'array');
   return m as unknown as Of<T>;
 }
 

@@ -23,6 +23,8 @@ export const fromOtherNodes = new WeakSet<object>();
 
 export const ANNOUNCE_EVERY_MS = 1000;
 export const STATES_EVERY_MS = 1000;
+/** A full env table goes out at least this often even when unchanged (heals a lost one). */
+export const FULL_TABLE_EVERY_MS = 30_000;
 /** Training numbers go to other nodes at most this often (latest per source wins). */
 export const PROGRESS_EVERY_MS = 500;
 
@@ -51,6 +53,8 @@ export class Exporter {
   #unsubs: Array<() => void> = [];
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
+  #lastTable = '';
+  #lastFullAt = -Infinity;
   /** Bytes of frames published (bus load). */
   frameBytes = 0;
   framesSent = 0;
@@ -94,16 +98,27 @@ export class Exporter {
       .map(({ env, label, source, live, width, height, can }) => ({ env, label, source: source === 'published' ? 'published' : 'local', live, width, height, can }));
   }
 
-  /** Announces now (and every `everyMs`); with `bye`, says this node is leaving. */
-  announce(bye = false): void {
+  /**
+   * Announces now (and every `everyMs`): with the env table when it changed, when `full`, or
+   * every FULL_TABLE_EVERY_MS; with `bye`, says this node is leaving.
+   */
+  announce(full = false, bye = false, want?: string[]): void {
     const site = this.#site;
     if (!site) return;
+    const now = this.#now();
+    const envs = bye ? [] : this.own();
+    const table = JSON.stringify(envs);
+    const withTable = bye || full || table !== this.#lastTable || now - this.#lastFullAt >= FULL_TABLE_EVERY_MS;
+    if (withTable && this.#o.bus.up) {
+      this.#lastTable = table;
+      this.#lastFullAt = now;
+    }
     const h = site.hello();
     const m: NodeAnnounce = {
       type: 'node',
       node: this.#o.node,
       instance: this.instance,
-      ts: this.#now(),
+      ts: now,
       everyMs: this.#o.everyMs ?? ANNOUNCE_EVERY_MS,
       ...(bye && { bye }),
       site: h.site?.kind === 'hub' ? 'hub' : 'serve',
@@ -113,7 +128,8 @@ export class Exporter {
       fields: h.fields,
       format: (h.format ?? 'jpeg') as FrameFormat,
       fps: h.fps,
-      envs: bye ? [] : this.own(),
+      ...(withTable && { envs }),
+      ...(want && { want }),
     };
     this.#o.bus.publish(subjects.node, encodeCluster(m));
   }
@@ -175,7 +191,7 @@ export class Exporter {
     if (this.#closed) return;
     this.#closed = true;
     for (const t of this.#timers) clearInterval(t);
-    this.announce(true);
+    this.announce(true, true);
     for (const u of this.#unsubs) u();
     this.#site = undefined;
   }

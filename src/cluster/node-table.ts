@@ -9,7 +9,7 @@
  * and links keep one numbering. Ids stay below `firstEnv + maxEnvs`; when that range is full, the
  * slot of the longest-gone node is reused.
  */
-import type { EnvCapabilities, NodeAnnounce } from '../protocol/messages.js';
+import type { ClusterEnv, EnvCapabilities, NodeAnnounce } from '../protocol/messages.js';
 import type { SourceEnv } from '../sources/source.js';
 
 /** Remote env slots one node holds at most (the viewer shows ids below 4,096). */
@@ -26,7 +26,7 @@ export interface RemoteEnv extends SourceEnv {
 }
 
 interface Seen {
-  announce: NodeAnnounce;
+  announce: NodeAnnounce & { envs: ClusterEnv[] };
   at: number;
 }
 
@@ -48,14 +48,27 @@ export class NodeTable {
     this.#maxEnvs = maxEnvs;
   }
 
-  /** Takes an announcement; true when the env list changed. A `bye` forgets the node. */
-  announce(m: NodeAnnounce, now: number): boolean {
+  /**
+   * Takes an announcement; true when the env list changed. A `bye` forgets the node. One without
+   * envs (a heartbeat) only keeps a known node alive: an unknown one is listed once its envs come.
+   */
+  announce(m: NodeAnnounce & { envs?: unknown }, now: number): boolean {
     if (m.bye) return this.forget(m.node, now);
     const before = this.#nodes.get(m.node);
-    this.#nodes.set(m.node, { announce: m, at: now });
-    if (before && sameEnvs(before.announce, m)) return false;
+    if (!Array.isArray(m.envs)) {
+      if (before) before.at = now;
+      return false;
+    }
+    const full = m as NodeAnnounce & { envs: ClusterEnv[] };
+    this.#nodes.set(m.node, { announce: full, at: now });
+    if (before && sameEnvs(before.announce, full)) return false;
     this.#rebuild(now);
     return true;
+  }
+
+  /** Whether `node` is listed (its envs are known). */
+  knows(node: string): boolean {
+    return this.#nodes.has(node);
   }
 
   /** Forgets a node now; true when it was known. */
@@ -100,7 +113,7 @@ export class NodeTable {
     return this.#list.length ? this.#list[this.#list.length - 1]!.env + 1 : 0;
   }
 
-  nodes(): NodeAnnounce[] {
+  nodes(): Array<NodeAnnounce & { envs: ClusterEnv[] }> {
     return [...this.#nodes.values()].map((s) => s.announce);
   }
 
@@ -158,7 +171,7 @@ function key(node: string, env: number): string {
   return `${node}\0${env}`;
 }
 
-function sameEnvs(a: NodeAnnounce, b: NodeAnnounce): boolean {
+function sameEnvs(a: { envs: ClusterEnv[] }, b: { envs: ClusterEnv[] }): boolean {
   if (a.envs.length !== b.envs.length) return false;
   return a.envs.every((e, i) => {
     const f = b.envs[i]!;

@@ -3,7 +3,7 @@
  * subjects as ordinary records (u32 length + msgpack map), one record per NATS message; frames
  * cross as the `frame` records viewers get, numbered as on the node that owns the env.
  *
- *   node      every node, every second: who it is and its own envs (never the remote ones it shows)
+ *   node      every node, every second: who it is; its own envs (never the remote ones it shows) when they changed
  *   lease     a node wants frames of another node's envs (renewed every second, expires after 3)
  *   nstates   a node's own envs' latest state, once a second
  *   nwrapper  a StreamWrapper message posted to a node's /broadcast, for every Map view
@@ -44,7 +44,13 @@ export interface NodeAnnounce {
   fields: string[];
   format: FrameFormat;
   fps: number;
-  envs: ClusterEnv[];
+  /**
+   * Its own envs: in the first announcement, whenever they change, every 30 s, and when a node it
+   * did not know appears; absent in the other (heartbeat) announcements.
+   */
+  envs?: ClusterEnv[];
+  /** Nodes whose env table this node lacks (it heard only their heartbeats): they send it now. */
+  want?: string[];
 }
 
 export interface LeaseMessage {
