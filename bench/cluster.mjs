@@ -139,10 +139,12 @@ for (let i = 0; onC.envs.filter((e) => e.node === 'A').length < PUBLISHERS * PER
   if (i > 200) throw new Error(`C lists ${onC.envs.filter((e) => e.node === 'A').length} of A's envs`);
   await sleep(100);
 }
+while (onA.envs.length < PUBLISHERS * PER_PUBLISHER) await sleep(50);
 const remote = onC.envs.filter((e) => e.node === 'A').sort((x, y) => x.env - y.env);
 const focusedOnC = remote[0].env;
 const focusedLabel = remote[0].label.slice('A/'.length);
-const focusedOnA = onA.envs.find((e) => e.label === focusedLabel).env;
+const focusedOnA = onA.envs.find((e) => e.label === focusedLabel)?.env;
+if (focusedOnA === undefined) throw new Error(`A lists ${onA.envs.length} envs, not ${focusedLabel}: ${JSON.stringify(onA.envs.slice(0, 3))}`);
 onC.ws.send(encodeRecord({ type: 'subscribe', id: 1, envs: [focusedOnC], thumbs: remote.slice(1, 1 + THUMBS).map((e) => e.env), thumbFps: 2 }));
 onA.ws.send(encodeRecord({ type: 'subscribe', id: 1, envs: [focusedOnA] }));
 await sleep(4000); // warm up: leases and publisher demand settle
