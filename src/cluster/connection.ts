@@ -9,7 +9,7 @@
  * records here, only bytes.
  */
 import { readFile } from 'node:fs/promises';
-import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { ConfigError } from '../config-error.js';
 
 export interface BusOptions {
@@ -89,7 +89,10 @@ async function credsOf(file: string): Promise<Pick<NodeConnectionOptions, 'authe
   } catch (err) {
     throw new ConfigError('GBS_ERR_CLUSTER', `cannot read --cluster-creds \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (text.includes('BEGIN NATS USER JWT')) return { authenticator: credsAuthenticator(new TextEncoder().encode(text)) };
+  if (text.includes('BEGIN NATS USER JWT')) {
+    const { credsAuthenticator } = await import('@nats-io/transport-node');
+    return { authenticator: credsAuthenticator(new TextEncoder().encode(text)) };
+  }
   const token = text.trim();
   if (!token || token.includes('\n')) throw new ConfigError('GBS_ERR_CLUSTER', `--cluster-creds \`${file}\` is neither a NATS .creds file nor one line holding a token`);
   return { token };
@@ -103,6 +106,8 @@ export async function openBus(o: BusOptions): Promise<Bus> {
   const target = parseClusterUrl(o.url);
   const where = target.servers.map((s) => `${target.tls ? 'tls' : 'nats'}://${s}`).join(',');
   const auth = o.credsFile ? await credsOf(o.credsFile) : target.user ? { user: target.user, pass: target.pass } : { token: target.token ?? o.token };
+  // Loaded here, not at import: a server without --cluster never pays for the NATS client.
+  const { connect } = await import('@nats-io/transport-node');
   let nc: NatsConnection;
   try {
     nc = await connect({
