@@ -1,7 +1,7 @@
 /**
  * A gbstream cluster on a real nats-server (test/helpers/nats-server.ts), nodes in this process:
- * a local env and a publisher's env on node A are seen with frames and state by a viewer on
- * node B; a /broadcast upload to A shows in B's /api/map, training numbers posted to A in B's /api/progress; input and commands from B's viewer
+ * a local env and a publisher's env on node A are seen with frames and state by a viewer (and
+ * an MJPEG reader) on node B; a /broadcast upload to A shows in B's /api/map, training numbers posted to A in B's /api/progress; input and commands from B's viewer
  * reach A's env with A's token (and are refused when A's token differs); with no viewer anywhere
  * no frame crosses the bus; a recording keeps the envs it chooses, remote ones included; when nats-server stops, each node keeps serving its own envs, tells
  * its viewers, and rejoins when it is back.
@@ -91,6 +91,23 @@ describe.skipIf(natsMissing !== undefined)('a cluster of two nodes on a real nat
     expect(health.cluster.nodes).toEqual([expect.objectContaining({ node: 'A', rom: a.title })]);
     const envs = (await (await fetch(`${b.server.url}api/envs`)).json()) as Array<{ env: number }>;
     expect(envs.map((e) => e.env)).toContain(1024);
+  });
+
+  it("streams A's env as MJPEG from B to a reader that is the only one wanting it", async () => {
+    await sleep(3500); // the earlier viewer's lease lapses
+    const controller = new AbortController();
+    const res = await fetch(`${b.server.url}stream.mjpg?env=1024`, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let bytes = new Uint8Array(0);
+    const deadline = Date.now() + 5000;
+    // Two JPEG starts: the latest stored frame, then one that crossed the bus for this reader.
+    while ([...bytes.keys()].filter((i) => bytes[i] === 0xff && bytes[i + 1] === 0xd8 && bytes[i + 2] === 0xff).length < 2) {
+      if (Date.now() > deadline) throw new Error(`only ${bytes.length} bytes of MJPEG in 5 s`);
+      const { value } = await reader.read();
+      if (value) bytes = new Uint8Array([...bytes, ...value]);
+    }
+    controller.abort();
   });
 
   it("shows a publisher's env on A to a viewer on B, with frames", async () => {
