@@ -1,10 +1,12 @@
 /**
  * A gbstream cluster on a real nats-server (test/helpers/nats-server.ts), nodes in this process:
- * a local env and a publisher's env on node A are seen with frames and state by a viewer (and
- * an MJPEG reader) on node B; a /broadcast upload to A shows in B's /api/map, training numbers posted to A in B's /api/progress; input and commands from B's viewer
- * reach A's env with A's token (and are refused when A's token differs); with no viewer anywhere
- * no frame crosses the bus; a recording keeps the envs it chooses, remote ones included; when nats-server stops, each node keeps serving its own envs, tells
- * its viewers, and rejoins when it is back.
+ * a local env and a publisher's env on node A are seen with frames and state by a viewer (and an
+ * MJPEG reader) on node B; a /broadcast upload to A shows in B's /api/map, training numbers posted
+ * to A in B's /api/progress; input and commands from B's viewer reach A's env with A's token (and
+ * are refused when A's token differs); with no viewer anywhere no frame crosses the bus; a
+ * recording keeps the envs it chooses, remote ones included; when nats-server stops, each node
+ * keeps serving its own envs, tells its viewers, and rejoins when it is back; two processes with
+ * one node name are told.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
