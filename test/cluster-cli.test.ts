@@ -6,6 +6,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type Serving } from '../src/app/serve.js';
 import { runCli, startCli } from './helpers/cli.js';
@@ -94,6 +95,29 @@ describe.skipIf(natsMissing !== undefined)('gbstream serve --cluster (processes)
       viewer.ws.close();
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+describe.skipIf(natsMissing !== undefined || !hasOpenssl)('gbstream hub --cluster tls://', () => {
+  it('joins a nats-server that requires TLS when its CA is trusted, and says why not in one line when not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gbs-tls-'));
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    expect(made.status).toBe(0);
+    const nats = await NatsServer.start({ tls: { cert, key } });
+    try {
+      const url = `tls://127.0.0.1:${nats.port}`;
+      const untrusted = await runCli(['hub', '--port', '0', '--control', 'open', '--cluster', url]);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr.trim()).toBe(`gbstream: cannot join the cluster at ${url}: self-signed certificate`);
+      const { child, output } = await startCli(['hub', '--port', '0', '--control', 'open', '--log-format', 'json', '--cluster', url], 15_000, { ...process.env, NODE_EXTRA_CA_CERTS: cert });
+      child.kill('SIGKILL');
+      expect(output()).toContain('joined the cluster');
+    } finally {
+      await nats.stop();
     }
   });
 });

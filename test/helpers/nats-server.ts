@@ -25,6 +25,8 @@ async function freePort(): Promise<number> {
 export interface NatsOptions {
   /** Clients must send this token. */
   token?: string;
+  /** TLS required: certificate and key files (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 export class NatsServer {
@@ -54,7 +56,7 @@ export class NatsServer {
 
   /** Starts it (again, on the same port) and resolves once it accepts clients. */
   restart(): Promise<void> {
-    const args = ['-a', '127.0.0.1', '-p', String(this.port), ...(this.#o.token ? ['--auth', this.#o.token] : [])];
+    const args = ['-a', '127.0.0.1', '-p', String(this.port), ...(this.#o.token ? ['--auth', this.#o.token] : []), ...(this.#o.tls ? ['--tls', '--tlscert', this.#o.tls.cert, '--tlskey', this.#o.tls.key] : [])];
     const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     return new Promise((resolve, reject) => {
