@@ -18,7 +18,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['envs/'],
   ['record/', 'replay/', 'agent/', 'store/'],
   ['server/', 'http/', 'hub/'],
-  ['sources/'],
+  ['sources/', 'cluster/'],
   ['app/', 'index.ts'],
   ['cli/'],
 ];

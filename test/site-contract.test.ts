@@ -1,8 +1,8 @@
 /**
  * One site, many sources (issue 21): the same contract holds whatever supplies the envs — local
  * emulators (`serve`), publishers (`hub`), a recording (`replay`), an input log re-emulated
- * (`replay --rom`). Same `/api/health` and hello shape, frames on demand (WebSocket and HTTP), and a
- * shutdown that leaves no interval running and no socket open.
+ * (`replay --rom`), another node of a cluster. Same `/api/health` and hello shape, frames on demand
+ * (WebSocket and HTTP), and a shutdown that leaves no interval running and no socket open.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startHub } from '../src/app/hub.js';
@@ -19,6 +19,8 @@ import { writePngRecording } from './helpers/png-recording.js';
 import { testServeOptions } from './helpers/serve-options.js';
 import { TsPublisher } from './helpers/ts-publisher.js';
 import { TestClient } from './helpers/ws-client.js';
+import { startCli } from './helpers/cli.js';
+import { natsMissing, NatsServer } from './helpers/nats-server.js';
 
 interface Running {
   url: string;
@@ -51,6 +53,19 @@ const KINDS: Record<string, () => Promise<Running>> = {
     const s = await replayInputs({ file, rom: DEMO_ROM_PATH, port: 0, host: '127.0.0.1', fps: 30, speed: 1, loop: true, log: silentLogger() });
     return { url: s.server.url, kind: 'replay', stop: s.stop };
   },
+  // A hub whose only env is another node's (a `gbstream serve` process), over a real nats-server.
+  ...(natsMissing === undefined && {
+    'envs of another node (cluster hub)': async (): Promise<Running> => {
+      const nats = await NatsServer.start();
+      const other = await startCli(['serve', '--port', '0', '--core', 'serverboy', '--node', 'other', '--cluster', nats.url]);
+      const s = await startHub({ port: 0, host: '127.0.0.1', fps: 10, quality: 80, control: { mode: 'open' }, log: silentLogger(), cluster: { url: nats.url, node: 'contract' } });
+      await expect.poll(async () => (await (await fetch(`${s.server.url}api/health`)).json()).cluster.nodes.length, { timeout: 5000 }).toBe(1);
+      return { url: s.server.url, kind: 'hub', stop: s.stop, extra: () => {
+        other.child.kill('SIGKILL');
+        void nats.stop();
+      } };
+    },
+  }),
 };
 
 const HEALTH_KEYS = ['ok', 'site', 'rom', 'format', 'envs', 'clients', 'uptimeS', 'sources', 'env'];

@@ -4,7 +4,9 @@
  * same fan-out local envs use, so viewers, the recorder, replay, `/api/*`, MJPEG and metrics
  * treat them alike. See site.ts for what the site owns.
  */
+import { joinCluster, type ClusterOptions } from '../cluster/join.js';
 import type { EncoderKind } from '../encode/select-encoder.js';
+import { DEFAULT_MAX_PUBLISHED_ENVS } from '../hub/env-table.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
@@ -51,6 +53,8 @@ export interface HubServeOptions {
   mapRom?: string;
   /** Where that background is cached. */
   cacheDir?: string;
+  /** Join a cluster: other nodes' envs appear here, this hub's there (docs/cluster.md). */
+  cluster?: ClusterOptions;
 }
 
 export interface HubServing extends SiteHandle {
@@ -62,10 +66,19 @@ export async function startHub(options: HubServeOptions): Promise<HubServing> {
   const control = options.control ?? { mode: 'off' };
   const map = options.map === undefined ? undefined : await loadMemoryMap(options.map);
   const mapRom = options.mapRom === undefined ? undefined : await loadRomFile(options.mapRom);
-  const { heartbeatMs, ...siteOptions } = options;
-  const publishers = new PublisherSource({ ...options, firstEnv: 0, encoder: options.encoder ?? 'auto', control });
-  const encoder = publishers.encoderName;
-  const sources = [publishers, new StreamWrapperSource({ host: options.host, token: control.mode === 'token' ? control.token : undefined, failures: authFailuresOf(control), log })];
+  const { heartbeatMs, cluster: _cluster, ...siteOptions } = options;
+  // Remote envs are numbered after the publishers' whole range (--max-envs).
+  const cluster = options.cluster && (await joinCluster(options.cluster, { firstEnv: options.maxEnvs ?? DEFAULT_MAX_PUBLISHED_ENVS, control, fps: options.fps, log }));
+  let publishers: PublisherSource;
+  let encoder: string;
+  try {
+    publishers = new PublisherSource({ ...options, firstEnv: 0, encoder: options.encoder ?? 'auto', control });
+    encoder = publishers.encoderName;
+  } catch (err) {
+    await cluster?.close();
+    throw err;
+  }
+  const sources = [publishers, new StreamWrapperSource({ host: options.host, token: control.mode === 'token' ? control.token : undefined, failures: authFailuresOf(control), log }), ...(cluster ? [cluster] : [])];
   const site = await startSite({
     ...siteOptions,
     control,

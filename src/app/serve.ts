@@ -5,7 +5,9 @@
  *
  * Returns a handle so tests and the CLI share one code path; the CLI adds signals and exit codes.
  */
+import { joinCluster, type ClusterOptions } from '../cluster/join.js';
 import type { Env } from '../envs/env.js';
+import { DEFAULT_MAX_PUBLISHED_ENVS } from '../hub/env-table.js';
 import { PROTOCOL_VERSION, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import type { RecordMode, RecordSpec } from '../record/start-recorder.js';
 import { authFailuresOf, type ControlPolicy } from '../server/control.js';
@@ -37,6 +39,8 @@ export interface ServeOptions extends LocalEnvsOptions {
   recordMode?: RecordMode;
   /** Emulated seconds between input-log checkpoints (default 60). */
   checkpointS?: number;
+  /** Join a cluster: other nodes' envs appear here, this node's there (docs/cluster.md). */
+  cluster?: ClusterOptions;
 }
 
 export interface Serving extends SiteHandle {
@@ -52,10 +56,19 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const recordMode = options.record ? (options.recordMode ?? 'frames') : 'frames';
   const local = await openLocalEnvs({ ...options, inputLog: recordMode === 'frames' ? undefined : { checkpointS: options.checkpointS } });
   const { rom, map } = local;
+  // Remote envs are numbered after the publishers' whole range (local envs, then up to the default max published).
+  let cluster;
+  try {
+    cluster = options.cluster && (await joinCluster(options.cluster, { firstEnv: local.slots() + DEFAULT_MAX_PUBLISHED_ENVS, control, fps: options.fps, log }));
+  } catch (err) {
+    await local.close();
+    throw err;
+  }
   const sources = [
     local,
     new PublisherSource({ firstEnv: local.slots(), fps: options.fps, quality: options.quality, encoder: options.encoder ?? 'auto', format: local.format, control, log }),
     new StreamWrapperSource({ host: options.host, token: control.mode === 'token' ? control.token : undefined, failures: authFailuresOf(control), log }),
+    ...(cluster ? [cluster] : []),
   ];
   const site = await startSite({
     ...options,

@@ -2,9 +2,10 @@
  * What the site says about its sources, as pure functions of them: the hello (env list and
  * capabilities), `stats` totals, the shared `/api/health` fields, and which source owns an env.
  */
-import { ErrorCode } from '../protocol/constants.js';
+import { ErrorCode, EventCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { EnvCapabilities, HelloMessage, StatesMessage } from '../protocol/messages.js';
+import type { RecordSink } from '../protocol/sink.js';
 import type { ServerStatsSource } from '../server/server.js';
 import type { EnvSource, SourceEnv } from '../sources/source.js';
 import type { LatestFrames } from '../store/latest-frames.js';
@@ -50,6 +51,25 @@ export function inputTo(sources: readonly EnvSource[], env: number, buttons: Par
   const owner = ownerOf(sources, env);
   if (!owner.input) return Promise.reject(new GbsError(ErrorCode.Unsupported, `env ${env} takes no input`));
   return owner.input(env, buttons, frames);
+}
+
+/** A command for `env`, to the source that owns it; an env that takes none is refused with Unsupported. */
+export function commandTo(sources: readonly EnvSource[], env: number, name: string, args: Record<string, unknown>): void | Promise<void> {
+  const owner = ownerOf(sources, env);
+  if (!owner.command) throw new GbsError(ErrorCode.Unsupported, `env ${env} takes no commands`);
+  return owner.command(env, name, args);
+}
+
+/**
+ * A sink whose `GBS_ENVS_CHANGED` events list every source's envs (a source knows only its own:
+ * publishers and other nodes come and go independently).
+ */
+export function withSiteEnvs(sink: RecordSink, sources: readonly EnvSource[]): RecordSink {
+  return {
+    frame: (record, message) => sink.frame(record, message),
+    event: (message) => sink.event(message.code === EventCode.EnvsChanged ? { ...message, envs: envsOf(sources), count: slotsOf(sources) } : message),
+    log: (record) => sink.log?.(record),
+  };
 }
 
 /** `stats` totals: frames/s summed; emulator numbers averaged over envs that have an emulator here. */

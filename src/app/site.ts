@@ -8,21 +8,22 @@
  *     fanOut(latest-frame store ─► HTTP /api/*, /stream.mjpg; map feed; viewers; recorder)
  *   viewers at /ws ── input, commands ──► the source that owns the env; agents ──► local envs
  *   publishers at /ws (subprotocol), StreamWrappers at /broadcast ──► their source's endpoint
+ *   a cluster source sees the whole site (every env, frame, StreamWrapper message) to share it
  *
  * Order: everything that can fail (map, recorder, listening) before any source starts; a failure
  * closes what was made, sources included, and rethrows.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Subscription } from '../hub/demand.js';
 import { demandInputs, startStatesFeed, StreamReaders } from '../hub/feeds.js';
 import { createMapRoutes } from '../http/map-routes.js';
 import type { Metrics } from '../http/metrics.js';
 import type { MapLayout } from '../map/layout.js';
 import type { Logger } from '../log.js';
 import { WEB_ROOT } from '../paths.js';
-import { ErrorCode } from '../protocol/constants.js';
-import { GbsError } from '../protocol/errors.js';
 import type { HelloMessage } from '../protocol/messages.js';
 import { fanOut, type RecordSink } from '../protocol/sink.js';
+import { ChosenEnvs } from '../record/env-choice.js';
 import type { Recorder } from '../record/recorder.js';
 import { startRecorder, type RecordMode, type RecordSpec } from '../record/start-recorder.js';
 import type { ControlPolicy } from '../server/control.js';
@@ -30,12 +31,12 @@ import type { LivenessLimits } from '../server/liveness.js';
 import { listenError } from '../server/listen-error.js';
 import { ProgressCoalescer } from '../server/progress.js';
 import { startServer, type StreamServer } from '../server/server.js';
-import type { EnvSource, SiteContext } from '../sources/source.js';
+import type { EnvSource, SiteContext, WholeSite } from '../sources/source.js';
 import type { MemoryMap } from '../state/memory-map.js';
 import { LatestFrames } from '../store/latest-frames.js';
 import { createHttpSide } from './http-side.js';
 import { startMap, type MapSetup } from './map.js';
-import { envHealthOf, helloOf, inputTo, ownerOf, slotsOf, statesOf, totalsOf, type SiteHello } from './site-view.js';
+import { commandTo, envHealthOf, envsOf, helloOf, inputTo, slotsOf, statesOf, totalsOf, withSiteEnvs, type SiteHello } from './site-view.js';
 
 export interface SiteOptions {
   host: string;
@@ -96,7 +97,11 @@ export async function startSite(o: SiteOptions): Promise<Site> {
   // Training numbers go to viewers coalesced (≤ ~10/s, latest wins); the latest is sent to
   // viewers who join later and served at GET /api/progress.
   const progress = new ProgressCoalescer({ publish: (message) => server?.publishControl(message) });
-  const publishProgress = (values: Record<string, number>, source: string) => progress.offer(values, source);
+  const taps: Array<Parameters<WholeSite['tap']>[0]> = [];
+  const publishProgress = (values: Record<string, number>, source: string) => {
+    progress.offer(values, source);
+    for (const t of taps) t.progress?.(values, source);
+  };
   const published = () => sources.flatMap((s) => s.states?.() ?? []);
 
   let world: MapSetup | undefined;
@@ -133,12 +138,15 @@ export async function startSite(o: SiteOptions): Promise<Site> {
   const toMap: RecordSink = { frame: (_record, message) => world?.feed.frame(message), event: () => undefined };
   const toViewers: RecordSink = { frame: (record, message) => server?.publishFrame(record, message.env), event: (message) => server?.publishControl(message) };
   const framesToDisk = o.recordMode !== 'inputs';
+  // `--record-envs`: the recording keeps (and wants, as a viewer would) only the chosen envs.
+  const chosen = o.record?.envs && new ChosenEnvs(o.record.envs, () => envsOf(sources));
   const toDisk: RecordSink = {
-    frame: (record, message) => framesToDisk && recorder?.frame(record, message),
+    frame: (record, message) => framesToDisk && (chosen?.has(message.env) ?? true) && recorder?.frame(record, message),
     event: (message) => recorder?.event(message),
     log: (record) => recorder?.log(record),
   };
   const recording = () => recorder !== undefined && !recorder.stats.failed;
+  const recordingAll = () => recording() && !chosen;
 
   if (o.record) {
     try {
@@ -166,12 +174,7 @@ export async function startSite(o: SiteOptions): Promise<Site> {
       stats: () => totalsOf(sources, o.hello().core),
       control,
       onInput: (m) => inputTo(sources, m.env ?? 0, m.buttons, m.frames ?? 1),
-      onCommand: (m) => {
-        const env = m.env ?? 0;
-        const owner = ownerOf(sources, env);
-        if (!owner.command) throw new GbsError(ErrorCode.Unsupported, `env ${env} takes no commands`);
-        return owner.command(env, m.name, m.args ?? {});
-      },
+      onCommand: (m) => commandTo(sources, m.env ?? 0, m.name, m.args ?? {}),
       agents: sources.find((s) => s.agents)?.agents,
       envCount: () => slotsOf(sources),
       onProgress: publishProgress,
@@ -222,15 +225,35 @@ export async function startSite(o: SiteOptions): Promise<Site> {
     },
   }));
 
-  const demand = demandInputs(o.fps, () => broadcaster, recording, readers);
+  const viewersDemand = demandInputs(o.fps, () => broadcaster, recordingAll, readers);
+  // Other nodes of a cluster want frames too (their leases, as subscriptions); so does a recording of chosen envs.
+  const elsewhere: Array<() => Iterable<Subscription>> = [];
+  if (chosen) elsewhere.push(() => (recording() && framesToDisk ? [{ envs: chosen.ids(), maxFps: undefined }] : []));
+  const demand = () => {
+    const d = viewersDemand();
+    return elsewhere.length ? { ...d, subscribers: [...d.subscribers, ...elsewhere.flatMap((f) => [...f()])] } : d;
+  };
+  const toTaps: RecordSink = { frame: (record, message) => taps.forEach((t) => t.frame?.(record, message)), event: () => undefined };
   const context: SiteContext = {
-    sink: fanOut(latest, toMap, toViewers, toDisk),
+    sink: withSiteEnvs(fanOut(latest, toMap, toViewers, toDisk, toTaps), sources),
     control: (message) => running.publishControl(message),
     demand: (streamFps) => ({ ...demand(), streamFps }),
     progress: publishProgress,
     observeEncode: (seconds) => metrics?.observeEncode(seconds),
-    wrapper: (message) => world?.feed.wrapper(message),
+    wrapper: (message) => {
+      world?.feed.wrapper(message);
+      for (const t of taps) t.wrapper?.(message);
+    },
     log,
+    whole: {
+      envs: () => envsOf(sources),
+      states: () => statesOf(sources, latest),
+      hello,
+      tap: (tap) => void taps.push(tap),
+      input: (env, buttons, frames) => inputTo(sources, env, buttons, frames),
+      command: (env, name, args) => commandTo(sources, env, name, args),
+      demandFrom: (subscriptions) => void elsewhere.push(subscriptions),
+    },
   };
   for (const s of sources) s.start(context);
   const stopStates = startStatesFeed(broadcaster, () => statesOf(sources, latest));

@@ -13,8 +13,9 @@ import type { ControlPolicy } from '../server/control.js';
 import { isAllInterfaces, parseFps, parseHost, parseMaxEnvs, parsePort, parseQuality, parseToken } from './options.js';
 import { parseRecordMaxMb, parseRecordMaxMin, recordSpec, type RecordFlags } from './record-options.js';
 import { exitOnSignals } from './shutdown.js';
+import { addClusterOptions, clusterOf, type ClusterFlags } from './cluster-options.js';
 
-interface HubFlags extends RecordFlags {
+interface HubFlags extends RecordFlags, ClusterFlags {
   port: number;
   host: string;
   fps: number;
@@ -32,7 +33,7 @@ interface HubFlags extends RecordFlags {
 }
 
 export function hubCommand(): Command {
-  return new Command('hub')
+  return addClusterOptions(new Command('hub'))
     .description('Serve envs that publishers send (trainers running their own emulators, e.g. PyBoy with gbstream.Publisher): viewer at /, stream at /ws.')
     .addOption(new Option('--port <n>', 'TCP port; 0 picks a free one').default(8080).argParser(parsePort))
     .addOption(new Option('--host <addr>', 'address to bind').default('127.0.0.1').argParser(parseHost))
@@ -52,13 +53,14 @@ export function hubCommand(): Command {
     .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory'))
     .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))
     .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
+    .addOption(new Option('--record-envs <list>', 'record only these envs: ids (3), ranges (0-15), local, remote (other cluster nodes\' envs) or node:NAME, comma-separated'))
     .action(async (flags: HubFlags) => {
       const log = createLogger();
       const record = recordSpec(flags);
       const control: ControlPolicy = flags.controlToken ? { mode: 'token', token: flags.controlToken } : { mode: flags.control };
       if (isAllInterfaces(flags.host) && control.mode !== 'token') log.warn({ host: flags.host }, 'listening on all interfaces without --control-token: anyone on your network can watch');
       if (control.mode === 'off') log.warn('no --control-token: publishers cannot authenticate, so nothing can publish (use --control-token TOKEN or GBSTREAM_CONTROL_TOKEN, or --control open locally)');
-      const serving = await startHub({ ...flags, allowOrigins: flags.allowOrigin, control, log, record });
+      const serving = await startHub({ ...flags, allowOrigins: flags.allowOrigin, control, log, record, cluster: clusterOf(flags) });
       const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
       process.stdout.write(`gbstream: hub waiting for publishers — viewer ${serving.server.url} — WebSocket ${wsUrl}\n`);
       exitOnSignals(log, () => serving.stop());

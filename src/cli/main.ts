@@ -24,9 +24,10 @@ import { replayCommand } from './replay.js';
 import { exportCommand } from './export.js';
 import { hubCommand } from './hub.js';
 import { renderMapCommand } from './render-map.js';
+import { addClusterOptions, clusterOf, type ClusterFlags } from './cluster-options.js';
 
 /** What commander hands the serve action: ServeOptions' own fields plus the flags mapped below. */
-interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'socket' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core' | 'recordMode' | 'checkpointS' | 'envThread'>, RecordFlags {
+interface ServeFlags extends Pick<ServeOptions, 'port' | 'host' | 'socket' | 'fps' | 'quality' | 'speed' | 'map' | 'mapBackground' | 'cacheDir' | 'policy' | 'seed' | 'force' | 'sound' | 'core' | 'recordMode' | 'checkpointS' | 'envThread'>, RecordFlags, ClusterFlags {
   envs: number;
   control: 'off' | 'open';
   controlToken?: string;
@@ -56,8 +57,8 @@ const program = new Command('gbstream')
     if (format !== undefined) process.env['GBSTREAM_LOG_FORMAT'] = format;
   });
 
-program
-  .command('serve', { isDefault: false })
+addClusterOptions(program
+  .command('serve', { isDefault: false }))
   .description('Run a ROM (the built-in demo when none is given) and serve the viewer at / and the stream at /ws.')
   .argument('[rom]', 'path to a .gb/.gbc ROM file; omitted: the embedded gbstream demo')
   .addOption(new Option('--port <n>', 'TCP port; 0 picks a free one').default(8080).argParser(parsePort))
@@ -85,6 +86,7 @@ program
   .addOption(new Option('--record-dir <dir>', 'record to a new file in this directory, named by UTC time and ROM title'))
   .addOption(new Option('--record-max-mb <n>', 'start a new recording file before one passes N MiB').argParser(parseRecordMaxMb))
   .addOption(new Option('--record-max-min <n>', 'start a new recording file every N minutes').argParser(parseRecordMaxMin))
+  .addOption(new Option('--record-envs <list>', 'record only these envs: ids (3), ranges (0-15), local, remote (other cluster nodes\' envs) or node:NAME, comma-separated'))
   .addOption(new Option('--record-mode <m>', 'what to record: frames (as published), inputs (every frame of every env, as an input log to re-render), or both').choices(RECORD_MODES).default('frames'))
   .addOption(new Option('--checkpoint-s <n>', 'input log: emulated seconds between checkpoints (seek and desync detection)').default(60).argParser(parseCheckpointS))
   .action(async (rom: string | undefined, flags: ServeFlags) => {
@@ -95,7 +97,7 @@ program
     if (isAllInterfaces(flags.host) && control.mode !== 'token') {
       log.warn({ host: flags.host, control: control.mode }, 'listening on all interfaces without --control-token: anyone on your network can watch' + (control.mode === 'open' ? ' and control the emulator' : ''));
     }
-    const serving = await serve({ rom, ...flags, allowOrigins: flags.allowOrigin, control, log, record });
+    const serving = await serve({ rom, ...flags, allowOrigins: flags.allowOrigin, control, log, record, cluster: clusterOf(flags) });
     const wsUrl = serving.server.url.replace(/^http/, 'ws') + 'ws';
     process.stdout.write(`gbstream: streaming "${serving.title}" — viewer ${serving.server.url} — WebSocket ${wsUrl}${serving.server.socketPath ? ` — socket unix://${serving.server.socketPath}` : ''}\n`);
     exitOnSignals(log, () => serving.stop());

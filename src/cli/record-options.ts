@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config-error.js';
 import type { RecordSpec } from '../record/start-recorder.js';
+import { parseEnvChoice } from '../record/env-choice.js';
 import { MAX_SPEED } from '../emulator/pacer.js';
 
 function fail(name: string, expected: string, value: string): never {
@@ -64,13 +65,14 @@ export interface RecordFlags {
   recordDir?: string;
   recordMaxMb?: number;
   recordMaxMin?: number;
+  recordEnvs?: string;
 }
 
 /** `--record`/`--record-dir` and the rotation limits as a RecordSpec (undefined: no recording). */
 export function recordSpec(flags: RecordFlags): RecordSpec | undefined {
   const recording = flags.record !== undefined || flags.recordDir !== undefined;
-  if ((flags.recordMaxMb !== undefined || flags.recordMaxMin !== undefined) && !recording) {
-    throw new ConfigError('GBS_ERR_RECORD', '--record-max-mb/--record-max-min need --record FILE or --record-dir DIR');
+  if ((flags.recordMaxMb !== undefined || flags.recordMaxMin !== undefined || flags.recordEnvs !== undefined) && !recording) {
+    throw new ConfigError('GBS_ERR_RECORD', '--record-max-mb/--record-max-min/--record-envs need --record FILE or --record-dir DIR');
   }
   if (!recording) return undefined;
   return {
@@ -78,5 +80,6 @@ export function recordSpec(flags: RecordFlags): RecordSpec | undefined {
     dir: flags.recordDir,
     maxBytes: flags.recordMaxMb === undefined ? undefined : Math.round(flags.recordMaxMb * 1024 * 1024),
     maxMs: flags.recordMaxMin === undefined ? undefined : flags.recordMaxMin * 60_000,
+    ...(flags.recordEnvs !== undefined && { envs: parseEnvChoice(flags.recordEnvs) }),
   };
 }

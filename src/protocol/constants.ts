@@ -138,6 +138,8 @@ export const CONFIG_ERROR_CODES = [
   'GBS_ERR_ENCODER_UNKNOWN', 'GBS_ERR_ENCODER_UNAVAILABLE', 'GBS_ERR_CORE_UNKNOWN', 'GBS_ERR_CORE_LOAD', 'GBS_ERR_CORE_REFUSED', 'GBS_ERR_ENVS',
   // files and the network
   'GBS_ERR_RECORD', 'GBS_ERR_EMPTY_RECORDING', 'GBS_ERR_EXPORT', 'GBS_ERR_PORT_IN_USE', 'GBS_ERR_LISTEN',
+  // a cluster (NATS): bad URL, node name or credentials, unreachable server
+  'GBS_ERR_CLUSTER',
   // re-running an input log, and video export
   'GBS_ERR_ROM_MISMATCH', 'GBS_ERR_NO_INPUT_LOG', 'GBS_ERR_NO_SUCH_EPISODE', 'GBS_ERR_FFMPEG_MISSING',
 ] as const;
@@ -158,6 +160,10 @@ export const EventCode = {
   Desync: 'GBS_DESYNC',
   /** An input-log replay's core faulted while re-running an env. */
   ReplayFault: 'GBS_REPLAY_FAULT',
+  /** The cluster's NATS server went away: this node serves its own envs only until it is back. */
+  ClusterDown: 'GBS_CLUSTER_DOWN',
+  /** The cluster's NATS server is back: remote envs return. */
+  ClusterUp: 'GBS_CLUSTER_UP',
 } as const;
 
 export type EventCode = (typeof EventCode)[keyof typeof EventCode];

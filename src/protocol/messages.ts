@@ -10,18 +10,20 @@
  *
  * The types live in one file per role — server-messages.ts (server → client), map-messages.ts
  * (the Map view's positions), client-messages.ts (viewer and agent requests), publisher-messages.ts
- * (publisher ↔ server), input-log.ts (the recorder's input log: start, inputs, checkpoint, episode) — and are all re-exported here, the one module the rest of the code imports.
+ * (publisher ↔ server), cluster-messages.ts (node ↔ node in a cluster), input-log.ts (the recorder's input log: start, inputs, checkpoint, episode) — and are all re-exported here, the one module the rest of the code imports.
  */
 import type { ClientMessage } from './client-messages.js';
 import type { AnnouncedMessage, DemandMessage, PublisherMessage } from './publisher-messages.js';
 import type { ServerMessage } from './server-messages.js';
 import type { InputLogMessage } from './input-log.js';
+import type { ClusterMessage } from './cluster-messages.js';
 
 export * from './server-messages.js';
 export * from './map-messages.js';
 export * from './client-messages.js';
 export * from './publisher-messages.js';
 export type * from './input-log.js';
+export type * from './cluster-messages.js';
 
 /** Any record of protocol v1, in either direction. */
-export type AnyMessage = ServerMessage | ClientMessage | PublisherMessage | AnnouncedMessage | DemandMessage | InputLogMessage;
+export type AnyMessage = ServerMessage | ClientMessage | PublisherMessage | AnnouncedMessage | DemandMessage | InputLogMessage | ClusterMessage;

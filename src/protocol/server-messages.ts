@@ -95,8 +95,13 @@ export interface EnvCapabilities {
 export interface EnvInfo {
   env: number;
   label: string;
-  /** `local`: an emulator in this server; `published`: frames from a publisher. */
-  source: 'local' | 'published';
+  /**
+   * `local`: an emulator in this server; `published`: frames from a publisher; `remote`: an env of
+   * another node of the cluster (`node` names it).
+   */
+  source: 'local' | 'published' | 'remote';
+  /** A remote env's node (docs/cluster.md). */
+  node?: string;
   /** False once its publisher is gone (the slot comes back if a publisher announces the same label). */
   live: boolean;
   width: number;

@@ -8,6 +8,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { ConfigError } from '../config-error.js';
 import type { EventMessage, HelloMessage } from '../protocol/messages.js';
+import type { EnvChoice } from './env-choice.js';
 import { dirRecordingPath, fileSeriesPath } from './naming.js';
 import { Recorder, type OpenRecordFile } from './recorder.js';
 
@@ -26,6 +27,8 @@ export interface RecordSpec {
   maxMs?: number;
   /** Injected file opener (tests force a failing disk). */
   open?: OpenRecordFile;
+  /** Only these envs' frames (`--record-envs`); default every env. */
+  envs?: EnvChoice;
 }
 
 /** Creates the recorder and its first file; `hello` is asked again as each rotated file starts. */

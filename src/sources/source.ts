@@ -7,6 +7,7 @@
  *   /broadcast      StreamWrapper agents sending map positions, no envs (stream-wrapper-source.ts)
  *   a recording     a .gbrec file played back                           (recording-source.ts)
  *   an input log    a .gbrec input log re-emulated (`replay --rom`)     (input-log-source.ts)
+ *   other nodes     the envs of a cluster's other nodes, over NATS      (cluster/cluster-source.ts)
  *
  * A source's life: constructed (everything that can fail, fails here: nothing to undo), `start`ed
  * once with the site's context, asked for its envs, numbers and state whenever the site needs
@@ -16,9 +17,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { DemandInputs } from '../hub/demand.js';
+import type { DemandInputs, Subscription } from '../hub/demand.js';
 import type { Logger } from '../log.js';
-import type { Button, EnvCapabilities, EnvInfo, ServerMessage, StatesMessage, StatsMessage } from '../protocol/messages.js';
+import type { Button, EnvCapabilities, EnvInfo, HelloMessage, ServerMessage, StatesMessage, StatsMessage } from '../protocol/messages.js';
 import type { RecordSink } from '../protocol/sink.js';
 import type { AgentPort } from '../server/agents.js';
 import type { WrapperMessage } from '../map/wrapper-message.js';
@@ -64,11 +65,29 @@ export interface SiteContext {
   /** A StreamWrapper message for the Map view. */
   wrapper(message: WrapperMessage): void;
   readonly log: Logger;
+  /** The whole site, for a source that shares its envs with other nodes (a cluster). */
+  readonly whole: WholeSite;
+}
+
+/** What a source that shares this site with other nodes (src/cluster/) sees of it. */
+export interface WholeSite {
+  /** Every env of every source, in id order. */
+  envs(): SourceEnv[];
+  /** Latest state of every env. */
+  states(): StatesMessage['envs'];
+  hello(): Omit<HelloMessage, 'control'>;
+  /** Sees every frame any source sends, every StreamWrapper message and every training progress posted here. */
+  tap(tap: { frame?: RecordSink['frame']; wrapper?(message: WrapperMessage): void; progress?(values: Record<string, number>, source: string): void }): void;
+  /** Input and commands, to the source that owns the env (as a viewer's are routed). */
+  input(env: number, buttons: readonly Button[], frames: number): Promise<void>;
+  command(env: number, name: string, args: Record<string, unknown>): void | Promise<void>;
+  /** Demand from elsewhere (other nodes' leases), counted like viewers' subscriptions. */
+  demandFrom(subscriptions: () => Iterable<Subscription>): void;
 }
 
 export interface EnvSource {
   /** What it is, for logs and `/api/health` (`sources`). */
-  readonly kind: 'local' | 'publishers' | 'stream-wrappers' | 'recording';
+  readonly kind: 'local' | 'publishers' | 'stream-wrappers' | 'recording' | 'cluster';
   /** What its envs can do (per env in `envs()`; this is the default for the site's hello). */
   readonly can: EnvCapabilities;
   /** Its envs now. May change while running (publishers come and go); the source then sends a `GBS_ENVS_CHANGED` event through the sink. */

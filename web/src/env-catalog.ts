@@ -24,6 +24,7 @@ export function parseFilter(text: string): Filter {
 
 export class EnvCatalog {
   #entries: EnvEntry[] = [];
+  #listed = false;
   readonly #states = new Map<number, Record<string, unknown>>();
   readonly #fields = new Set<string>();
 
@@ -31,8 +32,14 @@ export class EnvCatalog {
     return this.#entries.length;
   }
 
+  /** Whether the server listed its envs (then ids may have gaps: a cluster's remote envs come after a range). */
+  get listed(): boolean {
+    return this.#listed;
+  }
+
   /** From `hello.envList` or a `GBS_ENVS_CHANGED` event; or, without a list, envs 0..count-1. */
   setList(list: readonly EnvEntry[] | undefined, count: number): void {
+    this.#listed = list !== undefined;
     this.#entries = list
       ? list.map(({ env, label, live, source, can }) => ({ env, label, live, source, ...(can && { can }) }))
       : Array.from({ length: count }, (_, env) => ({ env, label: `env ${env}`, live: true, source: 'local' as const }));

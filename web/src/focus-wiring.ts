@@ -68,10 +68,13 @@ export class FocusWiring {
   setEnvCount(count: unknown): void {
     const { envs, catalog, view } = this.p;
     envs.setCount(count);
-    if (catalog.size !== envs.count) catalog.setList(undefined, envs.count); // HTTP fallback: a count only
+    if (!catalog.listed && catalog.size !== envs.count) catalog.setList(undefined, envs.count); // HTTP fallback: a count only
     this.renderGrid();
     view.keepFramesOf((env) => envs.has(env));
     this.showFocus();
+    // Listed ids may have gaps (a hub whose envs are all another node's starts at 1024): focus one that exists.
+    const first = catalog.view({ kind: 'none' }, { kind: 'env' })[0];
+    if (catalog.listed && !catalog.entry(envs.focused) && first) this.focusEnv(first.env);
   }
 
   /** The grid in the order, and with the filter, the grid tools say; then what to subscribe to. */
@@ -80,7 +83,7 @@ export class FocusWiring {
     gridControls.setFields(catalog.fields());
     const shown = envs.multi ? catalog.view(gridControls.filter, gridControls.sort) : [];
     grid.show(shown, envs.count, envs.focused);
-    this.p.gridCount.textContent = envs.multi ? `${shown.length} of ${envs.count} shown` : '';
+    this.p.gridCount.textContent = envs.multi ? `${shown.length} of ${catalog.size} shown` : '';
   }
 
   /** `states` records: every env's latest state, for sorting, filtering and following. */
@@ -127,8 +130,8 @@ export class FocusWiring {
     const { envs, catalog, focusLabel, canvas } = this.p;
     focusLabel.hidden = !envs.multi;
     const entry = catalog.entry(envs.focused);
-    const name = entry && entry.source === 'published' ? `${entry.label} (env ${envs.focused})` : `env ${envs.focused}`;
-    focusLabel.textContent = `Showing ${name} of ${envs.count}`;
+    const name = entry && entry.source !== 'local' ? `${entry.label} (env ${envs.focused})` : `env ${envs.focused}`;
+    focusLabel.textContent = `Showing ${name} of ${catalog.size}`;
     canvas.setAttribute('aria-label', envs.multi ? `Live emulator screen, env ${envs.focused}` : 'Live emulator screen');
     this.p.fit();
   }
