@@ -15,6 +15,8 @@
     …@unix                      the same case over the server's Unix socket (`serve --socket`,
                                 ``unix://``: a blocking socket, no asyncio, no WebSocket framing)
     vector-env/8x24-gray-2srv@unix  8 envs on two servers (`--envs 4` each) in one VectorEnv
+    vector-env/8x24-gray-rec@unix   8x24 while the server records every env's input log
+                                    (`--record-mode inputs`); printed over the same case unrecorded
 
 Every case runs over both transports in the same run, side by side; the ratios printed are
 unix / ws and each to the bare core. The core and 8-env cases run ``--rounds`` times, in turn
@@ -51,10 +53,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
 
-import numpy as np  # noqa: E402
+try:
+    import numpy as np  # noqa: E402
 
-from gbstream import VectorEnv  # noqa: E402
-from gbstream._stream import connect  # noqa: E402
+    from gbstream import VectorEnv  # noqa: E402
+    from gbstream._stream import connect  # noqa: E402
+except ImportError as missing:  # gbstream's MissingDependencyError is one; its message says what to install
+    sys.exit(f"vector-env.py: {missing}")
 
 TOKEN = "bench-token-123"
 DEMO_ROM = ROOT / "src" / "demo" / "gbstream-demo.gbc"
@@ -95,11 +100,14 @@ def bare_core(rom: Path, core: str | None, seconds: float) -> dict:
 
 
 class Server:
-    def __init__(self, rom: Path, envs: int, core: str | None) -> None:
-        self.socket = Path(tempfile.mkdtemp(prefix="gbs-bench-")) / "s.sock"
+    def __init__(self, rom: Path, envs: int, core: str | None, record_inputs: bool = False) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="gbs-bench-"))
+        self.socket = self.folder / "s.sock"
         args = ["node", "dist/cli/main.js", "serve", str(rom), "--port", "0", "--envs", str(envs), "--control-token", TOKEN, "--socket", str(self.socket)]
         if core:
             args += ["--core", core]
+        if record_inputs:  # every emulated frame of every env kept as an input log (issue 23)
+            args += ["--record", str(self.folder / "run.gbrec"), "--record-mode", "inputs"]
         self.process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         found = re.search(r"ws://\S+", line)
@@ -232,6 +240,9 @@ def main() -> int:
                 for transport in TRANSPORTS:
                     steps, elapsed, cpu, threads = drive([server], transport, 8, 24, "gray", args.seconds, batch)
                     measured[f"{name}@{transport}"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu, "us": per_unit(threads, steps * 24, elapsed)}
+        with Server(args.rom, 8, args.core, record_inputs=True) as server:
+            steps, elapsed, cpu, threads = drive([server], "unix", 8, 24, "gray", args.seconds)
+            measured["vector-env/8x24-gray-rec@unix"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu, "us": per_unit(threads, steps * 24, elapsed)}
         with Server(args.rom, 4, args.core) as a, Server(args.rom, 4, args.core) as b:
             steps, elapsed, cpu, threads = drive([a, b], "unix", 8, 24, "gray", args.seconds)
             measured["vector-env/8x24-gray-2srv@unix"] = {"hz": steps * 24 / elapsed, "unit": "env frames/s", "per_cpu_s": steps * 24 / cpu, "us": per_unit(threads, steps * 24, elapsed)}
@@ -253,6 +264,7 @@ def main() -> int:
     efficiency = {n: median(lambda r: r[n]["per_cpu_s"] / r["core/single-thread"]["per_cpu_s"]) for n in names}
     unix_over_ws = {name: median(lambda r: r[f"{name}@unix"]["hz"] / r[f"{name}@ws"]["hz"]) for name, _ in CASES}
     two_over_one = median(lambda r: r["vector-env/8x24-gray-2srv@unix"]["hz"] / r["vector-env/8x24-gray@unix"]["hz"])
+    recorded_over_plain = median(lambda r: r["vector-env/8x24-gray-rec@unix"]["hz"] / r["vector-env/8x24-gray@unix"]["hz"])
     core_hz = median(lambda r: r["core/single-thread"]["hz"])
     core_cpu = median(lambda r: r["core/single-thread"]["per_cpu_s"])
     print(f"core {core['core']}, ROM {args.rom.name}, {os.cpu_count()} CPUs, {args.seconds:g} s per case, {args.rounds} round(s), "
@@ -270,6 +282,7 @@ def main() -> int:
     for name, ratio in unix_over_ws.items():
         print(f"  {name}: unix / ws = {ratio:.2f}x")
     print(f"  two servers (--envs 4 each) / one server (--envs 8), over unix: {two_over_one:.2f}x (target >= 0.9)")
+    print(f"  recording inputs (--record-mode inputs) / not recording, over unix: {recorded_over_plain:.3f}x (target >= 0.97)")
     for transport in TRANSPORTS:
         overhead_ms = 1000 / one[transport]["per_cpu_s"] - 1000 / core_cpu
         print(f"one env, frames=1, {transport}: {one[transport]['round_trip_ms']:.3f} ms a step, {one[transport]['hz'] / core_hz:.2f}x the core's frames/s "
@@ -284,7 +297,7 @@ def main() -> int:
     if args.json:
         machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "load": load}
         summary = {**{f"{n}/core": v for n, v in ratios.items()}, **{f"{n}/core-per-cpu-s": v for n, v in efficiency.items()},
-                   **{f"{n}/unix-over-ws": v for n, v in unix_over_ws.items()}, "2srv-over-1srv": two_over_one, "ping-ms": ping}
+                   **{f"{n}/unix-over-ws": v for n, v in unix_over_ws.items()}, "2srv-over-1srv": two_over_one, "rec-inputs-over-plain": recorded_over_plain, "ping-ms": ping}
         args.json.write_text(json.dumps({"machine": machine, "core": core["core"], "rounds": rounds, "vector-env/1x1-none": one, "ratios": summary}, indent=2))
     return 0
 
