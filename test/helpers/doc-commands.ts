@@ -14,7 +14,8 @@
  *
  * The only changes made to the text are ports: each port a server block uses (8080 unless it says
  * `--port N`) becomes a free one, in that block and in every later block, since other tests and
- * servers share the machine. The blocks run in a scratch folder whose entries link to the checkout,
+ * servers share the machine; so does NATS's 4222 (`nats-server -p 4222`, `nats://127.0.0.1:4222`),
+ * one free port for the whole page. The blocks run in a scratch folder whose entries link to the checkout,
  * so files they write (recordings, exports) land there, not in the checkout.
  *
  * They run with the PATH the test was started with: no interpreter is put first. When the
@@ -188,8 +189,9 @@ function startServer(script: string, o: RunOptions): Promise<ChildProcess> {
 export async function runBlocks(blocks: readonly Block[], o: RunOptions): Promise<string[]> {
   const servers = new Map<number, Running>();
   const failures: string[] = [];
+  const nats = blocks.some((b) => b.role !== 'skip' && /\b4222\b/.test(b.script)) ? await freePort() : 4222;
   const onPorts = (text: string) => {
-    let out = text;
+    let out = text.replace(/\b4222\b/g, String(nats));
     for (const [written, s] of servers) out = out.replace(new RegExp(`(127\\.0\\.0\\.1|localhost):${written}\\b`, 'g'), `$1:${s.port}`);
     return out;
   };
