@@ -24,12 +24,12 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { connect } from 'node:net';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from './args.mjs';
 import WebSocket from 'ws';
 import { MAX_CLIENT_MESSAGE_BYTES, PUBLISHER_SUBPROTOCOL } from '../dist/protocol/constants.js';
 import { decodeRecords, encodeRecord } from '../dist/protocol/record.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseArgsOrExit(import.meta.url, {
   options: {
     serve: { type: 'string' },
     hub: { type: 'string' },

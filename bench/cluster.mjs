@@ -12,13 +12,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import { connect } from '@nats-io/transport-node';
 import WebSocket from 'ws';
 import { decodeRecords, encodeRecord } from '../dist/protocol/record.js';
 import { machine } from './machine.mjs';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, json: { type: 'string' } } });
+const args = benchArgs(import.meta.url, { seconds: { type: 'string', default: '20' }, json: { type: 'string' } });
 const seconds = Number(args.seconds);
 if (!(seconds >= 5 && seconds <= 120)) {
   console.error('bench/cluster: --seconds must be 5–120');

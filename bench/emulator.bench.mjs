@@ -15,12 +15,12 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import WebSocket from 'ws';
 import { machine } from './machine.mjs';
 import { decodeRecords } from '../dist/protocol/record.js';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, json: { type: 'string' }, filter: { type: 'string' } } });
+const args = benchArgs(import.meta.url, { seconds: { type: 'string', default: '8' }, json: { type: 'string' }, filter: { type: 'string' } });
 const seconds = Math.min(60, Math.max(2, Number(args.seconds)));
 const ROM = 'src/demo/gbstream-demo.gbc';
 

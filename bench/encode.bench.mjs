@@ -16,14 +16,9 @@ import { cpus, totalmem } from 'node:os';
 import { NativeEncoder, tryLoadNativeBinding } from '../dist/encode/native-encoder.js';
 import { SharpEncoder } from '../dist/encode/sharp-encoder.js';
 import { mulberry32 } from '../dist/policy/random.js';
+import { benchArgs } from './args.mjs';
 
-const args = process.argv.slice(2);
-const argValue = (flag) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const filter = argValue('--filter');
-const jsonFile = argValue('--json');
+const { filter, json: jsonFile } = benchArgs(import.meta.url, { filter: { type: 'string' }, json: { type: 'string' } });
 
 /** Deterministic PRNG: the random policy's mulberry32. */
 const prng = mulberry32;

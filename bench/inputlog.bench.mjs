@@ -20,7 +20,7 @@
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import { machine } from './machine.mjs';
 import { createEmulator } from '../dist/emulator/create-emulator.js';
 import { chooseCore } from '../dist/emulator/core-choice.js';
@@ -38,7 +38,7 @@ import { silentLogger } from '../dist/log.js';
 import { decodeRecords } from '../dist/protocol/record.js';
 import WebSocket from 'ws';
 
-const { values: args } = parseArgs({ options: { filter: { type: 'string' }, core: { type: 'string', default: 'auto' }, minutes: { type: 'string', default: '3' }, rom: { type: 'string', multiple: true }, json: { type: 'string' } } });
+const args = benchArgs(import.meta.url, { filter: { type: 'string' }, core: { type: 'string', default: 'auto' }, minutes: { type: 'string', default: '3' }, rom: { type: 'string', multiple: true }, json: { type: 'string' } });
 const core = chooseCore(args.core).choice;
 const coreName = core.kind === 'serverboy' ? 'serverboy' : 'gambatte';
 const frames = Math.round(Number(args.minutes) * 60 * 59.7275);

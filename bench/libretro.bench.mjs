@@ -24,15 +24,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import WebSocket from 'ws';
 import { machine } from './machine.mjs';
 import { decodeRecords } from '../dist/protocol/record.js';
 import { findCore } from '../dist/emulator/core-path.js';
 
-const { values: args } = parseArgs({
-  options: { seconds: { type: 'string', default: '6' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' }, filter: { type: 'string' } },
-});
+const args = benchArgs(import.meta.url, { seconds: { type: 'string', default: '6' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' }, filter: { type: 'string' } });
 const seconds = Math.min(60, Math.max(2, Number(args.seconds)));
 const repeat = Math.min(9, Math.max(1, Math.floor(Number(args.repeat))));
 const CORE = findCore('gambatte');

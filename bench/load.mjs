@@ -13,11 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from './args.mjs';
 import WebSocket from 'ws';
 import { decodeRecords } from '../dist/protocol/record.js';
 
-const { values: args } = parseArgs({
+const { values: args } = parseArgsOrExit(import.meta.url, {
   options: {
     viewers: { type: 'string', default: '500' },
     seconds: { type: 'string', default: '10' },

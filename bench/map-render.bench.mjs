@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import { machine } from './machine.mjs';
 import { layoutPath, loadLayout } from '../dist/map/layout.js';
 import { renderWorld } from '../dist/map/rom/render.js';
@@ -21,7 +21,7 @@ import { cacheFile, RomBackground } from '../dist/map/rom-background.js';
 import { silentLogger } from '../dist/log.js';
 import { LAYOUTS_DIR } from '../dist/paths.js';
 
-const { values: args } = parseArgs({ options: { json: { type: 'string' }, runs: { type: 'string', default: '5' }, filter: { type: 'string' } } });
+const args = benchArgs(import.meta.url, { json: { type: 'string' }, runs: { type: 'string', default: '5' }, filter: { type: 'string' } });
 const YELLOW = 'node_modules/serverboy/roms/pokeyellow.gbc';
 if (!existsSync(YELLOW)) {
   console.log('map-render: skipped (no node_modules/serverboy/roms/pokeyellow.gbc)');

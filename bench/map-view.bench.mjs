@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import { machine } from './machine.mjs';
@@ -25,7 +25,7 @@ import { findMapTables } from '../dist/map/rom/tables.js';
 import { encodeWorldPng } from '../dist/map/rom/world-png.js';
 import { LAYOUTS_DIR } from '../dist/paths.js';
 
-const { values: args } = parseArgs({ options: { json: { type: 'string' }, draws: { type: 'string', default: '20' }, filter: { type: 'string' } } });
+const args = benchArgs(import.meta.url, { json: { type: 'string' }, draws: { type: 'string', default: '20' }, filter: { type: 'string' } });
 const CHROMIUM = process.env.GBSTREAM_CHROMIUM ?? '/usr/bin/chromium';
 const YELLOW = 'node_modules/serverboy/roms/pokeyellow.gbc';
 if (!existsSync(CHROMIUM)) {

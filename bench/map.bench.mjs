@@ -8,7 +8,7 @@
  */
 import Benchmark from 'benchmark';
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import { machine } from './machine.mjs';
 import { layoutPath, loadLayout } from '../dist/map/layout.js';
 import { MapPositions } from '../dist/map/positions.js';
@@ -16,7 +16,7 @@ import { parseWrapperMessage } from '../dist/map/wrapper-message.js';
 import { LAYOUTS_DIR } from '../dist/paths.js';
 import { encodeRecord } from '../dist/protocol/record.js';
 
-const { values: args } = parseArgs({ options: { json: { type: 'string' }, filter: { type: 'string' } } });
+const args = benchArgs(import.meta.url, { json: { type: 'string' }, filter: { type: 'string' } });
 
 const layout = await loadLayout(layoutPath('kanto-map-layout', LAYOUTS_DIR));
 /** A 500-step walk on map `m`, as [x, y, map] triples. */

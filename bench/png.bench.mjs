@@ -17,7 +17,7 @@
  */
 import Benchmark from 'benchmark';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import { machine } from './machine.mjs';
 import { ServerboyEmulator } from '../dist/emulator/serverboy.js';
 import { NativeEncoder, tryLoadNativeBinding } from '../dist/encode/native-encoder.js';
@@ -26,9 +26,7 @@ import { NativePngEncoder, tryLoadNativePngBinding } from '../dist/encode/png-na
 import { JsPngEncoder } from '../dist/encode/png-js-encoder.js';
 import { PNG_DEFAULTS } from '../dist/encode/png-options.js';
 
-const { values: args } = parseArgs({
-  options: { levels: { type: 'boolean' }, filter: { type: 'string' }, json: { type: 'string' } },
-});
+const args = benchArgs(import.meta.url, { levels: { type: 'boolean' }, filter: { type: 'string' }, json: { type: 'string' } });
 
 const ROMS = [
   { name: 'demo', path: 'src/demo/gbstream-demo.gbc' },

@@ -7,16 +7,20 @@ watched frame's copy of a PyBoy-sized RGBA screen costs.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
-from gbstream.publish_wrapper import PublishWrapper  # noqa: E402
-from gbstream.publisher import Publisher  # noqa: E402
+try:
+    import numpy as np  # noqa: E402
+
+    from gbstream.publish_wrapper import PublishWrapper  # noqa: E402
+    from gbstream.publisher import Publisher  # noqa: E402
+except ImportError as missing:  # gbstream's MissingDependencyError is one; its message says what to install
+    sys.exit(f"publisher_frame_cost.py: {missing}")
 
 N = 1_000_000
 
@@ -40,6 +44,9 @@ class NoopEnv:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
+    args = parser.parse_args()
     pub = Publisher("ws://127.0.0.1:9/ws", envs=288, backoff=(60.0, 60.0))
     screen = np.zeros((144, 160, 4), np.uint8)
     state = {"map_id": 1, "x": 2, "y": 3}
@@ -54,7 +61,7 @@ def main() -> None:
     rows["PublishWrapper.step overhead, unwatched"] = per_call_us(lambda: env.step(0), 200_000) - per_call_us(lambda: bare.step(0), 200_000)
     rows["copy of a 144x160x4 screen (a watched frame)"] = per_call_us(lambda: screen.tobytes(), 20_000) - empty
     pub.close()
-    if "--json" in sys.argv:
+    if args.json:
         print(json.dumps({k: round(v, 3) for k, v in rows.items()}))
         return
     print(f"{'what':<55} {'µs/call':>8}")

@@ -7,12 +7,12 @@
  */
 import Benchmark from 'benchmark';
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.mjs';
 import { machine } from './machine.mjs';
 import { RecordReader } from '../dist/protocol/reader.js';
 import { decodeRecords, encodeRecord } from '../dist/protocol/record.js';
 
-const { values: args } = parseArgs({ options: { json: { type: 'string' }, filter: { type: 'string' } } });
+const args = benchArgs(import.meta.url, { json: { type: 'string' }, filter: { type: 'string' } });
 
 const jpeg = new Uint8Array(10_000).map((_, i) => (i * 31) & 0xff);
 const state = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`field_${i}`, i * 1000]));

@@ -10,10 +10,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from './args.mjs';
 import { machine } from './machine.mjs';
 
-const { values: args } = parseArgs({
+const { values: args } = parseArgsOrExit(import.meta.url, {
   options: { filter: { type: 'string' }, json: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
 });
 /** { name, script, prefixes, args, quickArgs } per suite, in run order. */
