@@ -2,14 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { FrameEncoder } from '../src/encode/encoder.js';
-import { createEmulator } from '../src/emulator/create-emulator.js';
-import type { Emulator } from '../src/emulator/emulator.js';
 import { LibretroEmulator } from '../src/emulator/libretro.js';
-import { createLocalEnv, LocalEnv, nextChunk, STEP_CHUNK_MAX } from '../src/envs/local-env.js';
+import { createLocalEnv, LocalEnv } from '../src/envs/local-env.js';
 import { silentLogger } from '../src/log.js';
 import { DEMO_ROM_PATH } from '../src/paths.js';
 import { idlePolicy } from '../src/policy/policy.js';
-import type { Button, EventMessage, FrameMessage } from '../src/protocol/messages.js';
+import type { EventMessage, FrameMessage } from '../src/protocol/messages.js';
 import { loadMemoryMap } from '../src/state/memory-map.js';
 import { GAMBATTE, gambatteMissing, hasGambatte } from './helpers/gambatte.js';
 
@@ -80,58 +78,4 @@ describe('LocalEnv', () => {
     await e.stop();
     expect(() => emulator.saveState()).toThrow(/closed/);
   });
-
-  // A step hands the core runs of frames (one native call for many) instead of a call a frame;
-  // it must end exactly where frame-by-frame stepping ends: same frames, state and screen.
-  for (const core of ['serverboy', 'gambatte'] as const) {
-    const missing = core === 'gambatte' ? gambatteMissing : undefined;
-    it.skipIf(missing !== undefined)(`a step runs frames in runs and ends where one frame at a time ends (${core})${missing ? ` (skipped: ${missing})` : ''}`, async () => {
-      const rom = new Uint8Array(await readFile(DEMO_ROM_PATH));
-      const map = await loadMemoryMap('roms.example/gbstream-demo.json');
-      const choice = core === 'gambatte' ? { kind: 'libretro' as const, path: GAMBATTE!, name: 'gambatte' } : { kind: 'serverboy' as const };
-      async function stepped(clock: () => number) {
-        const calls: number[] = [];
-        const emulator = counted(await createEmulator(rom, { core: choice }), calls);
-        const e = new LocalEnv({ id: 0, emulator, map, policy: idlePolicy, encoder: okEncoder, fps: 30, speed: 'max', log: silentLogger(), output: { frame: () => {}, event: () => {} }, clock });
-        await e.setLockstep(true);
-        const obs = [];
-        for (const [buttons, frames] of STEPS) obs.push(await e.step(buttons, frames, 'gray'));
-        await e.stop();
-        return { obs, calls };
-      }
-      let t = 0;
-      const slow = await stepped(() => (t += 30)); // every frame "takes" 30 ms: runs of one
-      const fast = await stepped(() => 0); // a clock that never moves: the longest runs
-      expect(slow.calls.every((n) => n === 1)).toBe(true);
-      expect(slow.calls.length).toBe(TOTAL);
-      expect(fast.calls.reduce((a, b) => a + b, 0)).toBe(TOTAL);
-      expect(fast.calls.length).toBeLessThanOrEqual(STEPS.length + 2); // 1 frame to measure, then a run per step (100 > 64: two)
-      expect(fast.obs.map((o) => o.frame)).toEqual(slow.obs.map((o) => o.frame));
-      expect(fast.obs).toEqual(slow.obs); // state and gray screen too
-      expect(new Set(fast.obs.map((o) => o.state!['x'])).size).toBeGreaterThan(1); // the buttons moved the player
-    });
-  }
-
-  it('nextChunk aims at a few ms of frames, one at least, STEP_CHUNK_MAX at most', () => {
-    expect(nextChunk(1, 0)).toBe(STEP_CHUNK_MAX);
-    expect(nextChunk(1, 30)).toBe(1);
-    expect(nextChunk(24, 3)).toBe(32); // 0.125 ms a frame (gambatte): 32 frames make 4 ms
-    expect(nextChunk(10, 0.01)).toBe(STEP_CHUNK_MAX);
-  });
 });
-
-const STEPS: [Button[], number][] = [[['right'], 40], [['down', 'a'], 24], [[], 100], [['left', 'up'], 7]];
-const TOTAL = STEPS.reduce((a, [, n]) => a + n, 0);
-
-/** The emulator, counting frames per call into it: 1 for each step(), n for each run(_, n). */
-function counted(emu: Emulator, calls: number[]): Emulator {
-  return new Proxy(emu, {
-    get(target, key) {
-      if (key === 'step') return () => (calls.push(1), target.step());
-      if (key === 'run') return (buttons: readonly Button[], frames: number) => (calls.push(frames), target.run(buttons, frames));
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-

@@ -51,22 +51,6 @@ export interface LocalEnvOptions {
 /** How long a step runs frames before it lets the event loop have a turn (ms); 10 ms cost a third more time per burst here (load 7), 25 ms nothing measurable. */
 export const STEP_SLICE_MS = 25;
 
-/**
- * A step hands the emulator runs of frames (`run(buttons, n)`: one crossing into a native core)
- * of about this many ms, measured on the frames before, instead of one call a frame; viewers'
- * sampling (60 fps at most) and the slice check look between runs. 1.6 % less CPU a frame for
- * gambatte in 24-frame steps (docs/performance.md, "Why env threads cost more than the bare core").
- */
-export const STEP_CHUNK_MS = 4;
-/** The longest run of frames a step hands the emulator at once. */
-export const STEP_CHUNK_MAX = 64;
-
-/** Frames for the next run, given that the last `frames` took `ms`: about STEP_CHUNK_MS worth, 1–STEP_CHUNK_MAX. */
-export function nextChunk(frames: number, ms: number): number {
-  if (!(ms > 0)) return STEP_CHUNK_MAX; // a clock that did not move (a fast core, or a test's clock)
-  return Math.max(1, Math.min(STEP_CHUNK_MAX, Math.floor((STEP_CHUNK_MS * frames) / ms)));
-}
-
 export class LocalEnv implements Env, CommandTarget {
   readonly id: number;
   readonly #o: LocalEnvOptions;
@@ -78,8 +62,6 @@ export class LocalEnv implements Env, CommandTarget {
   #lockstep = false;
   #stopped = false;
   #steppedFrames = 0;
-  /** Frames the next run of a step hands the emulator (nextChunk()); one until measured. */
-  #chunk = 1;
   #input: { buttons: readonly Button[]; until: number } | undefined;
   #rates = { fps: 0, emuFps: 0, speed: 0 };
   #window = { at: 0, published: 0, frames: 0 };
@@ -159,35 +141,24 @@ export class LocalEnv implements Env, CommandTarget {
     if (this.#emulator.faulted) throw this.#faultedError('the emulator is stopped after a fault');
     if (signal?.aborted) throw cancelled(this.id, 0, frames, signal);
     let slice = this.#now();
-    let started = slice;
-    for (let done = 0; done < frames; ) {
+    for (let i = 0; i < frames; i++) {
       // A long step (600 frames is ~2 s on serverboy) gives the event loop a turn every slice:
       // on the main thread, HTTP and viewers must not wait for it, and a disconnect (or, in a
       // worker, the main thread's cancel) only arrives during such a turn.
-      if (started - slice > STEP_SLICE_MS) {
+      if (this.#now() - slice > STEP_SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.#stopped) throw new GbsError(ErrorCode.EnvCrashed, `env ${this.id} stopped during the step`);
-        if (signal?.aborted) throw cancelled(this.id, done, frames, signal);
-        slice = started = this.#now();
+        if (signal?.aborted) throw cancelled(this.id, i, frames, signal);
+        slice = this.#now();
       }
-      // A run of frames in one call (same frames as one at a time: Emulator.run's contract).
-      const n = Math.min(frames - done, this.#chunk);
-      const before = this.#emulator.frame;
+      this.#emulator.hold(buttons, 1);
       try {
-        if (n === 1) {
-          this.#emulator.hold(buttons, 1);
-          this.#emulator.step();
-        } else this.#emulator.run(buttons, n);
+        this.#emulator.step();
       } catch (err) {
-        this.#steppedFrames += this.#emulator.frame - before;
         this.#onFault(err as Error);
         throw this.#faultedError((err as Error).message);
       }
-      done += n;
-      this.#steppedFrames += n;
-      const ended = this.#now();
-      this.#chunk = nextChunk(n, ended - started);
-      started = ended;
+      this.#steppedFrames++;
       this.#pipeline.afterFrame(this.#emulator.frame);
     }
     return this.#observation(observe);
