@@ -15,12 +15,12 @@
  *   npm run build && node bench/env-cost.mjs [--seconds 40] [--fps 10]
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgsOrExit } from './args.mjs';
 
 const HELP = `usage: node bench/env-cost.mjs [--seconds N] [--fps N]
   In one thread, interleaved: gambatte alone (step per frame, run per 24) against LocalEnv.step(24, gray);
   prints CPU µs per emulated frame and each case over core/4x-step. Needs npm run build and gambatte.`;
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '40' }, fps: { type: 'string', default: '10' }, help: { type: 'boolean' } } });
+const { values } = parseArgsOrExit(import.meta.url, { options: { seconds: { type: 'string', default: '40' }, fps: { type: 'string', default: '10' }, help: { type: 'boolean' } } });
 if (values.help) {
   console.log(HELP);
   process.exit(0);
