@@ -153,9 +153,10 @@ describe('remote agent protocol', () => {
     viewer.ws.close();
   });
 
-  it('the Python example agent (a random policy over a VectorEnv) runs 50 steps, explores and exits 0', async () => {
+  it('the Python example agent (a random policy over a VectorEnv, its token from GBSTREAM_CONTROL_TOKEN) runs 50 steps, explores and exits 0', async () => {
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(PYTHON, ['examples/python/agent.py', '--url', wsUrl, '--token', TOKEN, '--env', '0', '--steps', '50', '--frames', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // The token as the server takes it too: from GBSTREAM_CONTROL_TOKEN (no --token).
+      const child = spawn(PYTHON, ['examples/python/agent.py', '--url', wsUrl, '--env', '0', '--steps', '50', '--frames', '4'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GBSTREAM_CONTROL_TOKEN: TOKEN } });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));

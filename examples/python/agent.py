@@ -19,6 +19,7 @@ which needs websockets, msgpack and numpy (Debian: python3-websockets python3-ms
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -61,7 +62,7 @@ class ExplorationReward:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Random policy over a gbstream VectorEnv with an exploration reward.")
     parser.add_argument("--url", default="ws://127.0.0.1:8080/ws", help="gbstream WebSocket URL")
-    parser.add_argument("--token", default=None, help="the server's --control-token")
+    parser.add_argument("--token", default=os.environ.get("GBSTREAM_CONTROL_TOKEN"), help="the server's --control-token (default: $GBSTREAM_CONTROL_TOKEN)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--envs", type=int, default=1, help="drive envs 0..N-1")
     which.add_argument("--env", type=int, action="append", help="drive this env id (repeatable)")

@@ -9,6 +9,7 @@ emulator's (PyBoy: `pyboy.screen.ndarray`, `pyboy.memory[0xD35E]`), or wrap your
 package in this checkout's python/ (or an installed one), like agent.py.
 """
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ import numpy as np  # noqa: E402
 
 parser = argparse.ArgumentParser(description="Publish 16 fake envs to a gbstream hub.")
 parser.add_argument("url", nargs="?", default="ws://127.0.0.1:8080/ws")
-parser.add_argument("token", nargs="?", default=None)
+parser.add_argument("token", nargs="?", default=os.environ.get("GBSTREAM_CONTROL_TOKEN"), help="the hub's --control-token (default: $GBSTREAM_CONTROL_TOKEN)")
 parser.add_argument("--seconds", type=float, default=None, help="stop after this long (default: at Ctrl-C)")
 args = parser.parse_args()
 url, token = args.url, args.token
