@@ -19,19 +19,12 @@ import type { FrameEntry } from '../src/record/index.js';
 import { runCli } from './helpers/cli.js';
 import { testServeOptions } from './helpers/serve-options.js';
 import { TestClient } from './helpers/ws-client.js';
+import { ffmpegMissing } from './helpers/ffmpeg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gbs-framevideo-'));
 const both = join(dir, 'both.gbrec');
 const framesOnly = join(dir, 'frames.gbrec');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 type Rec = Record<string, unknown> & { type: string };
 let records: Rec[] = [];
 
@@ -59,7 +52,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const rgb = async (png: Uint8Array) => sharp(png).removeAlpha().raw().toBuffer();
 const decode = (mp4: string) => execFileSync('ffmpeg', ['-loglevel', 'error', '-i', mp4, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 28 });
 
-describe.skipIf(!hasFfmpeg)('export --mp4 of a frame recording', () => {
+describe.skipIf(ffmpegMissing !== undefined)(`export --mp4 of a frame recording${ffmpegMissing ? ` (skipped: ${ffmpegMissing})` : ''}`, () => {
   it('--episode 0:1 is exactly the recorded frames of env 0 after its reset', async () => {
     const episodeOf = new Map<number, number>();
     const frames: Uint8Array[] = [];

@@ -13,18 +13,11 @@ import { DEMO_ROM_PATH } from '../src/paths.js';
 import { ffmpegArgs } from '../src/record/video-export.js';
 import { runCli } from './helpers/cli.js';
 import { liveRun } from './helpers/input-log.js';
+import { ffmpegMissing } from './helpers/ffmpeg.js';
 
 const BLARGG = 'node_modules/serverboy/roms/blargg_tests/cpu_instrs.gb';
 const dir = mkdtempSync(join(tmpdir(), 'gbs-video-'));
 const rec = join(dir, 'run.gbrec');
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 beforeAll(async () => {
   writeFileSync(rec, (await liveRun(DEMO_ROM_PATH, { kind: 'serverboy' }, 240, 1, 9)).bytes);
@@ -51,7 +44,7 @@ describe('ffmpegArgs', () => {
   });
 });
 
-describe.skipIf(!hasFfmpeg)('gbstream export of an input recording', () => {
+describe.skipIf(ffmpegMissing !== undefined)(`gbstream export of an input recording${ffmpegMissing ? ` (skipped: ${ffmpegMissing})` : ''}`, () => {
   it('a lossless MP4 decodes to the same pixels as the PNG export', async () => {
     const png = join(dir, 'png');
     const mp4 = join(dir, 'ep1.mp4');

@@ -232,16 +232,20 @@ class StreamConnection:
     def _recv_exactly(self, view: memoryview, deadline: Optional[float]) -> None:
         got = 0
         while got < len(view):
-            self._settimeout(deadline)
-            try:
-                count = self._sock.recv_into(view[got:])
-            except socket.timeout:
-                raise GbstreamError(TIMEOUT, f"no answer from {self.url} within the timeout") from None
-            except OSError as err:
-                self._lost(f"connection lost ({err})")
-            if count == 0:
-                self._lost("the server closed the connection")
-            got += count
+            got += self._recv_into(view[got:], deadline)
+
+    def _recv_into(self, view: memoryview, deadline: Optional[float]) -> int:
+        """One `recv_into` before `deadline`: the bytes read (never 0: a closed peer raises)."""
+        self._settimeout(deadline)
+        try:
+            count = self._sock.recv_into(view)
+        except socket.timeout:
+            raise GbstreamError(TIMEOUT, f"no answer from {self.url} within the timeout") from None
+        except OSError as err:
+            self._lost(f"connection lost ({err})")
+        if count == 0:
+            self._lost("the server closed the connection")
+        return count
 
     def _settimeout(self, deadline: Optional[float]) -> None:
         if deadline is None:
@@ -270,16 +274,7 @@ class StreamConnection:
             raise self._closed
         if self._end == len(self._buffer):
             self._make_room(self._end - self._start + READ_CHUNK)
-        self._settimeout(deadline)
-        try:
-            count = self._sock.recv_into(self._view[self._end :])
-        except socket.timeout:
-            raise GbstreamError(TIMEOUT, f"no answer from {self.url} within the timeout") from None
-        except OSError as err:
-            self._lost(f"connection lost ({err})")
-        if count == 0:
-            self._lost("the server closed the connection")
-        self._end += count
+        self._end += self._recv_into(self._view[self._end :], deadline)
 
     def _lost(self, reason: str) -> None:
         self._closed = GbstreamError(CONNECTION_CLOSED, f"{reason}; url {self.url}")

@@ -14,7 +14,7 @@ import { replayInputs, type InputReplaying } from '../../src/app/replay-inputs.j
 import { silentLogger } from '../../src/log.js';
 import { DEMO_ROM_PATH } from '../../src/paths.js';
 import { Rerenderer } from '../../src/record/inputs/rerender.js';
-import { ARTIFACTS, launchChromium, openPage } from '../helpers/browser.js';
+import { ARTIFACTS, launchChromium, openPage, rgbHash, screenHash } from '../helpers/browser.js';
 import { liveRun, logOf } from '../helpers/input-log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gbs-e2e-inputs-'));
@@ -23,19 +23,13 @@ let running: InputReplaying;
 /** FNV-1a over RGB of each re-rendered frame, by frame number (one episode: frame = position + 1). */
 const pictures = new Map<number, number>();
 
-const fnv = (rgb: Uint8Array) => {
-  let h = 2166136261;
-  for (let i = 0; i < rgb.length; i += 3) h = Math.imul(h ^ ((rgb[i]! << 16) | (rgb[i + 1]! << 8) | rgb[i + 2]!), 16777619);
-  return h >>> 0;
-};
-
 beforeAll(async () => {
   browser = await launchChromium();
   const live = await liveRun(DEMO_ROM_PATH, { kind: 'serverboy' }, 300, 1, 4, false);
   const file = join(dir, 'inputs.gbrec');
   writeFileSync(file, live.bytes);
   const r = new Rerenderer(new Uint8Array(await readFile(DEMO_ROM_PATH)));
-  for await (const f of r.frames((await logOf(live.bytes)).envs.get(0)![0]!)) pictures.set(f.frame, fnv(f.rgb));
+  for await (const f of r.frames((await logOf(live.bytes)).envs.get(0)![0]!)) pictures.set(f.frame, rgbHash(f.rgb));
   r.close();
   running = await replayInputs({ file, rom: DEMO_ROM_PATH, port: 0, host: '127.0.0.1', fps: 30, speed: 0.5, loop: true, format: 'png', log: silentLogger() });
 }, 120_000);
@@ -46,16 +40,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function canvasHash(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const c = document.getElementById('screen') as HTMLCanvasElement;
-    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let x = 2166136261;
-    for (let i = 0; i < data.length; i += 4) x = Math.imul(x ^ ((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!), 16777619);
-    return x >>> 0;
-  });
-}
-
 describe('the viewer on replay --rom in real Chromium', () => {
   it('shows re-rendered pictures exactly, with the replay bar driving the re-emulation', async () => {
     const { page, errors } = await openPage(browser, running.server.url);
@@ -65,7 +49,7 @@ describe('the viewer on replay --rom in real Chromium', () => {
       expect(await page.locator('#controls').isVisible()).toBe(false);
       await page.waitForSelector('#placeholder', { state: 'hidden', timeout: 15_000 });
       const known = [...pictures.values()];
-      await expect.poll(async () => known.includes(await canvasHash(page)), { timeout: 10_000, interval: 30 }).toBe(true);
+      await expect.poll(async () => known.includes(await screenHash(page)), { timeout: 10_000, interval: 30 }).toBe(true);
 
       await page.click('#replay-pause');
       await expect.poll(() => running.source.clock.paused, { timeout: 5000 }).toBe(true);
@@ -76,7 +60,7 @@ describe('the viewer on replay --rom in real Chromium', () => {
       });
       await expect.poll(() => Math.round(running.source.clock.positionMs()), { timeout: 5000 }).toBe(1500);
       // 1.5 s × 59.73 frames/s: position 89, the picture of frame 90.
-      await expect.poll(() => canvasHash(page), { timeout: 10_000, interval: 50 }).toBe(pictures.get(90));
+      await expect.poll(() => screenHash(page), { timeout: 10_000, interval: 50 }).toBe(pictures.get(90));
       await page.screenshot({ path: `${ARTIFACTS}/viewer-input-replay.png` });
       expect(errors).toEqual([]);
     } finally {

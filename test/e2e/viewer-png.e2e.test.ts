@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replay } from '../../src/app/replay.js';
 import { serve } from '../../src/app/serve.js';
 import { silentLogger } from '../../src/log.js';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, launchChromium, rgbHash, screenHash } from '../helpers/browser.js';
 import { writeMixedRecording } from '../helpers/mixed-recording.js';
 import { testServeOptions } from '../helpers/serve-options.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -26,13 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** FNV-1a over RGB triples: the same function runs in the page over the canvas. */
-function rgbHash(rgb: Uint8Array): number {
-  let h = 2166136261;
-  for (let i = 0; i < rgb.length; i += 3) h = Math.imul(h ^ ((rgb[i]! << 16) | (rgb[i + 1]! << 8) | rgb[i + 2]!), 16777619);
-  return h >>> 0;
-}
 
 function pngRgb(png: Uint8Array): Uint8Array {
   const img = PNG.sync.read(Buffer.from(png));
@@ -55,16 +48,6 @@ function canvasShowsOneOf(page: Page, hashes: number[], timeout = 15_000) {
     hashes,
     { timeout, polling: 'raf' },
   );
-}
-
-async function canvasHash(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const c = document.getElementById('screen') as HTMLCanvasElement;
-    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let x = 2166136261;
-    for (let i = 0; i < data.length; i += 4) x = Math.imul(x ^ ((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!), 16777619);
-    return x >>> 0;
-  });
 }
 
 async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
@@ -93,7 +76,7 @@ describe('PNG frames in real Chromium', () => {
           expect(f['format']).toBe('png');
           if (!sent.has(f['seq'] as number)) sent.set(f['seq'] as number, rgbHash(pngRgb(f['data'] as Uint8Array)));
         }
-        return [...sent.values()].includes(await canvasHash(page));
+        return [...sent.values()].includes(await screenHash(page));
       };
       await expect.poll(matches, { timeout: 10_000, interval: 30 }).toBe(true);
       await page.screenshot({ path: `${ARTIFACTS}/viewer-png.png` });

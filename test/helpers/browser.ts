@@ -32,6 +32,24 @@ export function canvasFingerprints(page: Page, selector: string): Promise<Array<
   }, selector);
 }
 
+/** FNV-1a over RGB triples (a Node-side picture); `screenHash` computes the same over the page's canvas. */
+export function rgbHash(rgb: Uint8Array): number {
+  let h = 2166136261;
+  for (let i = 0; i < rgb.length; i += 3) h = Math.imul(h ^ ((rgb[i]! << 16) | (rgb[i + 1]! << 8) | rgb[i + 2]!), 16777619);
+  return h >>> 0;
+}
+
+/** `rgbHash` of what the viewer's `#screen` canvas shows. */
+export function screenHash(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const c = document.getElementById('screen') as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let x = 2166136261;
+    for (let i = 0; i < data.length; i += 4) x = Math.imul(x ^ ((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!), 16777619);
+    return x >>> 0;
+  });
+}
+
 /** A new page at `url` of `browser`, collecting console errors and page errors into `errors`. */
 export async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport });

@@ -4,23 +4,12 @@
  * it is not installed (`.ci/run` installs it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 
 const BIN = process.env['GBSTREAM_NATS_SERVER'] ?? 'nats-server';
 const probe = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
 export const natsMissing: string | undefined = probe.error || probe.status !== 0 ? `nats-server not found (${BIN}; Debian: apt install nats-server)` : undefined;
 if (natsMissing) console.warn(`skipping cluster tests: ${natsMissing}`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface NatsOptions {
   /** Clients must send this token. */
