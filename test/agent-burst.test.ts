@@ -57,7 +57,7 @@ it("cancels a disconnected agent's queued steps", async () => {
   await agent.opened();
   await agent.request({ type: 'reset', id: 1 });
   for (let i = 0; i < 30; i++) agent.send({ type: 'step', id: 100 + i, buttons: [], frames: FRAMES });
-  await agent.waitFor((m) => m['id'] === 100, 10_000);
+  await agent.waitFor((m) => m['id'] === 100, 15_000);
   agent.ws.terminate();
   // The env is given back once the queue is through; then count what ran.
   while (env.stats().lockstep) await new Promise((r) => setTimeout(r, 20));

@@ -115,7 +115,7 @@ describe('remote agent protocol', () => {
     c.send({ type: 'reset', id: 60 });
     c.send({ type: 'step', id: 61, buttons: [], frames: 30 });
     c.send({ type: 'release', id: 62 });
-    const answers = await Promise.all([60, 61, 62].map((id) => c.waitFor((m) => m['id'] === id && m.type !== 'ping', 5000, from)));
+    const answers = await Promise.all([60, 61, 62].map((id) => c.waitFor((m) => m['id'] === id && m.type !== 'ping', 15_000, from)));
     expect(answers.map((m) => m.type)).toEqual(['obs', 'obs', 'ack']);
     expect(answers[1]!['frame']).toBe((answers[0]!['frame'] as number) + 30);
     const order = c.messages.slice(from).filter((m) => [60, 61, 62].includes(m['id'] as number)).map((m) => m['id']);
@@ -147,7 +147,7 @@ describe('remote agent protocol', () => {
     let last: Record<string, unknown> = reset;
     // Step until the viewer has a frame of the driven env (the sampler publishes at wall-clock fps).
     for (let i = 0; i < 300 && !viewer.messages.some(driven); i++) last = await c.request({ type: 'step', id: 31 + i, buttons: ['left'], frames: 6 });
-    const seen = await viewer.waitFor(driven, 5000);
+    const seen = await viewer.waitFor(driven, 15_000);
     expect(seen['frame'] as number).toBeLessThanOrEqual(last['frame'] as number);
     c.ws.close();
     viewer.ws.close();

@@ -97,7 +97,7 @@ describe('gbstream CLI', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('on %s closes clients with 1001 and exits 0', async (signal) => {
     const { child, wsUrl } = await startCli(['serve', '--port', '0']);
     const client = new TestClient(wsUrl);
-    await client.waitFor((m) => m.type === 'frame', 5000);
+    await client.waitFor((m) => m.type === 'frame', 15_000);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill(signal);
     expect(await client.closed).toBe(1001);

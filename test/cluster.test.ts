@@ -85,7 +85,7 @@ describe.skipIf(natsMissing !== undefined)('a cluster of two nodes on a real nat
     const remote = await until("A's env in B's list", () => envList(v).find((e) => e.node === 'A'));
     expect(remote).toMatchObject({ env: 1024, label: 'A/env 0', source: 'remote', node: 'A', live: true, width: 160, height: 144, can: { input: true, emulatorSpeed: false, seek: false } });
     v.send({ type: 'subscribe', id: 2, envs: [1024], fps: 10 });
-    const frame = await v.waitFor((m) => m.type === 'frame' && m['env'] === 1024, 5000);
+    const frame = await v.waitFor((m) => m.type === 'frame' && m['env'] === 1024, 15_000);
     expect(frame['data']).toBeInstanceOf(Uint8Array);
     expect((frame['data'] as Uint8Array).subarray(0, 2)).toEqual(new Uint8Array([0xff, 0xd8]));
     expect(Object.keys(frame['state'] as object).length).toBeGreaterThan(0);
@@ -192,15 +192,15 @@ describe.skipIf(natsMissing !== undefined)('a cluster of two nodes on a real nat
     viewers.push(va, vb);
     await until("A's env on B", () => envList(vb).find((e) => e.node === 'A'));
     await nats.stop();
-    const down = await va.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ClusterDown, 5000);
+    const down = await va.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ClusterDown, 15_000);
     expect(down['level']).toBe('warn');
-    await vb.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ClusterDown, 5000);
+    await vb.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ClusterDown, 15_000);
     await until("A's env gone from B", () => !envList(vb).some((e) => e.node === 'A') || undefined);
     // A's own env keeps streaming to A's viewer without the bus.
     const from = va.messages.length;
-    await va.waitFor((m) => m.type === 'frame' && m['env'] === 0, 3000, from);
+    await va.waitFor((m) => m.type === 'frame' && m['env'] === 0, 15_000, from);
     await nats.restart();
-    await vb.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ClusterUp, 10_000);
+    await vb.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ClusterUp, 15_000);
     await until("A's env back on B (same id)", () => envList(vb).find((e) => e.node === 'A' && e.env === 1024), 10_000);
     expect(va.messages.filter((m: Received) => m.type === 'event' && m['code'] === EventCode.ClusterDown)).toHaveLength(1);
   });

@@ -26,7 +26,7 @@ describe('gbstream serve --core', () => {
     const { child, wsUrl } = await startCli(['serve', '--port', '0', '--core', 'serverboy']);
     const client = new TestClient(wsUrl);
     try {
-      const hello = await client.waitFor((m) => m.type === 'hello', 5000);
+      const hello = await client.waitFor((m) => m.type === 'hello', 15_000);
       expect(hello['core']).toBe('serverboy');
     } finally {
       child.kill('SIGTERM');
@@ -38,11 +38,11 @@ describe('gbstream serve --core', () => {
     const { child, wsUrl } = await startCli(['serve', '--port', '0', '--core', 'gambatte', '--speed', 'max', '--fps', '20', '--policy', 'random', '--record', rec]);
     const client = new TestClient(wsUrl);
     try {
-      const hello = await client.waitFor((m) => m.type === 'hello', 5000);
+      const hello = await client.waitFor((m) => m.type === 'hello', 15_000);
       expect(hello['core']).toBe('gambatte');
-      const frame = await client.waitFor((m) => m.type === 'frame' && (m['frame'] as number) > 600, 10_000);
+      const frame = await client.waitFor((m) => m.type === 'frame' && (m['frame'] as number) > 600, 15_000);
       expect((frame['state'] as Record<string, number>)['frame']).toBeGreaterThan(0);
-      const stats = await client.waitFor((m) => m.type === 'stats' && (m['emuFps'] as number) > 0, 5000);
+      const stats = await client.waitFor((m) => m.type === 'stats' && (m['emuFps'] as number) > 0, 15_000);
       expect(stats['core']).toBe('gambatte');
       const health = (await (await fetch(wsUrl.replace(/^ws/, 'http').replace(/ws$/, 'api/health'))).json()) as Record<string, unknown>;
       expect(health['core']).toBe('gambatte');
@@ -60,8 +60,8 @@ describe('gbstream serve --core', () => {
     const replay = await startCli(['replay', rec, '--port', '0']);
     const viewer = new TestClient(replay.wsUrl);
     try {
-      expect((await viewer.waitFor((m) => m.type === 'hello', 5000))['core']).toBe('gambatte');
-      await viewer.waitFor((m) => m.type === 'frame', 5000);
+      expect((await viewer.waitFor((m) => m.type === 'hello', 15_000))['core']).toBe('gambatte');
+      await viewer.waitFor((m) => m.type === 'frame', 15_000);
     } finally {
       replay.child.kill('SIGTERM');
     }

@@ -39,7 +39,7 @@ describe.skipIf(!hasGambatte)('--envs 6 --core gambatte on the thread pool', () 
       seen.set(frame['env'] as number, (frame['state'] as Record<string, number>)['x']!);
     }
     expect([...seen.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    const stats = await client.waitFor((m) => m.type === 'stats' && ((m['envs'] as Array<{ emuFps: number }>) ?? []).every((e) => e.emuFps > 0), 10_000);
+    const stats = await client.waitFor((m) => m.type === 'stats' && ((m['envs'] as Array<{ emuFps: number }>) ?? []).every((e) => e.emuFps > 0), 15_000);
     expect(stats['core']).toBe('gambatte');
     expect((stats['envs'] as unknown[]).length).toBe(6);
     client.ws.close();

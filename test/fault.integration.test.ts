@@ -88,16 +88,16 @@ describe('emulator faults', () => {
     // At --speed max the ROM faults within milliseconds of start; a late client may have missed
     // the event, so reset first and watch the whole cycle.
     await client.request({ type: 'command', id: 1, name: 'reset' });
-    const event = await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_ERR_EMULATOR_FAULT', 10_000);
+    const event = await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_ERR_EMULATOR_FAULT', 15_000);
     expect(event['level']).toBe('error');
     expect(event['message']).toMatch(/illegal opcode/);
-    const placeholder = await client.waitFor((m) => m.type === 'frame' && Object.keys(m['state'] as object).length === 0 && m.receivedAt >= event.receivedAt, 5000);
+    const placeholder = await client.waitFor((m) => m.type === 'frame' && Object.keys(m['state'] as object).length === 0 && m.receivedAt >= event.receivedAt, 15_000);
     expect((placeholder['data'] as Uint8Array).byteLength).toBeGreaterThan(100);
 
     const ack = await client.request({ type: 'command', id: 2, name: 'reset' });
     expect(ack).toMatchObject({ type: 'ack', of: 'command' });
     const from = client.messages.length;
-    await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_ERR_EMULATOR_FAULT', 10_000, from);
+    await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_ERR_EMULATOR_FAULT', 15_000, from);
 
     const unknown = await client.request({ type: 'command', id: 3, name: 'self-destruct' });
     expect(unknown).toMatchObject({ type: 'error', code: 'GBS_ERR_UNSUPPORTED' });

@@ -89,7 +89,7 @@ describe('fuzzing the WebSocket endpoint', () => {
 
     // The server is alive and a new viewer gets its ~10 fps.
     const viewer = new TestClient(wsUrl);
-    const first = await viewer.waitFor((m) => m.type === 'frame', 5000);
+    const first = await viewer.waitFor((m) => m.type === 'frame', 15_000);
     await new Promise((r) => setTimeout(r, 1100));
     const frames = viewer.of('frame').filter((f) => f.receivedAt - first.receivedAt <= 1000);
     // Alive and streaming; the exact rate is proven on an injected clock (sampler.test.ts).

@@ -89,7 +89,7 @@ describe('monotonic frame counters (item 11)', () => {
     const serving = await serve(testServeOptions());
     try {
       const client = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
-      await client.waitFor((m) => m.type === 'frame' && (m['seq'] as number) >= 2, 5000);
+      await client.waitFor((m) => m.type === 'frame' && (m['seq'] as number) >= 2, 15_000);
       const sentTotal = async () => Number(/^gbstream_frames_sent_total (\d+)/m.exec(await (await fetch(new URL('/metrics', serving.server.url))).text())![1]);
       const before = await sentTotal();
       expect(before).toBeGreaterThanOrEqual(1);

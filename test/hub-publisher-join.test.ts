@@ -48,7 +48,7 @@ describe('a 1,024-env publisher with 64-character labels joins a hub with a toke
     const message = oneMessage({ type: 'auth', id: 0, token: TOKEN }, 'big');
     expect(message.byteLength).toBeGreaterThan(16 * MAX_CLIENT_MESSAGE_BYTES);
     c.ws.send(message);
-    const announced = await c.waitFor((m) => m.type === 'announced' || m.type === 'error', 5000);
+    const announced = await c.waitFor((m) => m.type === 'announced' || m.type === 'error', 15_000);
     expect(announced, JSON.stringify(announced)).toMatchObject({ type: 'announced', id: 1 });
     expect(announced['envs']).toHaveLength(ENVS);
     expect(c.of('ack')[0]).toMatchObject({ id: 0, of: 'auth' });

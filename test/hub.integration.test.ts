@@ -106,13 +106,13 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
     await viewer.waitFor((m) => m.type === 'frame' && m['env'] === gone[0]);
     const from = viewer.messages.length;
     victim.proc.kill('SIGKILL');
-    const event = await viewer.waitFor((m) => m.type === 'event' && m['code'] === EventCode.EnvsChanged, 5000, from);
+    const event = await viewer.waitFor((m) => m.type === 'event' && m['code'] === EventCode.EnvsChanged, 15_000, from);
     const list = event['envs'] as EnvInfo[];
     expect(list.filter((e) => gone.includes(e.env)).map((e) => e.live)).toEqual([false, false]);
     expect(list.filter((e) => alive.includes(e.env)).map((e) => e.live)).toEqual([true, true]);
     const after = viewer.messages.length;
     // The survivor's envs get demand and frames (demand is computed for every publisher, not just the first).
-    await viewer.waitFor((m) => m.type === 'frame' && m['env'] === alive[1], 3000, after);
+    await viewer.waitFor((m) => m.type === 'frame' && m['env'] === alive[1], 15_000, after);
     expect(serving.hub.stats().map((s) => s.env)).not.toContain(gone[0]);
     // A new publisher with the victim's labels gets its env ids back.
     const again = new PythonPublisher(wsUrl, 2, 'victim');
@@ -141,7 +141,7 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
         const viewer = new TestClient(replaying.server.url.replace(/^http/, 'ws') + 'ws');
         const hello = await viewer.waitFor((m) => m.type === 'hello');
         expect((hello['envList'] as EnvInfo[]).map((e) => [e.env, e.label, e.live])).toEqual(ids.map((env, i) => [env, `recorded/${i}`, true]));
-        await viewer.waitFor((m) => m.type === 'frame' && m['env'] === ids[1], 5000);
+        await viewer.waitFor((m) => m.type === 'frame' && m['env'] === ids[1], 15_000);
         viewer.ws.close();
       } finally {
         await replaying.stop();
@@ -162,7 +162,7 @@ describe.skipIf(!hasPython)('gbstream hub with Python publishers', () => {
     try {
       await expect.poll(() => second.hub.table.list().map((e) => `${e.label}:${e.live}`), { timeout: 15_000, interval: 100 }).toEqual(['phoenix/0:true', 'phoenix/1:true']);
       const viewer = new TestClient(second.server.url.replace(/^http/, 'ws') + 'ws');
-      await viewer.waitFor((m) => m.type === 'frame' && m['env'] === 1, 5000);
+      await viewer.waitFor((m) => m.type === 'frame' && m['env'] === 1, 15_000);
       viewer.ws.close();
       await pub.stop();
     } finally {

@@ -97,7 +97,7 @@ describe('replay --rom: an input log served like a live server', () => {
       expect(hello['format']).toBe('png');
       const startTs = (hello['replay'] as { startTs: number }).startTs;
       await c.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ReplayEnd, 60_000);
-      const stats = await c.waitFor((m) => m.type === 'stats' && m['playback'] !== undefined, 5000, c.messages.length);
+      const stats = await c.waitFor((m) => m.type === 'stats' && m['playback'] !== undefined, 15_000, c.messages.length);
       expect(stats['playback']).toMatchObject({ paused: true });
       const frames = c.of('frame');
       let compared = 0;
@@ -156,9 +156,9 @@ describe('replay --rom: an input log served like a live server', () => {
       // A viewer who comes while paused gets each env's picture where playback stands.
       const late = new TestClient(replaying.server.url.replace(/^http/, 'ws') + 'ws');
       try {
-        const f1 = await late.waitFor((m) => m.type === 'frame' && m['env'] === 1, 10_000);
+        const f1 = await late.waitFor((m) => m.type === 'frame' && m['env'] === 1, 15_000);
         expect(f1['frame']).toBe(seeks.at(-1)!.frame);
-        await late.waitFor((m) => m.type === 'frame' && m['env'] === 0, 10_000);
+        await late.waitFor((m) => m.type === 'frame' && m['env'] === 0, 15_000);
       } finally {
         late.ws.close();
       }

@@ -80,7 +80,7 @@ describe('/broadcast from a StreamWrapper (loopback, no token)', () => {
     await runWrapper({ url: broadcastUrl(serving), messages: [wrapperMessage('brock', 2, '#00aa00', [[1, 1, 2]])] });
     // Updates after the full record only (one flushed as it joined may come before it).
     const afterFull = viewer.messages.indexOf(full as unknown as (typeof viewer.messages)[number]) + 1;
-    const update = (await viewer.waitFor((m) => m.type === 'positions' && !m['full'], 3000, afterFull)) as unknown as PositionsMessage;
+    const update = (await viewer.waitFor((m) => m.type === 'positions' && !m['full'], 15_000, afterFull)) as unknown as PositionsMessage;
     expect(update.agents).toEqual([expect.objectContaining({ id: 'ws:brock:2', user: 'brock', gx: 55, gy: 139, path: [55, 139] })]);
     viewer.ws.close();
   });
@@ -204,7 +204,7 @@ describe('positions in recordings', () => {
     await runWrapper({ url: broadcastUrl(serving), messages: [wrapperMessage('ash', 4, '#0033ff', [[3, 3, 0], [4, 3, 0]])] });
     const viewer = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
     await viewer.waitFor((m) => m.type === 'positions');
-    await viewer.waitFor((m) => m.type === 'frame', 5000, viewer.messages.length); // a frame after the positions
+    await viewer.waitFor((m) => m.type === 'frame', 15_000, viewer.messages.length); // a frame after the positions
     viewer.ws.close();
     await serving.stop();
 
@@ -218,7 +218,7 @@ describe('positions in recordings', () => {
     const replaying = await replay({ file, port: 0, host: '127.0.0.1', speed: 1, loop: false, log: silentLogger() });
     try {
       const client = new TestClient(replaying.server.url.replace(/^http/, 'ws') + 'ws');
-      const replayed = (await client.waitFor((m) => m.type === 'positions', 5000)) as unknown as PositionsMessage;
+      const replayed = (await client.waitFor((m) => m.type === 'positions', 15_000)) as unknown as PositionsMessage;
       expect(replayed.agents[0]).toMatchObject({ id: 'ws:ash:4', gx: 68, gy: 321 });
       client.ws.close();
       // The recording names the bundled Kanto layout, so the replay can give the viewer its outlines.

@@ -51,19 +51,19 @@ describe('the Map view at the cap of agents (real server, /broadcast)', () => {
     const viewer = new TestClient(`${wsUrl}ws`);
     await viewer.opened();
     await sendAgents(`${wsUrl}broadcast`, ['first']);
-    await viewer.waitFor((m) => m.type === 'positions' && (m['agents'] as Array<{ id: string }>).some((a) => a.id === 'ws:first:0'), 5000);
+    await viewer.waitFor((m) => m.type === 'positions' && (m['agents'] as Array<{ id: string }>).some((a) => a.id === 'ws:first:0'), 15_000);
     const others = Array.from({ length: MAX_MAP_AGENTS }, (_, k) => `u${k}`);
     await sendAgents(`${wsUrl}broadcast`, others);
     const gone = await viewer.waitFor((m) => m.type === 'positions' && Array.isArray(m['removed']), 15_000);
     expect(gone['removed']).toEqual(['ws:first:0']);
     // Every other agent arrived (the last ones may come in the records after the removal).
-    await viewer.waitFor((m) => m.type === 'positions' && (m['agents'] as Array<{ id: string }>).some((a) => a.id === `ws:u${MAX_MAP_AGENTS - 1}:0`), 10_000);
+    await viewer.waitFor((m) => m.type === 'positions' && (m['agents'] as Array<{ id: string }>).some((a) => a.id === `ws:u${MAX_MAP_AGENTS - 1}:0`), 15_000);
 
     const late = new TestClient(`${wsUrl}ws`);
     const sizes: number[] = [];
     late.ws.on('message', (data: Buffer) => sizes.push(data.byteLength));
     await late.opened();
-    const full = (await late.waitFor((m) => m.type === 'positions' && m['full'] === true, 5000)) as unknown as PositionsMessage;
+    const full = (await late.waitFor((m) => m.type === 'positions' && m['full'] === true, 15_000)) as unknown as PositionsMessage;
     expect(full.agents.some((a) => a.id === 'ws:first:0')).toBe(false);
     expect(full.agents.length).toBeGreaterThan(0);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(SOCKET_POLICY.viewer.welcomeBytes!);

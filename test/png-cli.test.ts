@@ -8,8 +8,8 @@ describe('gbstream serve --format', () => {
     const { child, wsUrl } = await startCli(['serve', '--port', '0', '--format', 'png']);
     const client = new TestClient(wsUrl);
     try {
-      expect((await client.waitFor((m) => m.type === 'hello', 5000))['format']).toBe('png');
-      expect((await client.waitFor((m) => m.type === 'frame', 10_000))['format']).toBe('png');
+      expect((await client.waitFor((m) => m.type === 'hello', 15_000))['format']).toBe('png');
+      expect((await client.waitFor((m) => m.type === 'frame', 15_000))['format']).toBe('png');
     } finally {
       client.ws.close();
       child.kill('SIGTERM');

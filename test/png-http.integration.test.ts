@@ -69,7 +69,7 @@ describe('serve --format png', () => {
     recordFile = join(await mkdtemp(join(tmpdir(), 'gbs-png-http-')), 'run.gbrec');
     serving = await serve(testServeOptions({ format: 'png', policy: { kind: 'random' }, seed: 3, record: { file: recordFile } }));
     client = new TestClient(wsUrl(serving));
-    await client.waitFor((m) => m.type === 'frame', 10_000);
+    await client.waitFor((m) => m.type === 'frame', 15_000);
   });
 
   afterAll(async () => {
@@ -78,7 +78,7 @@ describe('serve --format png', () => {
   });
 
   /** The frame the WebSocket carried with this seq (waiting for it if the socket is behind). */
-  const frameWithSeq = (seq: number): Promise<Received> => client.waitFor((m) => m.type === 'frame' && m['seq'] === seq, 5000);
+  const frameWithSeq = (seq: number): Promise<Received> => client.waitFor((m) => m.type === 'frame' && m['seq'] === seq, 15_000);
 
   it('says png in hello and in every frame, and frames are palette PNGs of the screen', async () => {
     const hello = client.of('hello')[0]!;
@@ -153,10 +153,10 @@ describe('a JPEG stream', () => {
     const client = new TestClient(wsUrl(serving));
     try {
       expect((await client.waitFor((m) => m.type === 'hello'))['format']).toBe('jpeg');
-      await client.waitFor((m) => m.type === 'frame', 10_000);
+      await client.waitFor((m) => m.type === 'frame', 15_000);
       const got = await getImage(serving.server.url, '/api/frame.png');
       expect(got.type).toBe('image/png');
-      const sent = await client.waitFor((m) => m.type === 'frame' && m['seq'] === got.seq, 5000);
+      const sent = await client.waitFor((m) => m.type === 'frame' && m['seq'] === got.seq, 15_000);
       expect(sent['format']).toBe('jpeg');
       const [png, jpeg] = await Promise.all([rgbOf(got.body), rgbOf(sent['data'] as Uint8Array)]);
       expect(png.data.equals(jpeg.data)).toBe(true);

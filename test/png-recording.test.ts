@@ -100,7 +100,7 @@ describe('a mixed JPEG/PNG recording', () => {
     const running = await replay({ file, port: 0, host: '127.0.0.1', speed: 1, loop: false, log: silentLogger() });
     const client = new TestClient(running.server.url.replace(/^http/, 'ws') + 'ws');
     try {
-      await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_REPLAY_END', 10_000);
+      await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_REPLAY_END', 15_000);
       // The player starts at once, so the first frames may go out before this client joins.
       const got = client.of('frame');
       expect(got.length).toBeGreaterThanOrEqual(4);

@@ -129,8 +129,8 @@ describe('progress floods on a real server', () => {
       const agent = new TestClient(wsUrl);
       await Promise.all([viewer.opened(), agent.opened()]);
       for (let i = 0; i < 300; i++) agent.send({ type: 'progress', id: i, values: { step: i } });
-      await agent.waitFor((m) => m.type === 'ack' && m['id'] === 299, 5000);
-      await viewer.waitFor((m) => m.type === 'progress' && (m['values'] as { step: number }).step === 299, 5000);
+      await agent.waitFor((m) => m.type === 'ack' && m['id'] === 299, 15_000);
+      await viewer.waitFor((m) => m.type === 'progress' && (m['values'] as { step: number }).step === 299, 15_000);
       const overWs = viewer.of('progress').length;
       expect(overWs).toBeLessThanOrEqual(10);
 
@@ -139,7 +139,7 @@ describe('progress floods on a real server', () => {
         expect(res.status).toBe(202);
       }
       const from = viewer.messages.length;
-      await viewer.waitFor((m) => m.type === 'progress' && (m['values'] as { loss?: number }).loss === 49, 5000);
+      await viewer.waitFor((m) => m.type === 'progress' && (m['values'] as { loss?: number }).loss === 49, 15_000);
       const overHttp = viewer.messages.slice(from).filter((m) => m.type === 'progress').length;
       expect(overHttp).toBeLessThanOrEqual(10);
       expect(await (await fetch(`${base}api/progress`)).json()).toMatchObject({ values: { loss: 49 } });

@@ -36,7 +36,7 @@ describe('recorder metrics (issue 12 item 5)', () => {
     const serving = await serve(testServeOptions({ record: { file: join(dir, 'm.gbrec') } }));
     try {
       const client = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
-      await client.waitFor((m) => m.type === 'frame' && (m['seq'] as number) >= 2, 5000);
+      await client.waitFor((m) => m.type === 'frame' && (m['seq'] as number) >= 2, 15_000);
       await serving.recorder!.flush();
       const text = await (await fetch(new URL('/metrics', serving.server.url))).text();
       expect(metric(text, 'gbstream_recorder_records_total')).toBeGreaterThanOrEqual(3);

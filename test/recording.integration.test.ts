@@ -35,7 +35,7 @@ describe('recording a live stream', () => {
     const raw: Buffer[] = [];
     client.ws.on('message', (data: Buffer) => raw.push(...splitRecords(Buffer.from(data))));
     await client.opened();
-    await client.waitFor((m) => m.type === 'frame' && (m['seq'] as number) >= 12, 5000);
+    await client.waitFor((m) => m.type === 'frame' && (m['seq'] as number) >= 12, 15_000);
     client.ws.close();
     await serving.stop();
 
@@ -66,12 +66,12 @@ describe('recording a live stream', () => {
     const serving = await serve({ ...base, record: { file: 'unused.gbrec', open: async () => failing } });
     const client = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
     await client.opened();
-    const event = await client.waitFor((m) => m.type === 'event', 5000);
+    const event = await client.waitFor((m) => m.type === 'event', 15_000);
     expect(event).toMatchObject({ level: 'error', code: 'GBS_ERR_RECORD_FAILED' });
     expect(event['message']).toMatch(/ENOSPC.*stream continues/);
     const at = client.messages.length;
-    await client.waitFor((m) => m.type === 'frame', 3000, at);
-    await client.waitFor((m) => m.type === 'frame', 3000, client.messages.length);
+    await client.waitFor((m) => m.type === 'frame', 15_000, at);
+    await client.waitFor((m) => m.type === 'frame', 15_000, client.messages.length);
     expect(serving.recorder?.stats.failed).toBe(true);
     client.ws.close();
     await serving.stop();

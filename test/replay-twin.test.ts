@@ -46,10 +46,10 @@ describe('replay answers like the live server', () => {
     expect(hello['replay']).toMatchObject({ durationMs: 900, speed: 2 });
     expect(hello['site']).toEqual({ kind: 'replay', name: 'two-envs.gbrec' });
     expect(hello['can']).toEqual({ input: false, emulatorSpeed: false, seek: true });
-    const first = await client.waitFor((m) => m.type === 'frame', 3000);
+    const first = await client.waitFor((m) => m.type === 'frame', 15_000);
     expect([first['seq'], first['ts']]).toEqual([0, RECORDING_START_TS]);
     // The speed a viewer sees is the one playing, and the clock latency is measured against.
-    const stats = await client.waitFor((m) => m.type === 'stats', 3000);
+    const stats = await client.waitFor((m) => m.type === 'stats', 15_000);
     expect(stats['speed']).toBe(2);
     expect(stats['playback']).toMatchObject({ speed: 2 });
     const playback = stats['playback'] as { ts: number };
@@ -58,7 +58,7 @@ describe('replay answers like the live server', () => {
     // Nothing takes input; playback commands do.
     expect(await client.request({ type: 'input', id: 5, env: 0, buttons: ['a'] })).toMatchObject({ type: 'error', code: 'GBS_ERR_UNSUPPORTED' });
     expect(await client.request({ type: 'command', id: 6, name: 'speed', args: { value: 4 } })).toMatchObject({ type: 'ack' });
-    await client.waitFor((m) => m.type === 'stats' && m['speed'] === 4, 3000);
+    await client.waitFor((m) => m.type === 'stats' && m['speed'] === 4, 15_000);
     client.ws.close();
   });
 

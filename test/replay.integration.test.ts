@@ -50,7 +50,7 @@ describe('gbstream replay', () => {
     expect(await client.request({ type: 'command', id: 1, name: 'seek', args: { ms: 0 } })).toMatchObject({ type: 'ack', of: 'command' });
     const t0 = performance.now();
     expect(await client.request({ type: 'command', id: 2, name: 'resume' })).toMatchObject({ type: 'ack', of: 'command' });
-    const end = await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_REPLAY_END', 5000);
+    const end = await client.waitFor((m) => m.type === 'event' && m['code'] === 'GBS_REPLAY_END', 15_000);
     // Exact pacing is proven on an injected clock (replay-player.test.ts); here only that a real
     // replay is never early, with a loose "not stuck" ceiling.
     const elapsed = end.receivedAt - t0;
@@ -82,7 +82,7 @@ describe('gbstream replay', () => {
 
     // A seek while paused shows the frame it landed on, and stays paused.
     await client.request({ type: 'command', id: 3, name: 'seek', args: { ms: 1500 } });
-    const landed = await client.waitFor((m) => m.type === 'frame', 2000, paused);
+    const landed = await client.waitFor((m) => m.type === 'frame', 15_000, paused);
     expect(landed['seq']).toBe(15);
     expect(landed['ts']).toBe(START_TS + 1500);
     await new Promise((r) => setTimeout(r, 300));
@@ -90,7 +90,7 @@ describe('gbstream replay', () => {
 
     const resumed = client.messages.length;
     await client.request({ type: 'command', id: 4, name: 'resume' });
-    const next = await client.waitFor((m) => m.type === 'frame', 2000, resumed);
+    const next = await client.waitFor((m) => m.type === 'frame', 15_000, resumed);
     expect(next['seq']).toBe(16);
   });
 
@@ -99,8 +99,8 @@ describe('gbstream replay', () => {
     await client.request({ type: 'command', id: 1, name: 'speed', args: { value: 4 } });
     const from = client.messages.length;
     await client.request({ type: 'command', id: 2, name: 'resume' });
-    const first = await client.waitFor((m) => m.type === 'frame', 2000, from);
-    const last = await client.waitFor((m) => m.type === 'frame' && m['seq'] === 19, 3000, from);
+    const first = await client.waitFor((m) => m.type === 'frame', 15_000, from);
+    const last = await client.waitFor((m) => m.type === 'frame' && m['seq'] === 19, 15_000, from);
     // 1900 ms of recording at 4×: never early, and faster than 1× (exact pacing: replay-player.test.ts).
     const ms = last.receivedAt - first.receivedAt;
     expect(ms).toBeGreaterThan(300);
@@ -110,9 +110,9 @@ describe('gbstream replay', () => {
   it('loops with --loop, and refuses bad commands with error codes', async () => {
     const { client } = await startReplay({ speed: 8, loop: true });
     await client.request({ type: 'command', id: 1, name: 'resume' });
-    await client.waitFor((m) => m.type === 'frame' && m['seq'] === 19, 3000);
+    await client.waitFor((m) => m.type === 'frame' && m['seq'] === 19, 15_000);
     const at = client.messages.length;
-    await client.waitFor((m) => m.type === 'frame' && m['seq'] === 0, 3000, at);
+    await client.waitFor((m) => m.type === 'frame' && m['seq'] === 0, 15_000, at);
     expect(await client.request({ type: 'command', id: 2, name: 'speed', args: { value: 0 } })).toMatchObject({ type: 'error', code: 'GBS_ERR_BAD_FIELD' });
     expect(await client.request({ type: 'command', id: 3, name: 'seek', args: { ms: -5 } })).toMatchObject({ type: 'error', code: 'GBS_ERR_BAD_FIELD' });
     expect(await client.request({ type: 'command', id: 4, name: 'reset' })).toMatchObject({ type: 'error', code: 'GBS_ERR_UNSUPPORTED' });

@@ -41,7 +41,7 @@ describe.skipIf(!hasPython)('serve with publishers', () => {
     const viewer = new TestClient(wsUrl);
     const hello = await viewer.waitFor((m) => m.type === 'hello');
     expect(hello['envs']).toBe(4);
-    for (const env of [0, 1, 2, 3]) await viewer.waitFor((m) => m.type === 'frame' && m['env'] === env, 8000);
+    for (const env of [0, 1, 2, 3]) await viewer.waitFor((m) => m.type === 'frame' && m['env'] === env, 15_000);
     expect(((await viewer.waitFor((m) => m.type === 'frame' && m['env'] === 3))['state'] as Record<string, number>)['env']).toBe(1);
     expect((await viewer.request({ type: 'auth', id: 1, token: TOKEN })).type).toBe('ack');
     expect((await viewer.request({ type: 'input', id: 2, env: 3, buttons: ['a'] }))['code']).toBe(ErrorCode.Unsupported);

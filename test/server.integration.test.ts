@@ -65,7 +65,7 @@ describe('a real server on port 0 streaming the demo ROM', () => {
   it('sends stats once a second with this client’s counts', async () => {
     const client = new TestClient(wsUrl);
     await client.opened();
-    const stats = await client.waitFor((m) => m.type === 'stats', 2500);
+    const stats = await client.waitFor((m) => m.type === 'stats', 15_000);
     expect(stats).toMatchObject({ dropped: 0, clients: expect.any(Number) });
     expect(stats['sent'] as number).toBeGreaterThan(0);
     client.ws.close();
@@ -87,7 +87,7 @@ describe('a real server on port 0 streaming the demo ROM', () => {
     for (const [act, code] of cases) {
       const from = client.messages.length;
       act();
-      const err = await client.waitFor((m) => m.type === 'error', 2000, from);
+      const err = await client.waitFor((m) => m.type === 'error', 15_000, from);
       expect(err['code'], `after sending for ${code}`).toBe(code);
       expect(typeof err['message']).toBe('string');
     }

@@ -123,10 +123,10 @@ for (const [name, start] of Object.entries(KINDS)) {
       // Frames of the env asked for: over the socket, and over HTTP from the same store.
       const id = (hello['envList'] as Array<{ env: number }> | undefined)?.[0]?.env ?? 0;
       await client.request({ type: 'subscribe', id: 1, envs: [id] });
-      const frame = await client.waitFor((m) => m.type === 'frame', 5000);
+      const frame = await client.waitFor((m) => m.type === 'frame', 15_000);
       expect(frame['env']).toBe(id);
       expect((await fetch(`${r.url}api/frame.png?env=${id}`)).status).toBe(200);
-      const stats = await client.waitFor((m) => m.type === 'stats', 3000);
+      const stats = await client.waitFor((m) => m.type === 'stats', 15_000);
       expect(stats).toMatchObject({ type: 'stats', clients: 1 });
       client.ws.close();
       await client.closed;

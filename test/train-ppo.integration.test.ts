@@ -70,7 +70,7 @@ describe('examples/python/train_ppo.py', () => {
     expect(stdout.trimEnd().split('\n').pop()).toMatch(/^eval: random mean return \d+\.\d\d, trained mean return \d+\.\d\d$/);
 
     // The viewer (no token: view only) got both updates' numbers, returns included.
-    const last = await viewer.waitFor((m) => m.type === 'progress' && (m['values'] as Record<string, number>)['step'] === 64, 5000);
+    const last = await viewer.waitFor((m) => m.type === 'progress' && (m['values'] as Record<string, number>)['step'] === 64, 15_000);
     const values = last['values'] as Record<string, number>;
     expect(values).toMatchObject({ step: 64, total_steps: 64, episode_length: 6 });
     for (const key of ['episodic_return', 'steps_per_s', 'policy_loss', 'value_loss', 'entropy', 'env_share']) {

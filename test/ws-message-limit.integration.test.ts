@@ -52,7 +52,7 @@ describe('/ws message limit per connection', () => {
     agent.send({ type: 'auth', id: 1, token: TOKEN });
     await agent.waitFor((m) => m.type === 'ack' && m['of'] === 'auth');
     agent.ws.send(bigPing(2, 1024 * 1024));
-    expect((await agent.waitFor((m) => m.type === 'pong' && m['id'] === 2, 5000)).type).toBe('pong');
+    expect((await agent.waitFor((m) => m.type === 'pong' && m['id'] === 2, 15_000)).type).toBe('pong');
     agent.ws.close();
 
     const stranger = new TestClient(s.wsUrl);
@@ -68,7 +68,7 @@ describe('/ws message limit per connection', () => {
     await agent.opened();
     agent.send({ type: 'auth', id: 1, token: TOKEN });
     agent.ws.send(bigPing(2, 64 * 1024));
-    expect((await agent.waitFor((m) => m.type === 'pong' && m['id'] === 2, 5000)).type).toBe('pong');
+    expect((await agent.waitFor((m) => m.type === 'pong' && m['id'] === 2, 15_000)).type).toBe('pong');
     agent.ws.close();
   });
 
@@ -78,7 +78,7 @@ describe('/ws message limit per connection', () => {
     const client = new TestClient(s.wsUrl);
     await client.opened();
     client.ws.send(bigPing(4, 256 * 1024));
-    expect((await client.waitFor((m) => m.type === 'pong' && m['id'] === 4, 5000)).type).toBe('pong');
+    expect((await client.waitFor((m) => m.type === 'pong' && m['id'] === 4, 15_000)).type).toBe('pong');
     client.ws.close();
   });
 });

@@ -180,7 +180,7 @@ describe('Map view in real Chromium', () => {
     await runWrapper({ url: serving.server.url.replace(/^http/, 'ws') + 'broadcast', messages: [{ metadata: { user: 'ash', env_id: 0, color: '#00ff66', extra: '' }, coords: [[3, 4, 1], [3, 5, 1]] }] });
     const viewer = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
     await viewer.waitFor((m) => m.type === 'positions');
-    await viewer.waitFor((m) => m.type === 'frame', 5000, viewer.messages.length);
+    await viewer.waitFor((m) => m.type === 'frame', 15_000, viewer.messages.length);
     viewer.ws.close();
     await serving.stop();
 

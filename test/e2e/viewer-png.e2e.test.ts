@@ -65,7 +65,7 @@ describe('PNG frames in real Chromium', () => {
     const client = new TestClient(serving.server.url.replace(/^http/, 'ws') + 'ws');
     const { page, errors } = await openPage(serving.server.url);
     try {
-      const hello = await client.waitFor((m) => m.type === 'hello', 10_000);
+      const hello = await client.waitFor((m) => m.type === 'hello', 15_000);
       expect(hello['format']).toBe('png');
       await page.waitForSelector('#placeholder', { state: 'hidden', timeout: 15_000 });
       // Every frame the server sent so far, decoded by pngjs: the canvas must equal one of them

@@ -38,7 +38,7 @@ export class TestClient {
   }
 
   /** Resolves with the first message after index `from` that matches, or rejects after `ms`. */
-  waitFor(match: (m: Received) => boolean, ms = 3000, from = 0): Promise<Received> {
+  waitFor(match: (m: Received) => boolean, ms = 15_000, from = 0): Promise<Received> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms; got ${this.messages.map((m) => m.type).join(',')}`)), ms);
       const check = () => {
@@ -60,7 +60,7 @@ export class TestClient {
   }
 
   /** Sends a request and waits for the answer carrying the same id. */
-  async request(message: Record<string, unknown> & { id: number }, ms = 3000): Promise<Received> {
+  async request(message: Record<string, unknown> & { id: number }, ms = 15_000): Promise<Received> {
     const from = this.messages.length;
     this.send(message);
     return this.waitFor((m) => m['id'] === message.id && m.type !== message.type, ms, from);
