@@ -127,14 +127,38 @@ describe('the socket transport on a bare server', () => {
     await c.closed;
   });
 
-  it('a non-controlling peer is held to the small record size, closed as /ws closes it', async () => {
+  it('a non-controlling peer is held to the small record size and closed', async () => {
     const path = socketPath();
     server = await startBareServer({ socketPath: path });
     const c = new RawClient(path);
     await c.waitFor((r) => r.type === 'hello');
     c.send({ type: 'progress', values: { x: 1 }, pad: 'x'.repeat(8000) });
-    expect(await c.waitFor((r) => r.type === 'error')).toMatchObject({ code: 'GBS_ERR_CONNECTION_CLOSED' });
+    expect(await c.waitFor((r) => r.type === 'error')).toMatchObject({ code: 'GBS_ERR_TOO_LARGE' });
     await c.closed;
+  });
+
+  it('refuses a stranger\'s record over 4 KiB at its length prefix, before the body comes, as /ws does', async () => {
+    const path = socketPath();
+    server = await startBareServer({ socketPath: path, control: { mode: 'token', token: 'right-token' } });
+    const c = new RawClient(path);
+    await c.waitFor((r) => r.type === 'hello');
+    // Only the prefix of a 100,000-byte record and three bytes of it: the rest never comes.
+    c.socket.write(Buffer.from([0, 0x01, 0x86, 0xa0, 0x81, 0xa4, 0x74]));
+    const refused = await Promise.race([c.waitFor((r) => r.type === 'error'), new Promise<Rec>((_, reject) => setTimeout(() => reject(new Error('no refusal before the body')), 5000))]);
+    expect(refused).toMatchObject({ code: 'GBS_ERR_TOO_LARGE' });
+    expect(String(refused['message'])).toContain('100000 bytes');
+    await c.closed;
+  });
+
+  it('takes records up to the agents\' limit once auth granted control', async () => {
+    const path = socketPath();
+    server = await startBareServer({ socketPath: path, control: { mode: 'token', token: 'right-token' } });
+    const c = new RawClient(path);
+    await c.waitFor((r) => r.type === 'hello');
+    expect(await c.request({ type: 'auth', id: 1, token: 'right-token' })).toMatchObject({ type: 'ack', of: 'auth' });
+    // 100 KB: over a stranger's limit, far under an agent's.
+    expect(await c.request({ type: 'ping', id: 2, pad: 'x'.repeat(100_000) })).toMatchObject({ type: 'pong', id: 2 });
+    c.socket.destroy();
   });
 
   it('half a record and then silence is cut off by the heartbeat; half a record and EOF is refused', async () => {

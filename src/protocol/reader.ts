@@ -15,13 +15,29 @@ export interface ReaderOptions {
 }
 
 export class RecordReader {
-  readonly #maxRecordBytes: number;
+  #maxRecordBytes: number;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #consumed = 0;
 
   constructor(options: ReaderOptions = {}) {
     this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  }
+
+  /** Largest record body accepted from now on (a stream whose peer has just authenticated gets more). */
+  set maxRecordBytes(bytes: number) {
+    this.#maxRecordBytes = bytes;
+  }
+
+  get maxRecordBytes(): number {
+    return this.#maxRecordBytes;
+  }
+
+  /** The length prefix of the record now arriving, unchecked; undefined before its 4 bytes are in. */
+  pendingLength(): number | undefined {
+    if (this.#buffered < LENGTH_PREFIX_BYTES) return undefined;
+    const prefix = this.#peek(LENGTH_PREFIX_BYTES);
+    return new DataView(prefix.buffer, prefix.byteOffset, LENGTH_PREFIX_BYTES).getUint32(0, false);
   }
 
   /** Bytes appended but not yet returned as records. */

@@ -16,10 +16,15 @@ export function messageLimit(control: boolean): number {
 }
 
 /**
- * Sets the largest message `socket`'s receiver takes; false when it is no `ws` WebSocket of the
- * shape this knows (a Unix-socket transport, another `ws`), and nothing was changed.
+ * Sets the largest message `socket` takes: a Unix-socket transport's own setter, or a `ws`
+ * receiver's `_maxPayload`. False when it is neither (another `ws`), and nothing was changed.
  */
 export function setMessageLimit(socket: unknown, bytes: number): boolean {
+  const stream = socket as { setMaxMessageBytes?: unknown } | null;
+  if (typeof stream?.setMaxMessageBytes === 'function') {
+    (stream.setMaxMessageBytes as (n: number) => void).call(socket, bytes);
+    return true;
+  }
   const receiver = (socket as { _receiver?: { _maxPayload?: unknown } } | null)?._receiver;
   if (!receiver || typeof receiver._maxPayload !== 'number') return false;
   receiver._maxPayload = bytes;

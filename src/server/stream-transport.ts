@@ -9,8 +9,9 @@
  * RecordReader and hands each whole record on as one binary message, so limits, auth and
  * liveness stay decided once, above both.
  *
- * What /ws does with a bad peer, this does too: a length prefix over the agents' limit (what `ws`
- * refuses past `maxPayload`) gets an `error` record and the socket is closed; a body that is not
+ * What /ws does with a bad peer, this does too: a length prefix over the connection's limit (what
+ * `ws` refuses past `maxPayload`: 4 KiB before auth, the agents' 4 MiB after; message-limit.ts
+ * sets it) gets an `error` record as soon as the prefix is in, and the socket is closed; a body that is not
  * msgpack is an ordinary bad message (answered, connection kept); half a record and then silence
  * misses the heartbeat's pong and is cut off like a WebSocket peer that stopped mid-frame; half a
  * record and then EOF gets GBS_ERR_TRUNCATED and is closed.
@@ -44,8 +45,7 @@ const CLOSED = 3;
 
 export class StreamTransport extends EventEmitter implements RecordTransport {
   readonly #socket: NetSocket;
-  // The agents' limit, as ws's maxPayload: a connection without control rights is held to the
-  // small one per record by the viewer policy, exactly as a WebSocket message is.
+  // The agents' limit until message-limit.ts sets the connection's own, as ws's maxPayload.
   readonly #reader = new RecordReader({ maxRecordBytes: MAX_AGENT_MESSAGE_BYTES });
   #closed = false;
   /** Whether the partial record now buffered was already there at the last heartbeat. */
@@ -94,6 +94,14 @@ export class StreamTransport extends EventEmitter implements RecordTransport {
     this.#socket.uncork();
   }
 
+  /**
+   * The largest record this peer may send from now on, checked at each length prefix before the
+   * body is buffered (what `maxPayload` is to a `ws` receiver). At most the agents' limit.
+   */
+  setMaxMessageBytes(bytes: number): void {
+    this.#reader.maxRecordBytes = Math.min(bytes, MAX_AGENT_MESSAGE_BYTES);
+  }
+
   close(code?: number, reason?: string): void {
     if (this.readyState !== OPEN) return;
     this.#socket.end(encodeRecord({ type: 'error', code: ErrorCode.ConnectionClosed, message: `closing${code ? ` (${code})` : ''}: ${reason ?? 'bye'}` }));
@@ -123,9 +131,15 @@ export class StreamTransport extends EventEmitter implements RecordTransport {
       try {
         record = this.#reader.nextBytes();
       } catch (err) {
-        // A bad length leaves nothing to resynchronise on: answer once and close.
-        const message = err instanceof GbsError ? err.message : 'unreadable record';
-        this.#refuse(err instanceof GbsError ? err.code : ErrorCode.BadLength, message);
+        // A bad length leaves nothing to resynchronise on: answer once and close. A length the
+        // agents could send is a well-formed record over this peer's limit, as /ws says it.
+        const length = this.#reader.pendingLength() ?? 0;
+        const limit = this.#reader.maxRecordBytes;
+        if (length > limit && length <= MAX_AGENT_MESSAGE_BYTES) {
+          this.#refuse(ErrorCode.TooLarge, `a record of ${length} bytes; this connection may send at most ${limit} before auth`);
+        } else {
+          this.#refuse(err instanceof GbsError ? err.code : ErrorCode.BadLength, err instanceof GbsError ? err.message : 'unreadable record');
+        }
         return;
       }
       if (!record) return;

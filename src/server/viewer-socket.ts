@@ -101,8 +101,8 @@ export function acceptViewer(ws: RecordTransport, remote: string | undefined, br
   }
   ws.on('pong', () => alive.set(ws, true));
   ws.on('message', (data, isBinary) => {
-    // The receiver's limit (message-limit.ts) refused it already where it could; this holds a
-    // transport without one (the Unix socket takes records up to the agents' limit) to the same.
+    // The transport's limit (message-limit.ts: ws's receiver, the Unix socket's reader) refused it
+    // already at its header; this holds a `ws` without that hook to the same.
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
     const limit = messageLimit(ctx.control);
     if (size > limit) {
