@@ -72,6 +72,26 @@ describe('map model', () => {
     expect(p.json().agents.map((a) => a.id).sort()).toEqual(['env:0', 'env:1']);
   });
 
+  it('drops an env that goes back to the title screen (a reset), names it in the next update, and keeps its visits', () => {
+    const p = new MapPositions({ layout });
+    const guarded = { ...spec, valid_when: { any_nonzero: ['map_id', 'px', 'py'] } };
+    p.fromFrame(0, { map_id: 1, px: 4, py: 5 }, guarded);
+    p.fromFrame(1, { map_id: 1, px: 6, py: 5 }, guarded);
+    p.takeUpdate();
+    const version = p.version;
+    p.fromFrame(0, { map_id: 0, px: 0, py: 0 }, guarded);
+    expect(p.json().agents.map((a) => a.id)).toEqual(['env:1']);
+    expect(p.version).toBeGreaterThan(version);
+    expect(p.takeUpdate()).toMatchObject({ agents: [], removed: ['env:0'] });
+    expect(p.cells).toBe(2);
+    // Still on the title screen: nothing more to say.
+    p.fromFrame(0, { map_id: 0, px: 0, py: 0 }, guarded);
+    expect(p.takeUpdate()).toBeUndefined();
+    // Back in the game: placed again.
+    p.fromFrame(0, { map_id: 1, px: 4, py: 6 }, guarded);
+    expect(p.json().agents.map((a) => a.id).sort()).toEqual(['env:0', 'env:1']);
+  });
+
   it('one agent per (user, env_id); the latest coord is the position; unknown maps have no global place', () => {
     const p = new MapPositions({ layout });
     p.fromWrapper(parsed('{"metadata": {"user": "ash", "env_id": 1, "color": "#112233", "extra": "hi"}, "coords": [[1, 1, 0], [2, 1, 0]]}'));

@@ -87,8 +87,12 @@ export class MapPositions {
     const y = state[spec.y];
     // A placeholder frame (emulator fault) carries no state: nothing to place.
     if (map === undefined || x === undefined || y === undefined) return;
-    // Before the game has a position (the title screen) the env is not placed at all.
-    if (!positionValid(state, spec)) return;
+    // Before the game has a position (the title screen) the env is not placed at all; an env
+    // that was placed and is back there (reset) leaves the map, and viewers drop its dot.
+    if (!positionValid(state, spec)) {
+      this.#forget(`env:${env}`);
+      return;
+    }
     const agent = this.#agent(`env:${env}`, () => ({ env, envId: env, label: `env ${env}`, color: paletteColour(env) }));
     this.#move(agent, map, x, y);
   }
@@ -109,6 +113,14 @@ export class MapPositions {
     for (const [x, y, map] of message.coords) this.#move(agent, map, x, y);
   }
 
+  /** Drops agent `id` (its cells' visits stay counted); the next update record names it in `removed`. */
+  #forget(id: string): void {
+    if (!this.#agents.delete(id)) return;
+    this.#dirty.delete(id);
+    this.#removed.add(id);
+    this.#version++;
+  }
+
   #agent(id: string, create: () => Pick<Agent, 'envId' | 'label' | 'color'> & Partial<Agent>): Agent {
     let agent = this.#agents.get(id);
     if (agent) {
@@ -117,12 +129,7 @@ export class MapPositions {
       this.#agents.set(id, agent);
       return agent;
     }
-    if (this.#agents.size >= this.#max) {
-      const oldest = this.#agents.keys().next().value as string;
-      this.#agents.delete(oldest);
-      this.#dirty.delete(oldest);
-      this.#removed.add(oldest);
-    }
+    if (this.#agents.size >= this.#max) this.#forget(this.#agents.keys().next().value as string);
     agent = { id, map: 0, x: 0, y: 0, gx: null, gy: null, updatedAt: this.#now(), trail: [], pending: [], last: -1, ...create() };
     this.#agents.set(id, agent);
     return agent;
