@@ -89,6 +89,27 @@ describe.skipIf(!hasGambatte)('LibretroEmulator on gambatte', () => {
     expect(Buffer.from(rgbToGray(emu.screenRgb())).equals(Buffer.from(last))).toBe(true);
   });
 
+  it('run() replaces what hold() held, as serverboy does: the next step() holds nothing', async () => {
+    const real = LibretroEmulator.binding();
+    const masks: number[] = [];
+    const run: typeof real.run = (h, frames, mask) => {
+      masks.push(mask);
+      return real.run(h, frames, mask);
+    };
+    const binding = { ...real, run };
+    const emu = new LibretroEmulator(GAMBATTE!, await demoRom(), { binding });
+    emu.hold(['a'], 10);
+    emu.step();
+    emu.run(['left'], 3);
+    emu.step();
+    expect(masks).toHaveLength(3);
+    expect(masks[0]).not.toBe(0);
+    expect(masks[1]).not.toBe(0);
+    expect(masks[1]).not.toBe(masks[0]);
+    expect(masks[2]).toBe(0);
+    emu.close();
+  });
+
   it('refuses a screen buffer too small for the frame, with a coded RangeError', async () => {
     const b = LibretroEmulator.binding();
     const dir = mkdtempSync(join(tmpdir(), 'gbs-screen-'));

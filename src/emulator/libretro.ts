@@ -156,6 +156,8 @@ export class LibretroEmulator implements Emulator {
     this.#check();
     const n = Math.max(0, Math.floor(frames));
     if (n === 0) return;
+    // Like hold(buttons, n) and n steps (serverboy's run): what was held before is replaced and used up.
+    this.#heldFrames = 0;
     this.#b.run(this.#h, n, buttonMask(buttons));
     this.#frame += n;
     this.#screenValid = false;
