@@ -1,7 +1,8 @@
 /**
  * The command line of a bench: `parseArgs` plus `--help`/`-h`, which prints the bench's own header
  * comment (what it measures and how to run it) and exits, and a wrong flag as one line (exit 2)
- * instead of a stack trace.
+ * instead of a stack trace; and its imports of the built code (`dist/`), which say "run npm run
+ * build first" in one line when it is not there.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -41,5 +42,15 @@ export function parseArgsOrExit(moduleUrl, config) {
   } catch (err) {
     console.error(`${basename(fileURLToPath(moduleUrl))}: ${err.message} (--help lists the options)`);
     process.exit(2);
+  }
+}
+
+/** A module of the built code (`dist/<path>`), or one line and exit 1 when it is missing or fails to load. */
+export async function importDist(moduleUrl, path) {
+  try {
+    return await import(new URL(`../dist/${path}`, import.meta.url).href);
+  } catch (err) {
+    console.error(`${basename(fileURLToPath(moduleUrl))}: ${err.code === 'ERR_MODULE_NOT_FOUND' ? 'run npm run build first' : err.message}`);
+    process.exit(1);
   }
 }

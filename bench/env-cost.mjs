@@ -15,7 +15,7 @@
  *   npm run build && node bench/env-cost.mjs [--seconds 40] [--fps 10]
  */
 import { readFileSync } from 'node:fs';
-import { parseArgsOrExit } from './args.mjs';
+import { importDist, parseArgsOrExit } from './args.mjs';
 
 const HELP = `usage: node bench/env-cost.mjs [--seconds N] [--fps N]
   In one thread, interleaved: gambatte alone (step per frame, run per 24) against LocalEnv.step(24, gray);
@@ -32,15 +32,7 @@ if (!(seconds > 0) || !(fps >= 1 && fps <= 60)) {
   process.exit(1);
 }
 
-const dist = new URL('../dist/', import.meta.url);
-const load = async (path) => {
-  try {
-    return await import(new URL(path, dist).href);
-  } catch (err) {
-    console.error(`env-cost: ${err.code === 'ERR_MODULE_NOT_FOUND' ? 'run npm run build first' : err.message}`);
-    process.exit(1);
-  }
-};
+const load = (path) => importDist(import.meta.url, path);
 const { chooseCore } = await load('emulator/core-choice.js');
 const { createEmulator } = await load('emulator/create-emulator.js');
 const { createLocalEnv } = await load('envs/local-env.js');

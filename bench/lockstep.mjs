@@ -22,7 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { benchArgs } from './args.mjs';
+import { benchArgs, importDist } from './args.mjs';
 
 const args = benchArgs(import.meta.url, {
   rounds: { type: 'string', default: '8' },
@@ -33,20 +33,13 @@ const args = benchArgs(import.meta.url, {
 const rounds = Number(args.rounds);
 const burstMs = Number(args['burst-ms']);
 const fps = Number(args.fps);
-if (!(rounds >= 1) || !(burstMs >= 100) || !(fps >= 1 && fps <= 60)) {
-  console.error('lockstep.mjs: --rounds must be >= 1, --burst-ms >= 100 and --fps 1-60');
+const threads = args.threads === undefined ? undefined : Number(args.threads);
+if (!(rounds >= 1) || !(burstMs >= 100) || !(fps >= 1 && fps <= 60) || !(threads === undefined || (Number.isInteger(threads) && threads >= 1 && threads <= 8))) {
+  console.error('lockstep.mjs: --rounds must be >= 1, --burst-ms >= 100, --fps 1-60 and --threads 1-8');
   process.exit(2);
 }
 
-const dist = new URL('../dist/', import.meta.url);
-const load = async (path) => {
-  try {
-    return await import(new URL(path, dist).href);
-  } catch (err) {
-    console.error(`lockstep.mjs: ${err.code === 'ERR_MODULE_NOT_FOUND' ? 'run npm run build first' : err.message}`);
-    process.exit(1);
-  }
-};
+const load = (path) => importDist(import.meta.url, path);
 const { chooseCore } = await load('emulator/core-choice.js');
 const { createEmulator } = await load('emulator/create-emulator.js');
 const { createEnvs } = await load('envs/create-envs.js');
@@ -95,7 +88,7 @@ const { parentPort, workerData } = require('node:worker_threads');
   });
   parentPort.postMessage('ready');
 })();`;
-const workers = [0, 1].map(() => new Worker(WORKER, { eval: true, workerData: { rom, core, createEmulator: new URL('emulator/create-emulator.js', dist).href } }));
+const workers = [0, 1].map(() => new Worker(WORKER, { eval: true, workerData: { rom, core, createEmulator: new URL('../dist/emulator/create-emulator.js', import.meta.url).href } }));
 await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
 async function coreThreads() {
   const done = await Promise.all(workers.map((w) => new Promise((resolve) => {
@@ -108,7 +101,7 @@ async function coreThreads() {
 // lockstep/8x24-gray: the server's own env pool (two env threads on two cores).
 const { envs } = await createEnvs({
   count: 8, rom, map: undefined, policy: { kind: 'idle' }, seed: 1, encoder: 'auto', quality: 75, fps, speed: 1, sound: false,
-  core, log: silentLogger(), output: { frame() {}, event() {}, log() {} }, threads: args.threads === undefined ? undefined : Number(args.threads),
+  core, log: silentLogger(), output: { frame() {}, event() {}, log() {} }, threads,
 });
 for (const e of envs) e.start();
 await Promise.all(envs.map((e) => e.setLockstep(true)));
@@ -144,10 +137,10 @@ for (let r = 1; r <= rounds; r++) {
   console.log(`${String(r).padStart(5)}  ${'core/main'.padEnd(24)} ${Math.round(base).toLocaleString('en-US').padStart(12)}   1.00x`);
 }
 const median = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
-const threads = median(results['core/2x4-threads']);
+const free = median(results['core/2x4-threads']);
 const stepped = median(results['lockstep/8x24-gray']);
 console.log(`median over rounds, each to the core/main of its round (load average now ${loadavg()[0].toFixed(2)}):`);
-console.log(`  core/2x4-threads / core/main     ${threads.toFixed(2)}x  (what two cores emulate at all; the physical limit is 2.0)`);
+console.log(`  core/2x4-threads / core/main     ${free.toFixed(2)}x  (what two cores emulate at all; the physical limit is 2.0)`);
 console.log(`  lockstep/8x24-gray / core/main   ${stepped.toFixed(2)}x  (a VectorEnv 8 x 24 gray can reach at most this; issue 24 asks >= 1.8)`);
 console.log(`  lockstep / 2x4-threads           ${(median(results['lockstep/8x24-gray'].map((v, i) => v / results['core/2x4-threads'][i]))).toFixed(2)}x  (lockstep's own efficiency)`);
 await Promise.all(envs.map((e) => e.stop()));
