@@ -11,7 +11,7 @@ import { CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG } from '../protocol/close-codes.j
 import { ErrorCode, LENGTH_PREFIX_BYTES, MAX_CLIENT_MESSAGE_BYTES, MAX_PUBLISHER_MESSAGE_BYTES, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
 import type { AnyMessage, GameState, PublisherMessage } from '../protocol/messages.js';
-import { decodeRecords, encodeRecord } from '../protocol/record.js';
+import { decodeRecords, encodeRecord, prefixLength } from '../protocol/record.js';
 import { TokenBucket } from '../server/rate-limit.js';
 import { outputVerdict, rateOf, SOCKET_POLICY } from '../server/socket-policy.js';
 import { parsePublisherMessage } from './publisher-message.js';
@@ -225,7 +225,7 @@ export class PublisherSession {
       this.#refuse(`more than ${PUBLISHER_LIMITS.messagesPerSecond} messages or ${PUBLISHER_LIMITS.bytesPerSecond >> 20} MiB per second`);
       return undefined;
     }
-    const end = LENGTH_PREFIX_BYTES + new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+    const end = LENGTH_PREFIX_BYTES + prefixLength(data);
     let first: (Record<string, unknown> & { type: string }) | undefined;
     if (end <= MAX_CLIENT_MESSAGE_BYTES) {
       try {

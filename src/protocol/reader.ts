@@ -7,7 +7,7 @@
  *   for (let r = reader.next(); r; r = reader.next()) handle(r);
  */
 import { DEFAULT_MAX_RECORD_BYTES, LENGTH_PREFIX_BYTES } from './constants.js';
-import { decodeBody, readLength } from './record.js';
+import { decodeBody, prefixLength, readLength } from './record.js';
 
 export interface ReaderOptions {
   /** Largest record body accepted; bigger length prefixes throw GbsError(BadLength). */
@@ -36,8 +36,7 @@ export class RecordReader {
   /** The length prefix of the record now arriving, unchecked; undefined before its 4 bytes are in. */
   pendingLength(): number | undefined {
     if (this.#buffered < LENGTH_PREFIX_BYTES) return undefined;
-    const prefix = this.#peek(LENGTH_PREFIX_BYTES);
-    return new DataView(prefix.buffer, prefix.byteOffset, LENGTH_PREFIX_BYTES).getUint32(0, false);
+    return prefixLength(this.#peek(LENGTH_PREFIX_BYTES));
   }
 
   /** Bytes appended but not yet returned as records. */

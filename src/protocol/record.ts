@@ -79,12 +79,17 @@ export function decodeBody(body: Uint8Array): Record<string, unknown> & { type: 
   return value as Record<string, unknown> & { type: string };
 }
 
+/** The length prefix at `offset` as it stands (uint32 big-endian), unchecked. */
+export function prefixLength(bytes: Uint8Array, offset = 0): number {
+  return new DataView(bytes.buffer, bytes.byteOffset + offset, LENGTH_PREFIX_BYTES).getUint32(0, false);
+}
+
 /**
  * Reads the length prefix at `offset` and checks it against `maxRecordBytes`.
  * @throws GbsError(BadLength) for zero or over-limit lengths.
  */
 export function readLength(bytes: Uint8Array, offset: number, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): number {
-  const length = new DataView(bytes.buffer, bytes.byteOffset + offset, LENGTH_PREFIX_BYTES).getUint32(0, false);
+  const length = prefixLength(bytes, offset);
   if (length === 0 || length > maxRecordBytes) {
     throw new GbsError(
       ErrorCode.BadLength,

@@ -18,7 +18,7 @@ import { DEFAULT_MAX_RECORD_BYTES, ErrorCode, LENGTH_PREFIX_BYTES } from '../pro
 import { GbsError } from '../protocol/errors.js';
 import { SERVER_TYPES } from '../protocol/messages.js';
 import { INPUT_LOG_TYPES } from '../protocol/input-log.js';
-import { decodeBody } from '../protocol/record.js';
+import { decodeBody, prefixLength } from '../protocol/record.js';
 
 export type DecodedRecord = Record<string, unknown> & { type: string };
 
@@ -100,9 +100,6 @@ export interface ReadOptions {
   maxRecordBytes?: number;
 }
 
-function u32(bytes: Uint8Array): number {
-  return new DataView(bytes.buffer, bytes.byteOffset, LENGTH_PREFIX_BYTES).getUint32(0, false);
-}
 
 /** Yields every record and every damage report, in file order. */
 export async function* readRecordings(source: ByteSource, options: ReadOptions = {}): AsyncGenerator<RecordingItem> {
@@ -116,7 +113,7 @@ export async function* readRecordings(source: ByteSource, options: ReadOptions =
       yield truncated(pos, remaining, index - 1, `the file ends inside a length prefix (${remaining} stray bytes)`);
       return;
     }
-    const length = u32(await source.read(pos, LENGTH_PREFIX_BYTES));
+    const length = prefixLength(await source.read(pos, LENGTH_PREFIX_BYTES));
     let failure: { code: string; message: string };
     if (length === 0 || length > max) {
       failure = { code: ErrorCode.BadLength, message: `record length ${length} is outside 1..${max}` };
@@ -154,12 +151,12 @@ export async function* readRecordings(source: ByteSource, options: ReadOptions =
 export async function findResync(source: ByteSource, from: number, max: number): Promise<number | null> {
   const { size } = source;
   for (let p = from; p + LENGTH_PREFIX_BYTES <= size; p++) {
-    const length = u32(await source.read(p, LENGTH_PREFIX_BYTES));
+    const length = prefixLength(await source.read(p, LENGTH_PREFIX_BYTES));
     // Cheap filters first: a random u32 is almost never a length that fits in the file.
     if (length === 0 || length > max || p + LENGTH_PREFIX_BYTES + length > size) continue;
     const next = p + LENGTH_PREFIX_BYTES + length;
     if (size - next >= LENGTH_PREFIX_BYTES) {
-      const nextLength = u32(await source.read(next, LENGTH_PREFIX_BYTES));
+      const nextLength = prefixLength(await source.read(next, LENGTH_PREFIX_BYTES));
       if (nextLength === 0 || nextLength > max) continue;
     }
     const body = await source.read(p + LENGTH_PREFIX_BYTES, length);

@@ -7,7 +7,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { ConfigError } from '../config-error.js';
 import { ErrorCode, LENGTH_PREFIX_BYTES } from '../protocol/constants.js';
-import { decodeBody } from '../protocol/record.js';
+import { decodeBody, prefixLength } from '../protocol/record.js';
 import type { EventMessage, HelloMessage } from '../protocol/messages.js';
 import { fileByteSource, readRecordings, type ByteSource, type RecordingIssue } from './file-reader.js';
 
@@ -138,7 +138,7 @@ function notARecording(name: string): ConfigError {
 async function startsWithHello(source: ByteSource): Promise<boolean> {
   if (source.size < LENGTH_PREFIX_BYTES) return false;
   const head = await source.read(0, LENGTH_PREFIX_BYTES);
-  const length = new DataView(head.buffer, head.byteOffset, LENGTH_PREFIX_BYTES).getUint32(0, false);
+  const length = prefixLength(head);
   if (length === 0 || length > MAX_HELLO_BYTES || LENGTH_PREFIX_BYTES + length > source.size) return false;
   try {
     return decodeBody(await source.read(LENGTH_PREFIX_BYTES, length)).type === 'hello';
