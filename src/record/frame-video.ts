@@ -47,8 +47,13 @@ export function namedEpisode(log: InputLog | null, file: string, which: { env: n
 export function* gridEntries(frames: readonly FrameEntry[], envs: readonly number[], fps: number): Generator<Array<FrameEntry | undefined>> {
   if (frames.length === 0) return;
   const byEnv = envs.map((env) => frames.filter((f) => f.env === env).sort((a, b) => a.ts - b.ts));
-  const start = Math.min(...frames.map((f) => f.ts));
-  const end = Math.max(...frames.map((f) => f.ts));
+  // A loop, not Math.min(...): spreading a long recording's frames overflows the stack (~130k).
+  let start = Infinity;
+  let end = -Infinity;
+  for (const f of frames) {
+    if (f.ts < start) start = f.ts;
+    if (f.ts > end) end = f.ts;
+  }
   const next = envs.map(() => 0);
   const count = Math.floor(((end - start) * fps) / 1000 + 1e-9) + 1;
   for (let k = 0; k < count; k++) {

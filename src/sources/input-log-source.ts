@@ -135,8 +135,10 @@ export class InputLogSource implements EnvSource {
     }
     this.#slots = Math.max(log.hello.envs, ...[...this.#envs.keys()].map((e) => e + 1));
     this.clock = new PlaybackClock(msOfPosition(Math.max(0, longest - 1)), o.speed, this.#now);
-    const starts = [...log.envs.values()].flat().map((e) => e.ts).filter((ts): ts is number => ts !== undefined);
-    this.startTs = starts.length > 0 ? Math.min(...starts) : Date.now();
+    // A loop, not Math.min(...starts): a spread of very many episodes overflows the stack.
+    let first = Infinity;
+    for (const episodes of log.envs.values()) for (const e of episodes) if (e.ts !== undefined && e.ts < first) first = e.ts;
+    this.startTs = first < Infinity ? first : Date.now();
   }
 
   /** The recorded hello, without the per-client `control`. */
