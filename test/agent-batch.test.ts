@@ -8,7 +8,7 @@ import { AgentHost } from '../src/agent/agent-host.js';
 import { packObservations } from '../src/agent/batch.js';
 import type { Env, EnvStats, Observation } from '../src/envs/env.js';
 import { GbsError } from '../src/protocol/errors.js';
-import type { Button, Observe } from '../src/protocol/messages.js';
+import type { Button, ObsBatchMessage, Observe } from '../src/protocol/messages.js';
 import { parseClientMessage } from '../src/server/client-message.js';
 
 /** An env whose frame counter advances by `frames` per step and whose screen bytes are its id. */
@@ -19,6 +19,8 @@ class FakeEnv implements Env {
   log: string[] = [];
   /** When set, the next step waits for this promise (to hold a step in flight). */
   gate: Promise<void> | undefined;
+  /** When set, taking the env (setLockstep(true)) waits for this promise, as a worker env's round trip does. */
+  takeGate: Promise<void> | undefined;
   failNext: Error | undefined;
 
   constructor(id: number) {
@@ -29,6 +31,7 @@ class FakeEnv implements Env {
   async input(): Promise<void> {}
   async command(): Promise<void> {}
   async setLockstep(on: boolean): Promise<void> {
+    if (on && this.takeGate) await this.takeGate;
     this.lockstep = on;
     this.log.push(on ? 'take' : 'give');
   }
@@ -42,9 +45,14 @@ class FakeEnv implements Env {
     this.log.push('save');
     return { frame: this.frame, data: Uint8Array.of(this.frame) };
   }
-  async step(buttons: readonly Button[], frames: number, observe: Observe): Promise<Observation> {
+  async step(buttons: readonly Button[], frames: number, observe: Observe, signal?: AbortSignal): Promise<Observation> {
     this.log.push(`step-start ${buttons.join('+')}`);
+    // As LocalEnv and WorkerEnv do: an aborted signal refuses; a running step listens for it.
+    if (signal?.aborted) throw new GbsError('GBS_ERR_ENV_BUSY', `env ${this.id}: step cancelled`);
+    const listen = () => undefined;
+    signal?.addEventListener('abort', listen, { once: true });
     if (this.gate) await this.gate;
+    signal?.removeEventListener('abort', listen);
     if (this.failNext) {
       const err = this.failNext;
       this.failNext = undefined;
@@ -263,5 +271,41 @@ describe('reset messages with saved states', () => {
   ])('refuses %j with GBS_ERR_BAD_FIELD', (m, why) => {
     expect(code(m)).toMatch(/^GBS_ERR_BAD_FIELD: /);
     expect(code(m)).toMatch(why);
+  });
+});
+
+describe('a step and its disconnect (AgentHost)', () => {
+  it('a disconnect while the env is being taken cancels the step waiting behind the take', async () => {
+    const { host: h, envs } = host(1);
+    let open!: () => void;
+    envs[0]!.takeGate = new Promise<void>((resolve) => (open = resolve));
+    const step = h.step(1, { type: 'step', id: 1, env: 0, buttons: [], frames: 600 });
+    // Let the step's turn begin: it now waits in the take (a worker's setLockstep round trip).
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(envs[0]!.log).toEqual([]);
+    h.releaseAll(1);
+    open();
+    expect(await codeOf(step)).toBe('GBS_ERR_ENV_BUSY');
+    expect(envs[0]!.frame).toBe(0);
+  });
+
+  it('a batch over more envs than an EventTarget\'s default listener limit (10) warns nothing', async () => {
+    const { host: h, envs } = host(16);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    for (const e of envs) e.gate = gate;
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const batch = h.step(1, { type: 'step', id: 1, envs: envs.map((e) => e.id), actions: envs.map(() => []), frames: 1 });
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      open();
+      expect((await batch) as ObsBatchMessage).toMatchObject({ frames: envs.map(() => 1) });
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

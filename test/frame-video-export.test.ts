@@ -119,6 +119,6 @@ describe('gridEntries', () => {
   it('takes a long recording (300,000 frames: 64 envs for 8 minutes at 10 fps) without overflowing the stack', () => {
     const frames = Array.from({ length: 300_000 }, (_, i) => ({ type: 'frame', env: i % 64, ts: 1000 + Math.floor(i / 64) * 100, seq: 0, frame: 0, offset: i, length: 1 }) as FrameEntry);
     const pictures = gridEntries(frames, [0, 63], 1);
-    expect(pictures.next().value?.map((e) => e?.offset)).toEqual([0, 63]);
+    expect(pictures.next().value?.map((e: FrameEntry | undefined) => e?.offset)).toEqual([0, 63]);
   });
 });

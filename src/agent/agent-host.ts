@@ -17,6 +17,7 @@
  * step's next slice (STEP_SLICE_MS of emulation; in a worker too), so the env goes to the next
  * agent within a slice rather than after the rest of a 600-frame step.
  */
+import { setMaxListeners } from 'node:events';
 import type { Env, Observation } from '../envs/env.js';
 import { ErrorCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
@@ -67,11 +68,14 @@ export class AgentHost {
   step(client: number, message: StepMessage): Promise<ObsMessage | ObsBatchMessage> {
     const frames = message.frames ?? 1;
     const observe: Observe = message.observe ?? 'none';
+    // Taken now, while the client is surely connected: one taken in the op, after the env's take
+    // (a worker round trip), could be a fresh signal that a disconnect in between never aborts.
+    const signal = this.#signal(client);
     if ('envs' in message) {
       const { actions } = message;
-      return this.#batch(client, message.envs, message.id, (env, i) => env.step(actions[i] as Button[], frames, observe, this.#signal(client)));
+      return this.#batch(client, message.envs, message.id, (env, i) => env.step(actions[i] as Button[], frames, observe, signal));
     }
-    return this.#one(client, message.env ?? 0, message.id, (env) => env.step(message.buttons, frames, observe, this.#signal(client)));
+    return this.#one(client, message.env ?? 0, message.id, (env) => env.step(message.buttons, frames, observe, signal));
   }
 
   release(client: number, message: ReleaseMessage): Promise<void> {
@@ -143,10 +147,16 @@ export class AgentHost {
     return run;
   }
 
-  /** Aborted when `client` disconnects (releaseAll). */
+  /**
+   * Aborted when `client` disconnects (releaseAll). Every env of a batch listens to it (a worker
+   * env until its step's answer), so it may have as many listeners as the server has envs.
+   */
   #signal(client: number): AbortSignal {
     let controller = this.#cancel.get(client);
-    if (!controller) this.#cancel.set(client, (controller = new AbortController()));
+    if (!controller) {
+      this.#cancel.set(client, (controller = new AbortController()));
+      setMaxListeners(0, controller.signal);
+    }
     return controller.signal;
   }
 
