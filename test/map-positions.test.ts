@@ -92,6 +92,22 @@ describe('map model', () => {
     expect(p.json().agents.map((a) => a.id).sort()).toEqual(['env:0', 'env:1']);
   });
 
+  it('keeps its version while envs stand still (each published frame), so a joining viewer\'s snapshot stays cached', () => {
+    let now = 1000;
+    const p = new MapPositions({ layout, now: () => now });
+    p.fromFrame(0, { map_id: 1, px: 4, py: 5 }, spec);
+    const placed = p.version;
+    now = 1100;
+    p.fromFrame(0, { map_id: 1, px: 4, py: 5 }, spec);
+    expect(p.version).toBe(placed);
+    expect(p.json().agents[0]).toMatchObject({ updatedAt: 1100 });
+    p.fromFrame(0, { map_id: 1, px: 5, py: 5 }, spec);
+    expect(p.version).toBeGreaterThan(placed);
+    const moved = p.version;
+    p.fromFrame(1, { map_id: 0, px: 0, py: 0 }, spec); // a new env at map 0 (0, 0): new, so a new version
+    expect(p.version).toBeGreaterThan(moved);
+  });
+
   it('one agent per (user, env_id); the latest coord is the position; unknown maps have no global place', () => {
     const p = new MapPositions({ layout });
     p.fromWrapper(parsed('{"metadata": {"user": "ash", "env_id": 1, "color": "#112233", "extra": "hi"}, "coords": [[1, 1, 0], [2, 1, 0]]}'));

@@ -93,8 +93,13 @@ export class MapPositions {
       this.#forget(`env:${env}`);
       return;
     }
-    const agent = this.#agent(`env:${env}`, () => ({ env, envId: env, label: `env ${env}`, color: paletteColour(env) }));
-    this.#move(agent, map, x, y);
+    const id = `env:${env}`;
+    const known = this.#agents.get(id);
+    // Every published frame lands here (10 a second per env): one that shows the env where it
+    // was keeps the version, so a joining viewer's snapshot (map-feed.ts) stays cached.
+    const still = known !== undefined && known.map === map && known.x === x && known.y === y;
+    const agent = this.#agent(id, () => ({ env, envId: env, label: `env ${env}`, color: paletteColour(env) }));
+    this.#move(agent, map, x, y, !still);
   }
 
   /** One StreamWrapper message: its agent is `(user, env_id)`; every coordinate is walked. */
@@ -135,13 +140,14 @@ export class MapPositions {
     return agent;
   }
 
-  #move(agent: Agent, map: number, x: number, y: number): void {
+  /** @param changed false when the agent stands where it was: `updatedAt` alone is no new version. */
+  #move(agent: Agent, map: number, x: number, y: number, changed = true): void {
     agent.map = map;
     agent.x = x;
     agent.y = y;
     agent.updatedAt = this.#now();
     this.#dirty.add(agent.id);
-    this.#version++;
+    if (changed) this.#version++;
     const g = toGlobal(this.layout, map, x, y);
     agent.gx = g?.gx ?? null;
     agent.gy = g?.gy ?? null;
