@@ -16,6 +16,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type HubServing } from '../src/app/hub.js';
 import { serve, type Serving } from '../src/app/serve.js';
+import { encodeCluster } from '../src/cluster/codec.js';
 import { subjects } from '../src/cluster/subjects.js';
 import { EventCode } from '../src/protocol/constants.js';
 import { parseEnvChoice } from '../src/record/env-choice.js';
@@ -149,6 +150,19 @@ describe.skipIf(natsMissing !== undefined)('a cluster of two nodes on a real nat
     // It does not come back to A as A's own.
     await sleep(1200);
     expect(((await (await fetch(`${a.server.url}api/progress`)).json()) as { source?: string }).source).toBe('http');
+  });
+
+  it('refuses progress from another node that breaks the one rule (64 values, 64-character names)', async () => {
+    const send = (source: string, values: Record<string, number>) =>
+      bus.publish(subjects.progress('Z'), encodeCluster({ type: 'nprogress', node: 'Z', source, values }));
+    const latest = async () => ((await (await fetch(`${b.server.url}api/progress`)).json()) as { source?: string }).source;
+    send('good', { reward: 2 });
+    await until("Z's progress on B", async () => ((await latest()) === 'Z/good' ? true : undefined));
+    send('too-many', Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`v${i}`, i])));
+    send('long-name', { ['x'.repeat(65)]: 1 });
+    send('empty', {});
+    await sleep(1200);
+    expect(await latest()).toBe('Z/good');
   });
 
   it("takes input and commands from B's viewer to A's env, with A's token", async () => {

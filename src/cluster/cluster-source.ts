@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { parseWrapperMessage } from '../map/wrapper-message.js';
 import { ErrorCode, EventCode } from '../protocol/constants.js';
 import { GbsError } from '../protocol/errors.js';
+import { progressValues } from '../protocol/fields.js';
 import type { Button, EventMessage, GameState, RemoteCommandMessage, RemoteInputMessage } from '../protocol/messages.js';
 import { encodeRecord } from '../protocol/record.js';
 import type { ControlPolicy } from '../server/control.js';
@@ -259,7 +260,10 @@ export class ClusterSource implements EnvSource {
     if (owner === this.#o.node) return;
     try {
       const m = decodeCluster(data, 'nprogress');
-      const values = Object.fromEntries(Object.entries(m.values).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
+      // The rule every other way in has (agents, publishers, POST /api/progress): 1–64 finite numbers, short names.
+      const parsed = progressValues.safeParse(m.values);
+      if (!parsed.success) throw new Error(`progress from node ${owner}: ${parsed.error.issues[0]?.message ?? 'not 1–64 named numbers'}`);
+      const values = parsed.data;
       fromOtherNodes.add(values);
       this.#site?.progress(values, `${owner}/${m.source}`);
     } catch (err) {
