@@ -64,6 +64,14 @@ describe('gbstream inspect (no --verify)', () => {
     expect(JSON.parse(json.stdout).inputLog).toBeNull();
     expect((await runCli(['inspect', framesOnly])).stdout).not.toMatch(/^inputs/m);
   });
+
+  it('an input log too damaged to open an env still gets its report (exit 0), not an error', async () => {
+    const damaged = join(dir, 'damaged-inputs.gbrec');
+    writeFileSync(damaged, Buffer.concat([helloRecord(new Uint8Array(16), 'serverboy'), encodeRecord({ type: 'start', env: 0 } as never)]));
+    const json = await runCli(['inspect', damaged, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).inputLog).toBeNull();
+  });
 });
 
 describe('gbstream inspect --verify', () => {

@@ -16,10 +16,9 @@ import { ErrorCode, SCREEN_HEIGHT, SCREEN_WIDTH } from '../protocol/constants.js
 import { selectFrames, frameImage } from '../record/export.js';
 import { episodeFrameEntries, gridEntries, namedEpisode } from '../record/frame-video.js';
 import { openRecording, type FrameEntry } from '../record/index.js';
-import { isInputLogType } from '../protocol/input-log.js';
 import { envFrames, gridFrames, gridOf, parseEpisode, positionRange, selectEpisodes, type InputSelection } from '../record/inputs/input-frames.js';
 import { episodeFrames, type Episode } from '../record/inputs/input-log-index.js';
-import { checkReplayable, openInputLog } from '../record/inputs/verify.js';
+import { checkReplayable, inputLogOf, openInputLog } from '../record/inputs/verify.js';
 import { findFfmpeg, VideoWriter, type VideoFormat } from '../record/video-export.js';
 import { loadRomFile } from '../rom/load.js';
 import { parseFps } from './options.js';
@@ -150,7 +149,7 @@ async function fromFrames(file: string, flags: VideoFlags, video: { format: Vide
     }
     let frames: FrameEntry[];
     if (flags.episode) {
-      const log = index.entries.some((e) => isInputLogType(e.type)) ? await openInputLog(file) : null;
+      const log = await inputLogOf(file, index);
       const episode = namedEpisode(log, file, flags.episode);
       frames = selectFrames(episodeFrameEntries(index.entries, all, log!, episode), range);
       if (frames.length === 0) throw new ConfigError('GBS_ERR_NO_SUCH_EPISODE', `episode ${episode.index} of env ${episode.env} has no recorded frames${flags.from !== undefined || flags.to !== undefined ? ' in that range' : ''} (--rom ROM re-renders every frame of it from the input log)`);

@@ -9,9 +9,8 @@ import { openRecording, type RecordingIndex } from '../record/index.js';
 import type { RecordingIssue } from '../record/file-reader.js';
 import { ConfigError } from '../config-error.js';
 import { inspectVerify } from './inspect-verify.js';
-import { isInputLogType } from '../protocol/input-log.js';
 import type { InputLog } from '../record/inputs/input-log-index.js';
-import { episodesOf, formatEpisode, openInputLog } from '../record/inputs/verify.js';
+import { episodesOf, formatEpisode, inputLogOf } from '../record/inputs/verify.js';
 
 export interface InspectReport {
   file: string;
@@ -167,8 +166,7 @@ export function inspectCommand(): Command {
       }
       const recording = await openRecording(file);
       try {
-        const logged = recording.index.entries.some((e) => isInputLogType(e.type));
-        const report = inspectReport(file, recording.index, logged ? await openInputLog(file) : null);
+        const report = inspectReport(file, recording.index, await inputLogOf(file, recording.index));
         process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
       } finally {
         await recording.close();

@@ -6,11 +6,27 @@ import { open } from 'node:fs/promises';
 import { ConfigError } from '../../config-error.js';
 import { ErrorCode } from '../../protocol/constants.js';
 import { GbsError } from '../../protocol/errors.js';
+import { isInputLogType } from '../../protocol/input-log.js';
 import type { RecordingIssue } from '../file-reader.js';
 import { fileByteSource } from '../file-reader.js';
 import { recordingSize } from '../index.js';
 import { episodeFrames, readInputLog, type Episode, type InputLog } from './input-log-index.js';
 import { checkRom, coreFor, Rerenderer, type Desync } from './rerender.js';
+
+/**
+ * The input log of a recording whose index is read already: null when it has no input-log record,
+ * or when none of them is whole enough to open an env's timeline (a damaged log, which the
+ * index's issues report), so `inspect` and `export` still describe what the file holds.
+ */
+export async function inputLogOf(path: string, index: { entries: ReadonlyArray<{ type: string }> }): Promise<InputLog | null> {
+  if (!index.entries.some((e) => isInputLogType(e.type))) return null;
+  try {
+    return await openInputLog(path);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'GBS_ERR_NO_INPUT_LOG') return null;
+    throw err;
+  }
+}
 
 /**
  * Reads the input log of `path`.
