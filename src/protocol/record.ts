@@ -21,6 +21,8 @@ export function encodeRecord(message: AnyMessage | Record<string, unknown>): Uin
   return out;
 }
 
+const utf8 = new TextEncoder();
+
 /**
  * The same record as `encodeRecord(message)`, in two pieces whose concatenation it is: the bytes
  * up to the binary field `last`, written as the map's last entry, and that field's bytes
@@ -30,7 +32,7 @@ export function encodeRecord(message: AnyMessage | Record<string, unknown>): Uin
  */
 export function encodeRecordParts(message: AnyMessage | Record<string, unknown>, last: string): Uint8Array[] {
   const { [last]: tail, ...rest } = message as Record<string, unknown>;
-  const key = new TextEncoder().encode(last);
+  const key = utf8.encode(last);
   if (!(tail instanceof Uint8Array) || key.byteLength > 31) return [encodeRecord(message)];
   const body = encoder.encodeSharedRef(rest);
   const entries = body[0]! - 0x80;
