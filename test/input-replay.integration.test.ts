@@ -87,7 +87,12 @@ describe('replay --rom: an input log served like a live server', () => {
   });
 
   it('every frame served is the re-rendered frame at its position, with hello, state and stats.playback as a replay', async () => {
-    const replaying = await start(file, 0.25); // slow enough for serverboy on a busy machine to show most frames
+    const SPEED = 0.25; // slow enough for serverboy on a busy machine to show most frames
+    const replaying = await start(file, SPEED);
+    // beforeAll records at speed max, so the log is as long as the machine was fast then (843
+    // frames of one env on a quiet one: 56 s at this speed): wait for its end in proportion.
+    const longest = Math.max(...[...log.envs.values()].map((episodes) => episodes.reduce((n, e) => n + episodeFrames(e), 0)));
+    const playMs = ((longest / GB_FRAME_RATE) * 1000) / SPEED;
     const c = new TestClient(replaying.server.url.replace(/^http/, 'ws') + 'ws');
     try {
       await c.opened();
@@ -96,7 +101,7 @@ describe('replay --rom: an input log served like a live server', () => {
       expect(hello['can']).toMatchObject({ input: false, seek: true });
       expect(hello['format']).toBe('png');
       const startTs = (hello['replay'] as { startTs: number }).startTs;
-      await c.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ReplayEnd, 60_000);
+      await c.waitFor((m) => m.type === 'event' && m['code'] === EventCode.ReplayEnd, playMs + 60_000);
       const stats = await c.waitFor((m) => m.type === 'stats' && m['playback'] !== undefined, 15_000, c.messages.length);
       expect(stats['playback']).toMatchObject({ paused: true });
       const frames = c.of('frame');
@@ -118,7 +123,7 @@ describe('replay --rom: an input log served like a live server', () => {
       c.ws.close();
       await replaying.stop();
     }
-  }, 120_000);
+  }, 600_000);
 
   it('a seek lands on the requested frame of the requested env, from the nearest checkpoint; /api/frame.png shows it', async () => {
     const replaying = await start(file);
